@@ -1,0 +1,1 @@
+//! Typed CloudControl 2.x REST client.

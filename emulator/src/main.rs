@@ -1,0 +1,2 @@
+//! Local CloudControl 2.x API server.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Converges nodes over SSH to the Mesos master or agent role.
+fn main() {}

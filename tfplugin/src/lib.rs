@@ -1,0 +1,1 @@
+//! Terraform plugin runtime (protocol 6): handshake, AutoMTLS, gRPC service, cty values, schema and plan rules.
