@@ -1,0 +1,295 @@
+//! The plugin process lifecycle: environment checks, loopback listener, AutoMTLS,
+//! handshake line, the gRPC server with its side services, SIGINT handling, the
+//! panic hook and a prompt exit when Terraform calls `GRPCController.Shutdown`.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::process::ExitCode;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use thiserror::Error;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
+use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio_util::sync::CancellationToken;
+use tonic::transport::server::{Connected, Router};
+use tonic::transport::Server;
+
+use super::handshake::{bind_loopback, handshake_line, HandshakeError, PluginEnv};
+use super::side_services::{Controller, HealthService, Stdio};
+use super::tls::{client_cert_from_pem, server_config, ServerIdentity, TlsError};
+use crate::proto::go_plugin::grpc_controller_server::GrpcControllerServer;
+use crate::proto::go_plugin::grpc_stdio_server::GrpcStdioServer;
+use crate::proto::health::health_server::HealthServer;
+use crate::proto::tfplugin6::provider_server::{Provider as ProviderRpc, ProviderServer};
+
+/// Largest gRPC message accepted or sent, matching Go providers (tonic's default is 4 MiB).
+pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
+/// How long a TLS handshake may take before the connection is dropped.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Grace period for in-flight requests after Shutdown before the process exits anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
+/// Why serving stopped with an error.
+#[derive(Debug, Error)]
+pub enum ServeError {
+    /// The environment does not describe a usable plugin launch.
+    #[error(transparent)]
+    Handshake(#[from] HandshakeError),
+    /// AutoMTLS could not be set up.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// Writing the handshake line or reading the listener address failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: &'static str,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The gRPC server failed.
+    #[error("gRPC server: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Runs `service` as a go-plugin provider process until Terraform shuts it down, and
+/// returns the process exit code. `module` names the provider in log lines.
+///
+/// When started by hand (no magic cookie) it prints a human explanation on stderr and
+/// returns 1. When Terraform offers no protocol 6 it prints one explanatory line on
+/// stdout, which Terraform shows to the user verbatim, and returns 1.
+pub fn serve_rpc<S: ProviderRpc>(service: S, module: &str) -> ExitCode {
+    install_panic_hook();
+    super::logging::init(module);
+    let env = match PluginEnv::from_process() {
+        Ok(env) => env,
+        Err(error @ HandshakeError::UnsupportedProtocol { .. }) => {
+            // Terraform reads stdout for the handshake and prints anything else it finds there.
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "{error}");
+            let _ = stdout.flush();
+            return ExitCode::from(1);
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::from(1);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("starting the async runtime: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(run(env, service));
+    // Provider tasks stuck in blocking calls must not keep the process alive.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "provider server stopped");
+            eprintln!("provider server failed: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Serves an already parsed environment; returns once Terraform called Shutdown.
+pub async fn run<S: ProviderRpc>(env: PluginEnv, service: S) -> Result<(), ServeError> {
+    ignore_sigint();
+    let listener = bind_loopback(env.min_port, env.max_port).await?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Io {
+        context: "reading the listener address",
+        source,
+    })?;
+    let shutdown = CancellationToken::new();
+    let router = router(service, &shutdown);
+    match env.client_cert_pem {
+        Some(pem) => {
+            let client_cert = client_cert_from_pem(&pem)?;
+            let identity = ServerIdentity::generate()?;
+            let acceptor = TlsAcceptor::from(server_config(&identity, client_cert)?);
+            print_handshake(addr, Some(identity.cert_der.as_ref()))?;
+            tracing::info!(%addr, "serving tfplugin6 with automatic mTLS");
+            let incoming = tls_incoming(listener, acceptor, shutdown.clone());
+            serve_until_shutdown(router, incoming, shutdown).await
+        }
+        None => {
+            print_handshake(addr, None)?;
+            tracing::warn!(%addr, "serving tfplugin6 WITHOUT TLS: PLUGIN_CLIENT_CERT is not set");
+            let incoming = TcpListenerStream::new(listener);
+            serve_until_shutdown(router, incoming, shutdown).await
+        }
+    }
+}
+
+fn router<S: ProviderRpc>(service: S, shutdown: &CancellationToken) -> Router {
+    let provider = ProviderServer::new(service)
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    Server::builder()
+        .add_service(HealthServer::new(HealthService::new(shutdown.clone())))
+        .add_service(GrpcControllerServer::new(Controller::new(shutdown.clone())))
+        .add_service(GrpcStdioServer::new(Stdio::new(shutdown.clone())))
+        .add_service(provider)
+}
+
+async fn serve_until_shutdown<I, IO, E>(
+    router: Router,
+    incoming: I,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError>
+where
+    I: tokio_stream::Stream<Item = Result<IO, E>> + Send + 'static,
+    IO: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let server = router.serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
+    let deadline = async {
+        shutdown.cancelled().await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        result = server => result.map_err(ServeError::from),
+        () = deadline => {
+            tracing::warn!("requests still running {SHUTDOWN_GRACE:?} after Shutdown; exiting anyway");
+            Ok(())
+        }
+    }
+}
+
+/// Writes the handshake line as the first thing on stdout and flushes it.
+fn print_handshake(addr: SocketAddr, cert_der: Option<&[u8]>) -> Result<(), ServeError> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", handshake_line(addr, cert_der))
+        .and_then(|()| stdout.flush())
+        .map_err(|source| ServeError::Io {
+            context: "writing the handshake line to stdout",
+            source,
+        })
+}
+
+/// Accepts TCP connections and completes TLS handshakes off the accept loop, so one
+/// slow or hostile client cannot block others. Failed handshakes are logged and dropped.
+fn tls_incoming(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    shutdown: CancellationToken,
+) -> ReceiverStream<Result<TlsConnection, std::io::Error>> {
+    let (sender, receiver) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(async move {
+        loop {
+            let accepted = tokio::select! {
+                () = shutdown.cancelled() => break,
+                accepted = listener.accept() => accepted,
+            };
+            let (tcp, peer) = match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    tracing::warn!(%error, "accepting a connection");
+                    continue;
+                }
+            };
+            let acceptor = acceptor.clone();
+            let sender = sender.clone();
+            tokio::spawn(async move {
+                match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                    Ok(Ok(stream)) => {
+                        let _ = sender.send(Ok(TlsConnection(Box::new(stream)))).await;
+                    }
+                    Ok(Err(error)) => {
+                        tracing::warn!(%peer, %error, "TLS handshake refused");
+                    }
+                    Err(_) => tracing::warn!(%peer, "TLS handshake timed out"),
+                }
+            });
+        }
+    });
+    ReceiverStream::new(receiver)
+}
+
+/// A server-side TLS connection handed to tonic.
+pub struct TlsConnection(Box<TlsStream<TcpStream>>);
+
+impl Connected for TlsConnection {
+    type ConnectInfo = Option<SocketAddr>;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.0.get_ref().0.peer_addr().ok()
+    }
+}
+
+impl AsyncRead for TlsConnection {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut *self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TlsConnection {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut *self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut *self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut *self.0).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut *self.0).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
+    }
+}
+
+/// go-plugin servers ignore SIGINT: Ctrl-C reaches the whole process group, and
+/// Terraform itself decides how to stop (StopProvider, then Shutdown).
+fn ignore_sigint() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
+        Ok(mut interrupts) => {
+            tokio::spawn(async move {
+                while interrupts.recv().await.is_some() {
+                    tracing::info!("ignoring SIGINT; waiting for Terraform to stop the provider");
+                }
+            });
+        }
+        Err(error) => tracing::warn!(%error, "cannot install the SIGINT handler"),
+    }
+}
+
+/// Prints panics as `panic: ...` plus a backtrace on stderr, the shape Terraform turns
+/// into "The terraform-provider-X plugin crashed!", then ends the process like a Go panic.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let backtrace = std::backtrace::Backtrace::force_capture();
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "panic: {info}\n\n{backtrace}");
+        let _ = stderr.flush();
+        std::process::exit(2);
+    }));
+}
