@@ -1,0 +1,12 @@
+//! `mesos-provisioner`: converges nodes over SSH to a hardened base and the Mesos roles.
+//!
+//! The binary (`src/main.rs`) is a thin CLI; everything else lives in these modules so that
+//! unit and end-to-end tests can reach it.
+
+pub mod facts;
+pub mod hostlog;
+pub mod inventory;
+pub mod remote;
+pub mod render;
+pub mod secret;
+pub mod ssh;

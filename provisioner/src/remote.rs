@@ -1,0 +1,205 @@
+//! Running commands on a host as root: directly when logged in as root, through `sudo`
+//! otherwise. Every command and its result goes to the host log.
+
+use std::sync::Arc;
+
+use crate::hostlog::HostLog;
+use crate::secret::Secret;
+use crate::ssh::{Output, Session, SshError};
+
+/// How commands gain root.
+#[derive(Debug, Clone)]
+pub enum Privilege {
+    /// Logged in as root.
+    Root,
+    /// `sudo -n` (NOPASSWD), the operator's normal case.
+    Sudo,
+    /// `sudo -S` with the password fed on stdin (never on the command line).
+    SudoPassword(Secret),
+}
+
+/// Quotes a string for POSIX `sh`.
+pub fn sh_quote(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+    {
+        return text.to_string();
+    }
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// Wraps a shell script so it runs as root under the given privilege.
+pub fn wrap_privileged(script: &str, privilege: &Privilege) -> String {
+    let inner = format!("sh -c {}", sh_quote(script));
+    match privilege {
+        Privilege::Root => inner,
+        Privilege::Sudo => format!("sudo -n -- {inner}"),
+        Privilege::SudoPassword(_) => format!("sudo -S -k -p '' -- {inner}"),
+    }
+}
+
+/// A host connection that runs scripts as root and logs them.
+pub struct Remote {
+    session: Session,
+    privilege: Privilege,
+    log: Arc<HostLog>,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("session", &self.session)
+            .finish()
+    }
+}
+
+/// A failed command, with its output for the report.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// The connection failed.
+    #[error(transparent)]
+    Ssh(#[from] SshError),
+    /// The command exited non-zero.
+    #[error("`{command}` failed ({status}): {stderr}")]
+    Failed {
+        /// the script (shortened)
+        command: String,
+        /// exit status or signal
+        status: String,
+        /// last lines of stderr (or stdout)
+        stderr: String,
+    },
+}
+
+impl Remote {
+    /// Wraps a session. When the user is not root, decides between `sudo -n` and a password.
+    pub async fn new(
+        session: Session,
+        sudo_password: Option<Secret>,
+        log: Arc<HostLog>,
+    ) -> Result<Self, RemoteError> {
+        let privilege = if session.user() == "root" {
+            Privilege::Root
+        } else {
+            let probe = session.exec("sudo -n true", None).await?;
+            log.command(
+                session.user(),
+                "sudo -n true",
+                None,
+                &status(&probe),
+                "",
+                "",
+            );
+            match (probe.success(), sudo_password) {
+                (true, _) => Privilege::Sudo,
+                (false, Some(pw)) => Privilege::SudoPassword(pw),
+                (false, None) => Privilege::Sudo,
+            }
+        };
+        log.note(&format!(
+            "connected to {} as {}",
+            session.target(),
+            session.user()
+        ));
+        Ok(Remote {
+            session,
+            privilege,
+            log,
+        })
+    }
+
+    /// The remote login user.
+    pub fn user(&self) -> &str {
+        self.session.user()
+    }
+
+    /// The host log.
+    pub fn log(&self) -> &Arc<HostLog> {
+        &self.log
+    }
+
+    /// Runs a script as root, returning its output whatever the exit status.
+    pub async fn run(&self, script: &str, stdin: Option<&[u8]>) -> Result<Output, RemoteError> {
+        let command = wrap_privileged(script, &self.privilege);
+        let fed: Option<Vec<u8>> = match (&self.privilege, stdin) {
+            (Privilege::SudoPassword(pw), data) => {
+                let mut bytes = format!("{}\n", pw.expose()).into_bytes();
+                bytes.extend_from_slice(data.unwrap_or_default());
+                Some(bytes)
+            }
+            (_, data) => data.map(<[u8]>::to_vec),
+        };
+        let out = self.session.exec(&command, fed.as_deref()).await?;
+        self.log.command(
+            self.user(),
+            script,
+            stdin.map(<[u8]>::len),
+            &status(&out),
+            &out.stdout_text(),
+            &out.stderr_text(),
+        );
+        Ok(out)
+    }
+
+    /// Runs a script as root and fails unless it exits 0; returns stdout.
+    pub async fn run_ok(&self, script: &str, stdin: Option<&[u8]>) -> Result<String, RemoteError> {
+        let out = self.run(script, stdin).await?;
+        if out.success() {
+            return Ok(out.stdout_text());
+        }
+        let detail = if out.stderr.is_empty() {
+            out.stdout_text()
+        } else {
+            out.stderr_text()
+        };
+        let tail: Vec<&str> = detail.lines().rev().take(5).collect();
+        let short: String = script.chars().take(120).collect();
+        Err(RemoteError::Failed {
+            command: short,
+            status: status(&out),
+            stderr: tail.into_iter().rev().collect::<Vec<_>>().join(" | "),
+        })
+    }
+
+    /// Closes the connection.
+    pub async fn close(&self) {
+        self.session.close().await;
+    }
+}
+
+fn status(out: &Output) -> String {
+    match (&out.status, &out.signal) {
+        (Some(code), _) => format!("exit {code}"),
+        (None, Some(sig)) => format!("signal {sig}"),
+        (None, None) => "no exit status".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_survives_single_quotes() {
+        assert_eq!(sh_quote("abc/d-1"), "abc/d-1");
+        assert_eq!(sh_quote(""), "''");
+        assert_eq!(sh_quote("it's"), r"'it'\''s'");
+        assert_eq!(sh_quote("a b"), "'a b'");
+    }
+
+    #[test]
+    fn privileged_wrapping_never_contains_the_password() {
+        let script = "id -u";
+        assert_eq!(wrap_privileged(script, &Privilege::Root), "sh -c 'id -u'");
+        assert_eq!(
+            wrap_privileged(script, &Privilege::Sudo),
+            "sudo -n -- sh -c 'id -u'"
+        );
+        let pw = Privilege::SudoPassword(Secret::new("pw-XYZ"));
+        let wrapped = wrap_privileged(script, &pw);
+        assert!(wrapped.starts_with("sudo -S -k -p '' -- "));
+        assert!(!wrapped.contains("pw-XYZ"));
+    }
+}
