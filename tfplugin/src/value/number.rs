@@ -465,10 +465,7 @@ mod tests {
         assert_eq!(n("0.1").to_f64_exact(), None);
         assert_eq!(n("0.5").to_f64_exact(), Some(0.5));
         assert_eq!(n("9007199254740993").to_f64_exact(), None);
-        assert_eq!(
-            n("9223372036854775808").to_f64_exact(),
-            Some(2f64.powi(63))
-        );
+        assert_eq!(n("9223372036854775808").to_f64_exact(), Some(2f64.powi(63)));
         assert_eq!(
             Number::from_f64_exact(0.1).unwrap().to_string(),
             "0.1000000000000000055511151231257827021181583404541015625"
