@@ -14,6 +14,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(true)
         // Clients are used by the tests and the benchmark to talk to a served provider.
         .build_client(true)
+        // RPCs a service does not override answer UNIMPLEMENTED, which is what Terraform
+        // expects for optional RPCs; the provider service overrides every one it serves.
+        .generate_default_stubs(true)
         .compile_fds(descriptors)?;
     Ok(())
 }

@@ -1,1 +1,3 @@
 //! Shared harness for the workspace-level end-to-end tests.
+
+pub mod terraform;

@@ -102,8 +102,23 @@ pub fn serve_rpc<S: ProviderRpc>(service: S, module: &str) -> ExitCode {
     }
 }
 
-/// Serves an already parsed environment; returns once Terraform called Shutdown.
+/// Serves an already parsed environment, printing the handshake on stdout; returns once
+/// Terraform called Shutdown.
 pub async fn run<S: ProviderRpc>(env: PluginEnv, service: S) -> Result<(), ServeError> {
+    run_with_handshake(env, service, print_handshake).await
+}
+
+/// Like [`run`], but hands the handshake line to `announce` instead of printing it
+/// (used to embed the server in tests).
+pub async fn run_with_handshake<S, F>(
+    env: PluginEnv,
+    service: S,
+    announce: F,
+) -> Result<(), ServeError>
+where
+    S: ProviderRpc,
+    F: FnOnce(&str) -> Result<(), ServeError>,
+{
     ignore_sigint();
     let listener = bind_loopback(env.min_port, env.max_port).await?;
     let addr = listener.local_addr().map_err(|source| ServeError::Io {
@@ -117,13 +132,13 @@ pub async fn run<S: ProviderRpc>(env: PluginEnv, service: S) -> Result<(), Serve
             let client_cert = client_cert_from_pem(&pem)?;
             let identity = ServerIdentity::generate()?;
             let acceptor = TlsAcceptor::from(server_config(&identity, client_cert)?);
-            print_handshake(addr, Some(identity.cert_der.as_ref()))?;
+            announce(&handshake_line(addr, Some(identity.cert_der.as_ref())))?;
             tracing::info!(%addr, "serving tfplugin6 with automatic mTLS");
             let incoming = tls_incoming(listener, acceptor, shutdown.clone());
             serve_until_shutdown(router, incoming, shutdown).await
         }
         None => {
-            print_handshake(addr, None)?;
+            announce(&handshake_line(addr, None))?;
             tracing::warn!(%addr, "serving tfplugin6 WITHOUT TLS: PLUGIN_CLIENT_CERT is not set");
             let incoming = TcpListenerStream::new(listener);
             serve_until_shutdown(router, incoming, shutdown).await
@@ -167,9 +182,9 @@ where
 }
 
 /// Writes the handshake line as the first thing on stdout and flushes it.
-fn print_handshake(addr: SocketAddr, cert_der: Option<&[u8]>) -> Result<(), ServeError> {
+fn print_handshake(line: &str) -> Result<(), ServeError> {
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{}", handshake_line(addr, cert_der))
+    writeln!(stdout, "{line}")
         .and_then(|()| stdout.flush())
         .map_err(|source| ServeError::Io {
             context: "writing the handshake line to stdout",
@@ -292,4 +307,130 @@ fn install_panic_hook() {
         let _ = stderr.flush();
         std::process::exit(2);
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::go_plugin::grpc_controller_client::GrpcControllerClient;
+    use crate::proto::go_plugin::Empty;
+    use crate::testing::{parse_handshake_line, tls_client_config, ClientIdentity, HandshakeInfo};
+    use rustls::pki_types::ServerName;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::task::JoinHandle;
+
+    /// A provider service that answers every RPC with UNIMPLEMENTED: enough to test the
+    /// transport around it.
+    struct NoRpcs;
+
+    #[tonic::async_trait]
+    impl ProviderRpc for NoRpcs {}
+
+    async fn start(
+        client_cert_pem: Option<String>,
+    ) -> (HandshakeInfo, JoinHandle<Result<(), ServeError>>) {
+        let env = PluginEnv {
+            min_port: 20000,
+            max_port: 25000,
+            client_cert_pem,
+        };
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let server = tokio::spawn(run_with_handshake(env, NoRpcs, move |line: &str| {
+            let _ = sender.send(line.to_owned());
+            Ok(())
+        }));
+        let line = receiver.await.expect("the server announces its handshake");
+        (parse_handshake_line(&line).unwrap(), server)
+    }
+
+    /// Connects with `client` and exchanges HTTP/2 prefaces; Ok only if the server's
+    /// SETTINGS frame arrives over a TLS session that negotiated `h2`.
+    async fn h2_over_tls(
+        handshake: &HandshakeInfo,
+        client: Option<&ClientIdentity>,
+    ) -> Result<(), String> {
+        let server_der = handshake
+            .server_cert_der
+            .as_ref()
+            .ok_or("no server certificate")?;
+        let config = tls_client_config(server_der, client).map_err(|e| e.to_string())?;
+        let tcp = TcpStream::connect(handshake.addr)
+            .await
+            .map_err(|e| e.to_string())?;
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map_err(|e| format!("handshake: {e}"))?;
+        if tls.get_ref().1.alpn_protocol() != Some(b"h2".as_slice()) {
+            return Err("ALPN h2 not negotiated".into());
+        }
+        // Client preface followed by an empty SETTINGS frame.
+        let mut preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+        preface.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
+        tls.write_all(&preface)
+            .await
+            .map_err(|e| format!("write: {e}"))?;
+        let mut frame_header = [0u8; 9];
+        tokio::time::timeout(Duration::from_secs(5), tls.read_exact(&mut frame_header))
+            .await
+            .map_err(|_| "timed out waiting for the server".to_string())?
+            .map_err(|e| format!("read: {e}"))?;
+        if frame_header[3] != 4 {
+            return Err(format!(
+                "first server frame has type {}, not SETTINGS",
+                frame_header[3]
+            ));
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn pinned_terraform_certificate_completes_the_handshake() {
+        let terraform = ClientIdentity::generate().unwrap();
+        let (handshake, server) = start(Some(terraform.cert_pem.clone())).await;
+        assert_eq!((handshake.core_version, handshake.protocol_version), (1, 6));
+        assert!(handshake.addr.ip().is_loopback());
+        h2_over_tls(&handshake, Some(&terraform)).await.unwrap();
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn clients_without_the_pinned_certificate_are_refused() {
+        let terraform = ClientIdentity::generate().unwrap();
+        let stranger = ClientIdentity::generate().unwrap();
+        let (handshake, server) = start(Some(terraform.cert_pem.clone())).await;
+        let anonymous = h2_over_tls(&handshake, None).await;
+        assert!(
+            anonymous.is_err(),
+            "a client without certificate got through"
+        );
+        let impostor = h2_over_tls(&handshake, Some(&stranger)).await;
+        assert!(
+            impostor.is_err(),
+            "a client with another certificate got through"
+        );
+        // The server survives refused clients and still serves Terraform.
+        h2_over_tls(&handshake, Some(&terraform)).await.unwrap();
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn controller_shutdown_stops_the_server_promptly() {
+        let (handshake, server) = start(None).await;
+        assert!(handshake.server_cert_der.is_none());
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", handshake.addr))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        GrpcControllerClient::new(channel)
+            .shutdown(Empty {})
+            .await
+            .unwrap();
+        let finished = tokio::time::timeout(Duration::from_secs(2), server)
+            .await
+            .expect("the server stops within 2 s of Shutdown");
+        finished.unwrap().unwrap();
+    }
 }

@@ -57,12 +57,10 @@ impl Stdio {
 
 #[tonic::async_trait]
 impl GrpcStdio for Stdio {
-    type StreamStdioStream = BoxStream<StdioData>;
-
     async fn stream_stdio(
         &self,
         _request: Request<Empty>,
-    ) -> Result<Response<Self::StreamStdioStream>, Status> {
+    ) -> Result<Response<BoxStream<StdioData>>, Status> {
         let shutdown = self.shutdown.clone();
         let stream = futures_stream_until(shutdown);
         Ok(Response::new(stream))
@@ -116,12 +114,10 @@ impl Health for HealthService {
         }
     }
 
-    type WatchStream = BoxStream<HealthCheckResponse>;
-
     async fn watch(
         &self,
         request: Request<HealthCheckRequest>,
-    ) -> Result<Response<Self::WatchStream>, Status> {
+    ) -> Result<Response<BoxStream<HealthCheckResponse>>, Status> {
         let status = status_of(&request.into_inner().service);
         let (sender, receiver) = tokio::sync::mpsc::channel(1);
         let shutdown = self.shutdown.clone();
