@@ -32,9 +32,17 @@ pub struct ClientBuilder {
     request_timeout: Duration,
     connect_timeout: Duration,
     user_agent: String,
+    page_size: u32,
 }
 
 impl ClientBuilder {
+    /// Sets the page size of list requests (1 to 250, default 250; smaller pages
+    /// only make sense for tests).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size.clamp(1, MAX_PAGE_SIZE);
+        self
+    }
+
     /// Sets how asynchronous operations are polled.
     pub fn poll_schedule(mut self, schedule: PollSchedule) -> Self {
         self.poll = schedule;
@@ -85,6 +93,7 @@ impl ClientBuilder {
                 poll: self.poll,
                 busy: self.busy,
                 jitter: self.jitter,
+                page_size: self.page_size,
             }),
         })
     }
@@ -106,6 +115,7 @@ struct Inner {
     poll: PollSchedule,
     busy: BackoffPolicy,
     jitter: Arc<dyn Jitter>,
+    page_size: u32,
 }
 
 impl fmt::Debug for Client {
@@ -142,6 +152,7 @@ impl Client {
             request_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(15),
             user_agent: format!("cloudcontrol-rs/{}", env!("CARGO_PKG_VERSION")),
+            page_size: MAX_PAGE_SIZE,
         }
     }
 
@@ -206,7 +217,7 @@ impl Client {
         let mut path = vec!["caas", API_VERSION];
         path.extend_from_slice(segments);
         let url = self.inner.endpoint.join(path);
-        let answer = self.send(Method::GET, operation, url, None).await?;
+        let answer = self.get(operation, url).await?;
         if answer.status != StatusCode::OK {
             return Err(self.failure(operation, answer));
         }
@@ -232,7 +243,7 @@ impl Client {
         segments: &[&str],
     ) -> Result<Option<T>> {
         let url = self.org_url(segments, &[]).await?;
-        let answer = self.send(Method::GET, operation, url, None).await?;
+        let answer = self.get(operation, url).await?;
         if answer.status == StatusCode::OK {
             return decode(operation, &answer).map(Some);
         }
@@ -266,12 +277,12 @@ impl Client {
         page_number: u32,
     ) -> Result<Page<T>> {
         let page_number = page_number.to_string();
-        let page_size = MAX_PAGE_SIZE.to_string();
+        let page_size = self.inner.page_size.to_string();
         let mut query: Vec<(&str, &str)> = filters.to_vec();
         query.push(("pageNumber", &page_number));
         query.push(("pageSize", &page_size));
         let url = self.org_url(segments, &query).await?;
-        let answer = self.send(Method::GET, operation, url, None).await?;
+        let answer = self.get(operation, url).await?;
         if answer.status != StatusCode::OK {
             return Err(self.failure(operation, answer));
         }
@@ -305,7 +316,7 @@ impl Client {
                 });
             }
             let error = match self.post_once(operation, segments, body.clone()).await {
-                Err(error) if error.is_busy() => error,
+                Err(error) if error.is_busy() || is_transient_post_failure(&error) => error,
                 other => return other,
             };
             let Some(delay) = self.inner.busy.delay(retry, self.inner.jitter.sample()) else {
@@ -349,6 +360,35 @@ impl Client {
             ));
         }
         Err(self.failure(operation, answer))
+    }
+
+    /// GETs `url`, retrying (reads are idempotent) after transport errors,
+    /// HTTP 5xx and `UNEXPECTED_ERROR`, up to [`GET_RETRIES`] times.
+    async fn get(&self, operation: &str, url: Url) -> Result<Answer> {
+        let mut retry = 0;
+        loop {
+            let outcome = self.send(Method::GET, operation, url.clone(), None).await;
+            let transient = match &outcome {
+                Err(_) => true,
+                Ok(answer) => is_transient_answer(answer),
+            };
+            if !transient || retry >= GET_RETRIES {
+                return outcome;
+            }
+            let delay = self
+                .inner
+                .busy
+                .delay(retry, self.inner.jitter.sample())
+                .unwrap_or(Duration::from_secs(1));
+            tracing::info!(
+                operation,
+                retry,
+                delay_ms = delay.as_millis() as u64,
+                "transient failure; retrying the read"
+            );
+            tokio::time::sleep(delay).await;
+            retry += 1;
+        }
     }
 
     /// Sends one request with credentials and logs it (never the credentials or bodies).
@@ -413,6 +453,34 @@ impl Client {
             (_, None) => unexpected(operation, &answer, "expected a response envelope"),
         }
     }
+}
+
+/// How often a read is retried after a transient failure.
+const GET_RETRIES: u32 = 4;
+
+/// A failure that says the platform did not act (server error, the API's
+/// sporadic `UNEXPECTED_ERROR`) or the connection was never made, so sending
+/// the same action again cannot apply it twice.
+fn is_transient_post_failure(error: &Error) -> bool {
+    match error {
+        Error::Transport { source, .. } => source.is_connect(),
+        Error::Api(api) => {
+            api.http_status >= 500
+                || api.response_code == response_codes::UNEXPECTED_ERROR
+                || api.response_code == response_codes::RETRYABLE_SYSTEM_ERROR
+        }
+        _ => false,
+    }
+}
+
+/// An answer worth asking again for: HTTP 5xx or `UNEXPECTED_ERROR`.
+fn is_transient_answer(answer: &Answer) -> bool {
+    answer.status.is_server_error()
+        || (answer.status != StatusCode::OK
+            && ApiResponse::parse(&answer.body).is_some_and(|e| {
+                e.response_code == response_codes::UNEXPECTED_ERROR
+                    || e.response_code == response_codes::RETRYABLE_SYSTEM_ERROR
+            }))
 }
 
 /// A missing asset: `RESOURCE_NOT_FOUND` with HTTP 400 or 404. A bare 404 with
@@ -508,6 +576,49 @@ mod tests {
             ),
         );
         assert_eq!(err.response_code(), Some("AUTHORIZATION_FAILURE"));
+    }
+
+    #[test]
+    fn transient_failures_are_recognised() {
+        assert!(is_transient_answer(&answer(
+            500,
+            r#"{"responseCode":"UNEXPECTED_ERROR","message":"x"}"#
+        )));
+        assert!(is_transient_answer(&answer(503, "Service Unavailable")));
+        assert!(is_transient_answer(&answer(
+            400,
+            r#"{"responseCode":"UNEXPECTED_ERROR","message":"x"}"#
+        )));
+        assert!(!is_transient_answer(&answer(
+            400,
+            r#"{"responseCode":"RESOURCE_NOT_FOUND","message":"x"}"#
+        )));
+        assert!(!is_transient_answer(&answer(
+            200,
+            r#"{"responseCode":"UNEXPECTED_ERROR"}"#
+        )));
+        let c = client();
+        let err = c.failure(
+            "POST x",
+            answer(
+                400,
+                r#"{"responseCode":"UNEXPECTED_ERROR","message":"glitch"}"#,
+            ),
+        );
+        assert!(is_transient_post_failure(&err));
+        let err = c.failure(
+            "POST x",
+            answer(
+                400,
+                r#"{"responseCode":"INVALID_INPUT_DATA","message":"bad"}"#,
+            ),
+        );
+        assert!(!is_transient_post_failure(&err));
+        let err = c.failure("POST x", answer(500, "oops"));
+        assert!(
+            !is_transient_post_failure(&err),
+            "a bare 500 without an envelope is ambiguous"
+        );
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub mod response_codes {
     pub const SERVER_STARTED: &str = "SERVER_STARTED";
     /// The asset still has dependents.
     pub const HAS_DEPENDENCY: &str = "HAS_DEPENDENCY";
+    /// The platform failed unexpectedly (seen sporadically on concurrent requests).
+    pub const UNEXPECTED_ERROR: &str = "UNEXPECTED_ERROR";
+    /// A transient platform failure.
+    pub const RETRYABLE_SYSTEM_ERROR: &str = "RETRYABLE_SYSTEM_ERROR";
     /// The credentials may not do this.
     pub const AUTHORIZATION_FAILURE: &str = "AUTHORIZATION_FAILURE";
 }
