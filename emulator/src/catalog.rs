@@ -1,0 +1,536 @@
+//! The fixed catalogue: MCP 2.0 datacenters (with limits and disk speeds) and OS images.
+//!
+//! Image, controller and disk ids are UUIDv5 values derived from the datacenter and image key, so
+//! they are stable across restarts and across emulator instances.
+
+use crate::clock;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// Sizing limits of a datacenter (the NA9 hypervisor properties).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Smallest disk in GB.
+    pub min_disk_gb: u32,
+    /// Largest disk in GB.
+    pub max_disk_gb: u32,
+    /// Largest sum of additional (non-OS) disks per server in GB.
+    pub max_total_additional_storage_gb: u32,
+    /// Most CPUs per server.
+    pub max_cpu_count: u32,
+    /// Least memory in GB.
+    pub min_memory_gb: u32,
+    /// Most memory in GB.
+    pub max_memory_gb: u32,
+}
+
+/// The limits every emulated datacenter uses.
+pub const LIMITS: Limits = Limits {
+    min_disk_gb: 10,
+    max_disk_gb: 1000,
+    max_total_additional_storage_gb: 14_000,
+    max_cpu_count: 32,
+    min_memory_gb: 1,
+    max_memory_gb: 256,
+};
+
+/// One MCP 2.0 datacenter.
+#[derive(Debug, Clone, Copy)]
+pub struct Datacenter {
+    /// Id such as `NA9`.
+    pub id: &'static str,
+    /// Geographic region (the scope of the ND/VLAN deploy lock).
+    pub region: &'static str,
+    /// Display name.
+    pub display_name: &'static str,
+    /// City.
+    pub city: &'static str,
+    /// State or province.
+    pub state: &'static str,
+    /// ISO country code.
+    pub country: &'static str,
+    /// Whether the PROVISIONEDIOPS disk speed is offered.
+    pub provisioned_iops: bool,
+}
+
+/// All emulated datacenters (MCP 2.0 ids of the real regions).
+pub const DATACENTERS: &[Datacenter] = &[
+    dc(
+        "NA9",
+        "NA",
+        "US - East 3 - MCP 2.0",
+        "Ashburn",
+        "Virginia",
+        "US",
+        true,
+    ),
+    dc(
+        "NA12",
+        "NA",
+        "US - West - MCP 2.0",
+        "Santa Clara",
+        "California",
+        "US",
+        false,
+    ),
+    dc(
+        "EU6",
+        "EU",
+        "Europe (Germany) - MCP 2.0",
+        "Frankfurt",
+        "Hesse",
+        "DE",
+        true,
+    ),
+    dc(
+        "EU7",
+        "EU",
+        "Europe (Netherlands) - MCP 2.0",
+        "Amsterdam",
+        "North Holland",
+        "NL",
+        false,
+    ),
+    dc(
+        "EU8",
+        "EU",
+        "Europe (UK) - MCP 2.0",
+        "London",
+        "Greater London",
+        "GB",
+        false,
+    ),
+    dc(
+        "AU9",
+        "AU",
+        "Australia - Sydney - MCP 2.0",
+        "Sydney",
+        "New South Wales",
+        "AU",
+        false,
+    ),
+    dc(
+        "AU10",
+        "AU",
+        "Australia - Melbourne - MCP 2.0",
+        "Melbourne",
+        "Victoria",
+        "AU",
+        true,
+    ),
+    dc(
+        "AU11",
+        "AU",
+        "New Zealand - Hamilton - MCP 2.0",
+        "Hamilton",
+        "Waikato",
+        "NZ",
+        false,
+    ),
+    dc(
+        "AF3",
+        "AF",
+        "Africa - Johannesburg - MCP 2.0",
+        "Johannesburg",
+        "Gauteng",
+        "ZA",
+        false,
+    ),
+    dc(
+        "AP4",
+        "AP",
+        "Asia Pacific - Tokyo - MCP 2.0",
+        "Tokyo",
+        "Tokyo",
+        "JP",
+        false,
+    ),
+    dc(
+        "AP5",
+        "AP",
+        "Asia Pacific - Hong Kong - MCP 2.0",
+        "Hong Kong",
+        "Hong Kong",
+        "HK",
+        false,
+    ),
+    dc(
+        "CA2",
+        "CA",
+        "Canada - Toronto - MCP 2.0",
+        "Toronto",
+        "Ontario",
+        "CA",
+        false,
+    ),
+];
+
+const fn dc(
+    id: &'static str,
+    region: &'static str,
+    display_name: &'static str,
+    city: &'static str,
+    state: &'static str,
+    country: &'static str,
+    provisioned_iops: bool,
+) -> Datacenter {
+    Datacenter {
+        id,
+        region,
+        display_name,
+        city,
+        state,
+        country,
+        provisioned_iops,
+    }
+}
+
+/// Looks a datacenter up by id (case-sensitive, as the API is).
+pub fn datacenter(id: &str) -> Option<&'static Datacenter> {
+    DATACENTERS.iter().find(|d| d.id == id)
+}
+
+/// Index of a datacenter in the catalogue (used to carve address pools).
+pub fn datacenter_index(id: &str) -> u8 {
+    DATACENTERS.iter().position(|d| d.id == id).unwrap_or(0) as u8
+}
+
+/// Disk speeds: (id, display name, abbreviation, description).
+const DISK_SPEEDS: &[(&str, &str, &str, &str)] = &[
+    ("STANDARD", "Standard", "STD", "Standard disk speed"),
+    (
+        "HIGHPERFORMANCE",
+        "High Performance",
+        "HPF",
+        "Faster than Standard, uses SSD",
+    ),
+    (
+        "ECONOMY",
+        "Economy",
+        "ECO",
+        "Slower than Standard, for low-I/O workloads",
+    ),
+    (
+        "PROVISIONEDIOPS",
+        "Provisioned IOPS",
+        "PIO",
+        "Guaranteed IOPS per disk",
+    ),
+];
+
+impl Datacenter {
+    /// Whether `speed` is an available disk speed here.
+    pub fn disk_speed_available(&self, speed: &str) -> bool {
+        match speed {
+            "STANDARD" | "HIGHPERFORMANCE" | "ECONOMY" => true,
+            "PROVISIONEDIOPS" => self.provisioned_iops,
+            _ => false,
+        }
+    }
+
+    /// The datacenter in the API's JSON shape.
+    pub fn to_json(&self) -> Value {
+        let lower = self.id.to_ascii_lowercase();
+        let disk_speeds: Vec<Value> = DISK_SPEEDS
+            .iter()
+            .map(|(id, name, abbr, desc)| {
+                json!({"id": id, "displayName": name, "abbreviation": abbr, "description": desc,
+                       "available": self.disk_speed_available(id), "default": *id == "STANDARD"})
+            })
+            .collect();
+        let prop = |name: &str, value: String| json!({"name": name, "value": value});
+        json!({
+            "id": self.id,
+            "type": "MCP 2.0",
+            "displayName": self.display_name,
+            "city": self.city,
+            "state": self.state,
+            "country": self.country,
+            "vpnUrl": format!("https://{lower}.cloud-vpn.net"),
+            "ftpsHost": format!("ftps-{lower}.cloud-vpn.net"),
+            "networking": {
+                "type": "2",
+                "maintenanceStatus": "NORMAL",
+                "property": [
+                    prop("MAX_SERVER_TO_VIP_CONNECTIONS", "20".into()),
+                    prop("VIP_HEALTH_MONITORS", "true".into()),
+                ],
+            },
+            "hypervisor": {
+                "type": "VMWARE",
+                "maintenanceStatus": "NORMAL",
+                "diskSpeed": disk_speeds,
+                "cpuSpeed": [
+                    {"id": "STANDARD", "displayName": "Standard", "description": "Standard CPU speed", "available": true, "default": true},
+                    {"id": "HIGHPERFORMANCE", "displayName": "High Performance", "description": "Faster CPU", "available": true, "default": false},
+                ],
+                "property": [
+                    prop("MIN_DISK_SIZE_GB", LIMITS.min_disk_gb.to_string()),
+                    prop("MAX_DISK_SIZE_GB", LIMITS.max_disk_gb.to_string()),
+                    prop("MAX_TOTAL_ADDITIONAL_STORAGE_GB", LIMITS.max_total_additional_storage_gb.to_string()),
+                    prop("MAX_TOTAL_IMAGE_STORAGE_GB", "2600".into()),
+                    prop("MAX_CPU_COUNT", LIMITS.max_cpu_count.to_string()),
+                    prop("MIN_MEMORY_GB", LIMITS.min_memory_gb.to_string()),
+                    prop("MAX_MEMORY_GB", LIMITS.max_memory_gb.to_string()),
+                    prop("VMWARE_HARDWARE_VERSION", "vmx-13".into()),
+                ],
+            },
+            "backup": {"type": "COMMVAULT", "maintenanceStatus": "NORMAL", "property": []},
+            "consoleAccess": {"maintenanceStatus": "NORMAL", "property": []},
+            "monitoring": {"maintenanceStatus": "NORMAL", "property": []},
+        })
+    }
+}
+
+/// One OS image template (the same set is offered in every datacenter).
+#[derive(Debug, Clone, Copy)]
+pub struct ImageTemplate {
+    /// Catalogue name, e.g. `CentOS 7 64-bit 2 CPU`.
+    pub name: &'static str,
+    /// Description.
+    pub description: &'static str,
+    /// Image key, e.g. `T-CENT-7-64-2-4-10`.
+    pub key: &'static str,
+    /// Guest OS id, e.g. `CENTOS764`.
+    pub os_id: &'static str,
+    /// Guest OS display name, e.g. `CENTOS7/64`.
+    pub os_display: &'static str,
+    /// `UNIX` or `WINDOWS`.
+    pub family: &'static str,
+    /// OS units group, e.g. `CENTOS`.
+    pub units_group: &'static str,
+    /// CPU count.
+    pub cpu: u32,
+    /// Memory in GB.
+    pub memory_gb: u32,
+    /// OS disk size in GB.
+    pub disk_gb: u32,
+    /// Sort order in the catalogue.
+    pub sort_order: u32,
+}
+
+#[allow(clippy::too_many_arguments)] // a table row constructor: one argument per column
+const fn img(
+    name: &'static str,
+    description: &'static str,
+    key: &'static str,
+    os: (&'static str, &'static str, &'static str, &'static str),
+    cpu: u32,
+    memory_gb: u32,
+    disk_gb: u32,
+    sort_order: u32,
+) -> ImageTemplate {
+    ImageTemplate {
+        name,
+        description,
+        key,
+        os_id: os.0,
+        os_display: os.1,
+        family: os.2,
+        units_group: os.3,
+        cpu,
+        memory_gb,
+        disk_gb,
+        sort_order,
+    }
+}
+
+/// The OS image catalogue.
+pub const IMAGES: &[ImageTemplate] = &[
+    img(
+        "CentOS 7 64-bit 2 CPU",
+        "CentOS Release 7.9 64-bit",
+        "T-CENT-7-64-2-4-10",
+        ("CENTOS764", "CENTOS7/64", "UNIX", "CENTOS"),
+        2,
+        4,
+        10,
+        10,
+    ),
+    img(
+        "RedHat 7 64-bit 2 CPU",
+        "RedHat 7.9 Enterprise (Maipo) 64-bit",
+        "T-RHEL-7-64-2-4-10",
+        ("REDHAT764", "REDHAT7/64", "UNIX", "REDHAT"),
+        2,
+        4,
+        10,
+        20,
+    ),
+    img(
+        "Rocky Linux 8 64-bit 2 CPU",
+        "Rocky Linux 8.10 64-bit",
+        "T-ROCK-8-64-2-4-10",
+        ("ROCKY864", "ROCKY8/64", "UNIX", "ROCKY"),
+        2,
+        4,
+        10,
+        30,
+    ),
+    img(
+        "Rocky Linux 9 64-bit 2 CPU",
+        "Rocky Linux 9.4 64-bit",
+        "T-ROCK-9-64-2-4-10",
+        ("ROCKY964", "ROCKY9/64", "UNIX", "ROCKY"),
+        2,
+        4,
+        10,
+        31,
+    ),
+    img(
+        "AlmaLinux 8 64-bit 2 CPU",
+        "AlmaLinux 8.10 64-bit",
+        "T-ALMA-8-64-2-4-10",
+        ("ALMALINUX864", "ALMALINUX8/64", "UNIX", "ALMALINUX"),
+        2,
+        4,
+        10,
+        40,
+    ),
+    img(
+        "AlmaLinux 9 64-bit 2 CPU",
+        "AlmaLinux 9.4 64-bit",
+        "T-ALMA-9-64-2-4-10",
+        ("ALMALINUX964", "ALMALINUX9/64", "UNIX", "ALMALINUX"),
+        2,
+        4,
+        10,
+        41,
+    ),
+    img(
+        "Ubuntu 22.04 64-bit 2 CPU",
+        "Ubuntu 22.04 LTS (Jammy Jellyfish) 64-bit",
+        "T-UBUN-22-64-2-4-10",
+        ("UBUNTU2264", "UBUNTU22/64", "UNIX", "UBUNTU"),
+        2,
+        4,
+        10,
+        50,
+    ),
+    img(
+        "Ubuntu 24.04 64-bit 2 CPU",
+        "Ubuntu 24.04 LTS (Noble Numbat) 64-bit",
+        "T-UBUN-24-64-2-4-10",
+        ("UBUNTU2464", "UBUNTU24/64", "UNIX", "UBUNTU"),
+        2,
+        4,
+        10,
+        51,
+    ),
+    img(
+        "Win2019 DC 64-bit 2 CPU",
+        "Windows 2019 Datacenter 64-bit",
+        "T-WIN-2019-DC-64-2-8-50",
+        ("WIN2019DC/64", "WIN2019DC/64", "WINDOWS", "WINDOWS"),
+        2,
+        8,
+        50,
+        60,
+    ),
+];
+
+/// A concrete OS image: a template offered in one datacenter.
+#[derive(Debug, Clone, Copy)]
+pub struct OsImage {
+    /// The template.
+    pub template: &'static ImageTemplate,
+    /// The datacenter.
+    pub datacenter: &'static Datacenter,
+}
+
+fn stable_id(parts: &[&str]) -> String {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, parts.join("/").as_bytes()).to_string()
+}
+
+/// Fixed creation time of the catalogue images.
+const CATALOGUE_TIME_MS: u64 = 1_577_836_800_000;
+
+impl OsImage {
+    /// Stable image id.
+    pub fn id(&self) -> String {
+        stable_id(&["osImage", self.datacenter.id, self.template.key])
+    }
+
+    /// Stable id of the image's SCSI controller.
+    pub fn controller_id(&self) -> String {
+        stable_id(&["osImage", self.datacenter.id, self.template.key, "scsi0"])
+    }
+
+    /// Stable id of the image's OS disk.
+    pub fn disk_id(&self) -> String {
+        stable_id(&["osImage", self.datacenter.id, self.template.key, "disk0"])
+    }
+
+    /// The image in the API's 2.9 JSON shape.
+    pub fn to_json(&self) -> Value {
+        let t = self.template;
+        json!({
+            "name": t.name,
+            "description": t.description,
+            "cpu": {"count": t.cpu, "speed": "STANDARD", "coresPerSocket": 1},
+            "memoryGb": t.memory_gb,
+            "scsiController": [{
+                "id": self.controller_id(),
+                "adapterType": "LSI_LOGIC_PARALLEL",
+                "key": 1000,
+                "busNumber": 0,
+                "disk": [{"id": self.disk_id(), "scsiId": 0, "sizeGb": t.disk_gb, "speed": "STANDARD"}],
+            }],
+            "sataController": [],
+            "floppy": [],
+            "nic": [],
+            "softwareLabel": [],
+            "createTime": clock::iso8601(CATALOGUE_TIME_MS),
+            "id": self.id(),
+            "datacenterId": self.datacenter.id,
+            "osImageKey": t.key,
+            "sortOrder": t.sort_order,
+            "guest": {
+                "operatingSystem": {"id": t.os_id, "displayName": t.os_display, "family": t.family},
+                "osCustomization": true,
+            },
+        })
+    }
+}
+
+/// Every image in every datacenter, in catalogue order.
+pub fn all_images() -> impl Iterator<Item = OsImage> {
+    DATACENTERS.iter().flat_map(|d| {
+        IMAGES.iter().map(move |t| OsImage {
+            template: t,
+            datacenter: d,
+        })
+    })
+}
+
+/// Looks an image up by id.
+pub fn image(id: &str) -> Option<OsImage> {
+    all_images().find(|i| i.id() == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_ids_are_stable_and_unique() {
+        let ids: std::collections::BTreeSet<String> = all_images().map(|i| i.id()).collect();
+        assert_eq!(ids.len(), DATACENTERS.len() * IMAGES.len());
+        let first = all_images().next().unwrap();
+        assert_eq!(
+            image(&first.id()).unwrap().template.name,
+            first.template.name
+        );
+    }
+
+    #[test]
+    fn disk_speeds_follow_the_datacenter() {
+        assert!(datacenter("NA9")
+            .unwrap()
+            .disk_speed_available("PROVISIONEDIOPS"));
+        assert!(!datacenter("NA12")
+            .unwrap()
+            .disk_speed_available("PROVISIONEDIOPS"));
+        assert!(!datacenter("NA9").unwrap().disk_speed_available("FAST"));
+    }
+}

@@ -1,0 +1,47 @@
+//! Emulator-only view of everything an organisation owns (for "nothing orphaned" assertions).
+
+use crate::resources::Call;
+use crate::store::Org;
+use serde_json::{json, Value};
+
+/// All assets of `org` in their API shapes, plus counts. Default firewall rules are listed
+/// separately so a test can assert that no client rule is left.
+pub fn inventory(org_id: &str, org: &Org, _call: Option<&Call>) -> Value {
+    let client_rules: Vec<Value> = org
+        .firewall_rules
+        .iter()
+        .filter(|r| r.rule_type != "DEFAULT_RULE")
+        .map(|r| r.to_json())
+        .collect();
+    let default_rules = org.firewall_rules.len() - client_rules.len();
+    let tags: Vec<Value> = org
+        .tags
+        .iter()
+        .map(|t| json!({"assetType": t.asset_type, "assetId": t.asset_id, "tagKeyId": t.tag_key_id, "value": t.value}))
+        .collect();
+    let network_domains: Vec<Value> = org.network_domains.values().map(|n| n.to_json()).collect();
+    let vlans: Vec<Value> = org.vlans.values().map(|v| v.to_json(org)).collect();
+    let servers: Vec<Value> = org.servers.values().map(|s| s.to_json(org)).collect();
+    let blocks: Vec<Value> = org.public_ip_blocks.values().map(|b| b.to_json()).collect();
+    let nat: Vec<Value> = org.nat_rules.values().map(|r| r.to_json()).collect();
+    let keys: Vec<Value> = org.tag_keys.values().map(|k| k.to_json()).collect();
+    let total = network_domains.len()
+        + vlans.len()
+        + servers.len()
+        + blocks.len()
+        + nat.len()
+        + client_rules.len();
+    json!({
+        "orgId": org_id,
+        "totalAssets": total,
+        "networkDomain": network_domains,
+        "vlan": vlans,
+        "server": servers,
+        "publicIpBlock": blocks,
+        "natRule": nat,
+        "firewallRule": client_rules,
+        "defaultFirewallRuleCount": default_rules,
+        "tagKey": keys,
+        "tag": tags,
+    })
+}

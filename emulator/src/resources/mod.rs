@@ -1,0 +1,222 @@
+//! The CloudControl 2.x resources: one file per resource, all shaped the same way
+//! (stored struct, `to_json` view, then one function per API operation).
+
+pub mod account;
+pub mod datacenter;
+pub mod firewall_rule;
+pub mod image;
+pub mod nat_rule;
+pub mod network_domain;
+pub mod public_ip_block;
+pub mod server;
+pub mod server_disk;
+pub mod server_nic;
+pub mod tag;
+pub mod vlan;
+
+use crate::envelope::{ApiError, Code, Reply};
+use crate::paging::Query;
+use crate::store::{Counters, Org};
+use serde::de::DeserializeOwned;
+
+/// One API call after routing and authentication.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// True for POST, false for GET.
+    pub post: bool,
+    /// Minor API version (`N` of `/caas/2.N/`).
+    pub minor: u32,
+    /// Area: `network`, `server`, `image`, `infrastructure`, `tag`.
+    pub area: String,
+    /// Operation or resource collection, e.g. `deployVlan` or `vlan`.
+    pub op: String,
+    /// Asset id from the path (`…/vlan/{id}`).
+    pub id: Option<String>,
+    /// Query parameters.
+    pub query: Query,
+    /// Raw request body.
+    pub body: Vec<u8>,
+    /// Authenticated user name.
+    pub user: String,
+    /// The caller's organisation id.
+    pub org_id: String,
+    /// Request time, ms since the epoch.
+    pub now_ms: u64,
+    /// Lifecycle time scale.
+    pub time_scale: f64,
+    /// A deployment started by this call ends in FAILED_ADD (fault injection).
+    pub failed_add: bool,
+    /// Enforce the public-IP-per-server ratio.
+    pub public_ip_ratio: bool,
+}
+
+/// What a handler may touch: the caller's organisation and the global counters.
+pub struct Ctx<'a> {
+    /// The caller's organisation.
+    pub org: &'a mut Org,
+    /// Global allocation counters.
+    pub counters: &'a mut Counters,
+    /// The call.
+    pub call: &'a Call,
+}
+
+impl Ctx<'_> {
+    /// Parses the JSON body strictly (unknown fields rejected), naming the offending field path.
+    pub fn body<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        parse_body(&self.call.body)
+    }
+}
+
+/// Parses a JSON request body strictly, naming the offending field path in the error.
+pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ApiError::invalid("body", "a JSON request body is required"));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." || path == "?" || path.is_empty() {
+            "body".to_string()
+        } else {
+            path
+        };
+        ApiError::invalid(&field, e.inner().to_string())
+    })
+}
+
+/// Validates that `value` is a UUID, naming `field`.
+pub fn check_id(field: &str, value: &str) -> Result<(), ApiError> {
+    uuid::Uuid::parse_str(value)
+        .map(|_| ())
+        .map_err(|_| ApiError::invalid(field, format!("`{value}` is not a valid id (UUID)")))
+}
+
+/// A fresh asset id.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Validates a required, non-blank name of at most `max` characters.
+pub fn check_name(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
+    if value.trim().is_empty() {
+        return Err(ApiError::invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Routes a call to its resource handler.
+pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let call = ctx.call;
+    let has_id = call.id.is_some();
+    if call.post && has_id {
+        return Err(unknown(call));
+    }
+    match (call.post, call.area.as_str(), call.op.as_str()) {
+        (false, "infrastructure", "datacenter") if !has_id => datacenter::list(ctx),
+        (false, "image", "osImage") => match has_id {
+            true => image::get(ctx),
+            false => image::list(ctx),
+        },
+        (false, "network", "networkDomain") => match has_id {
+            true => network_domain::get(ctx),
+            false => network_domain::list(ctx),
+        },
+        (true, "network", "deployNetworkDomain") => network_domain::deploy(ctx),
+        (true, "network", "editNetworkDomain") => network_domain::edit(ctx),
+        (true, "network", "deleteNetworkDomain") => network_domain::delete(ctx),
+        (false, "network", "vlan") => match has_id {
+            true => vlan::get(ctx),
+            false => vlan::list(ctx),
+        },
+        (true, "network", "deployVlan") => vlan::deploy(ctx),
+        (true, "network", "editVlan") => vlan::edit(ctx),
+        (true, "network", "expandVlan") => vlan::expand(ctx),
+        (true, "network", "deleteVlan") => vlan::delete(ctx),
+        (false, "server", "server") => match has_id {
+            true => server::get(ctx),
+            false => server::list(ctx),
+        },
+        (true, "server", "deployServer") => server::deploy(ctx, true),
+        (true, "server", "deployUncustomizedServer") => server::deploy(ctx, false),
+        (true, "server", "deleteServer") => server::delete(ctx),
+        (true, "server", "cleanServer") => server::clean(ctx),
+        (
+            true,
+            "server",
+            op @ ("startServer" | "shutdownServer" | "powerOffServer" | "rebootServer"
+            | "resetServer"),
+        ) => server::power(ctx, op),
+        (true, "server", "reconfigureServer") => server::reconfigure(ctx),
+        (true, "server", "editServerMetadata") => server::edit_metadata(ctx),
+        (
+            true,
+            "server",
+            op @ ("enableServerMonitoring"
+            | "changeServerMonitoringPlan"
+            | "disableServerMonitoring"),
+        ) => server::monitoring(ctx, op),
+        (true, "server", "addDisk") => server_disk::add(ctx),
+        (true, "server", "expandDisk") => server_disk::expand(ctx),
+        (true, "server", "changeDiskSpeed") => server_disk::change_speed(ctx),
+        (true, "server", "removeDisk") => server_disk::remove(ctx),
+        (true, "server", "addNic") => server_nic::add(ctx),
+        (true, "server", "removeNic") => server_nic::remove(ctx),
+        (true, "server", "notifyNicIpChange") => server_nic::notify_ip_change(ctx),
+        (true, "server", "changeNetworkAdapter") => server_nic::change_adapter(ctx),
+        (false, "network", "publicIpBlock") => match has_id {
+            true => public_ip_block::get(ctx),
+            false => public_ip_block::list(ctx),
+        },
+        (false, "network", "reservedPublicIpv4Address") if !has_id => {
+            public_ip_block::list_reserved(ctx)
+        }
+        (true, "network", "addPublicIpBlock") => public_ip_block::add(ctx),
+        (true, "network", "removePublicIpBlock") => public_ip_block::remove(ctx),
+        (false, "network", "natRule") => match has_id {
+            true => nat_rule::get(ctx),
+            false => nat_rule::list(ctx),
+        },
+        (true, "network", "createNatRule") => nat_rule::create(ctx),
+        (true, "network", "deleteNatRule") => nat_rule::delete(ctx),
+        (false, "network", "firewallRule") => match has_id {
+            true => firewall_rule::get(ctx),
+            false => firewall_rule::list(ctx),
+        },
+        (true, "network", "createFirewallRule") => firewall_rule::create(ctx),
+        (true, "network", "editFirewallRule") => firewall_rule::edit(ctx),
+        (true, "network", "deleteFirewallRule") => firewall_rule::delete(ctx),
+        (false, "tag", "tagKey") => match has_id {
+            true => tag::get_key(ctx),
+            false => tag::list_keys(ctx),
+        },
+        (true, "tag", "createTagKey") => tag::create_key(ctx),
+        (true, "tag", "deleteTagKey") => tag::delete_key(ctx),
+        (false, "tag", "tag") if !has_id => tag::list(ctx),
+        (true, "tag", "applyTags") => tag::apply(ctx),
+        (true, "tag", "removeTags") => tag::remove(ctx),
+        _ => Err(unknown(call)),
+    }
+}
+
+fn unknown(call: &Call) -> ApiError {
+    let method = if call.post { "POST" } else { "GET" };
+    let id = call
+        .id
+        .as_deref()
+        .map(|i| format!("/{i}"))
+        .unwrap_or_default();
+    ApiError::new(
+        Code::OperationNotSupported,
+        format!(
+            "{method} {}/{}{id} is not an operation of the CloudControl API",
+            call.area, call.op
+        ),
+    )
+    .with_status(axum::http::StatusCode::NOT_FOUND)
+}

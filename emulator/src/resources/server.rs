@@ -1,0 +1,955 @@
+//! Servers: deploy (customised and uncustomised), get, list, power operations, reconfigure,
+//! metadata, monitoring, delete and clean. Disks and NICs live in `server_disk` / `server_nic`.
+
+use super::server_nic::{self, Nic, NicBody};
+use super::{check_id, check_name, network_domain, new_id, tag, Ctx};
+use crate::catalog::{self, LIMITS};
+use crate::clock;
+use crate::envelope::{Action, ApiError, Code, Reply};
+use crate::lifecycle::{schedule, OpKind, Outcome, Pending, State};
+use crate::paging::{self, FilterSpec};
+use crate::resources::Call;
+use crate::store::Org;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// A disk on the server's SCSI controller 0.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Disk {
+    /// Id.
+    pub id: String,
+    /// SCSI unit id (0–15, 7 reserved).
+    pub scsi_id: u8,
+    /// Size in GB.
+    pub size_gb: u32,
+    /// Speed, e.g. STANDARD.
+    pub speed: String,
+    /// Provisioned IOPS, when any.
+    pub iops: Option<u32>,
+    /// State.
+    pub state: State,
+}
+
+/// The operation a server is busy with (the API's `progress` object).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Progress {
+    /// Action, e.g. DEPLOY_SERVER.
+    pub action: String,
+    /// Request time (ms).
+    pub request_time_ms: u64,
+    /// Requesting user.
+    pub user: String,
+}
+
+/// A stored server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Server {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Datacenter id.
+    pub datacenter_id: String,
+    /// Network domain id.
+    pub network_domain_id: String,
+    /// Source OS image id.
+    pub image_id: String,
+    /// CPU count.
+    pub cpu_count: u32,
+    /// Cores per socket.
+    pub cores_per_socket: u32,
+    /// CPU speed.
+    pub cpu_speed: String,
+    /// Memory in GB.
+    pub memory_gb: u32,
+    /// SCSI controller 0 id.
+    pub controller_id: String,
+    /// Disks, by SCSI id.
+    pub disks: Vec<Disk>,
+    /// Primary NIC.
+    pub primary_nic: Nic,
+    /// Additional NICs.
+    pub additional_nics: Vec<Nic>,
+    /// Powered on.
+    pub started: bool,
+    /// Deployment finished.
+    pub deployed: bool,
+    /// State.
+    pub state: State,
+    /// Pending operation.
+    pub pending: Option<Pending>,
+    /// Value of `started` once the pending operation completes.
+    pub started_after: Option<bool>,
+    /// The pending operation's progress.
+    pub progress: Option<Progress>,
+    /// Monitoring service plan, when enabled.
+    pub monitoring: Option<String>,
+    /// Guest customisation was applied.
+    pub os_customization: bool,
+    /// Creation time (ms).
+    pub create_time_ms: u64,
+}
+
+const FILTERS: &[FilterSpec] = &[
+    ("id", &["/id"]),
+    ("networkDomainId", &["/networkInfo/networkDomainId"]),
+    ("datacenterId", &["/datacenterId"]),
+    ("name", &["/name"]),
+    ("state", &["/state"]),
+    ("started", &["/started"]),
+    ("deployed", &["/deployed"]),
+    (
+        "vlanId",
+        &[
+            "/networkInfo/primaryNic/vlanId",
+            "/networkInfo/additionalNic/*/vlanId",
+        ],
+    ),
+    ("sourceImageId", &["/source/value"]),
+    (
+        "privateIpv4",
+        &[
+            "/networkInfo/primaryNic/privateIpv4",
+            "/networkInfo/additionalNic/*/privateIpv4",
+        ],
+    ),
+    (
+        "ipv6",
+        &[
+            "/networkInfo/primaryNic/ipv6",
+            "/networkInfo/additionalNic/*/ipv6",
+        ],
+    ),
+];
+
+const CPU_SPEEDS: &[&str] = &["STANDARD", "HIGHPERFORMANCE"];
+const MONITORING_PLANS: &[&str] = &["ESSENTIALS", "ADVANCED"];
+
+impl Server {
+    /// All NICs, primary first.
+    pub fn nics(&self) -> impl Iterator<Item = &Nic> {
+        std::iter::once(&self.primary_nic).chain(self.additional_nics.iter())
+    }
+
+    /// True when `id` is one of the server's disks or NICs.
+    pub fn owns_part(&self, id: &str) -> bool {
+        self.disks.iter().any(|d| d.id == id) || self.nics().any(|n| n.id == id)
+    }
+
+    /// Applies a due pending operation; returns false when the server is gone.
+    pub fn advance(&mut self, now_ms: u64) -> bool {
+        let Some(p) = self.pending.filter(|p| p.is_due(now_ms)) else {
+            return true;
+        };
+        self.pending = None;
+        self.progress = None;
+        match p.outcome {
+            Outcome::Remove => return false,
+            Outcome::FailedAdd => {
+                self.state = State::FailedAdd;
+                self.deployed = false;
+                self.started = false;
+            }
+            Outcome::Normal => {
+                self.state = State::Normal;
+                self.deployed = true;
+                if let Some(s) = self.started_after.take() {
+                    self.started = s;
+                }
+            }
+        }
+        self.started_after = None;
+        self.disks.retain(|d| d.state != State::PendingDelete);
+        self.additional_nics
+            .retain(|n| n.state != State::PendingDelete);
+        for d in &mut self.disks {
+            d.state = State::Normal;
+        }
+        self.primary_nic.state = State::Normal;
+        for n in &mut self.additional_nics {
+            n.state = State::Normal;
+        }
+        true
+    }
+
+    /// RESOURCE_BUSY unless the server has no pending operation.
+    pub fn check_idle(&self) -> Result<(), ApiError> {
+        if self.state.is_pending() {
+            return Err(ApiError::new(
+                Code::ResourceBusy,
+                format!(
+                    "Server {} is already busy ({}); the operation did not work, server is busy.",
+                    self.id,
+                    self.progress
+                        .as_ref()
+                        .map(|p| p.action.as_str())
+                        .unwrap_or(self.state.as_str())
+                ),
+            ));
+        }
+        if self.state == State::FailedAdd {
+            return Err(ApiError::new(
+                Code::OperationNotSupported,
+                format!("Server {} failed to deploy (FAILED_ADD); only cleanServer or deleteServer apply.", self.id),
+            ));
+        }
+        Ok(())
+    }
+
+    /// SERVER_STARTED unless the server is stopped.
+    pub fn check_stopped(&self) -> Result<(), ApiError> {
+        if self.started {
+            return Err(ApiError::new(
+                Code::ServerStarted,
+                format!("Server with id {} is started but must be stopped to perform this operation. Please Power Off or Shutdown the Server (as appropriate) and try again.", self.id),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Starts an asynchronous operation on the server.
+    pub fn begin(&mut self, kind: OpKind, action: &str, call: &Call, started_after: Option<bool>) {
+        self.state = State::PendingChange;
+        self.pending = Some(schedule(
+            kind,
+            Outcome::Normal,
+            call.now_ms,
+            call.time_scale,
+        ));
+        self.started_after = started_after;
+        self.progress = Some(Progress {
+            action: action.into(),
+            request_time_ms: call.now_ms,
+            user: call.user.clone(),
+        });
+    }
+
+    /// Sum of the additional (non-OS) disks in GB.
+    pub fn additional_storage_gb(&self) -> u32 {
+        self.disks
+            .iter()
+            .filter(|d| d.scsi_id != 0)
+            .map(|d| d.size_gb)
+            .sum()
+    }
+
+    /// The API's JSON shape (2.10 with `scsiController[]`).
+    pub fn to_json(&self, org: &Org) -> Value {
+        let image = catalog::image(&self.image_id);
+        let t = image.map(|i| i.template);
+        let disks: Vec<Value> = self
+            .disks
+            .iter()
+            .map(|d| {
+                let mut v = json!({"id": d.id, "scsiId": d.scsi_id, "sizeGb": d.size_gb, "speed": d.speed, "state": d.state.as_str()});
+                if let Some(iops) = d.iops {
+                    v["iops"] = json!(iops);
+                }
+                v
+            })
+            .collect();
+        let mut v = json!({
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "datacenterId": self.datacenter_id,
+            "cpu": {"count": self.cpu_count, "speed": self.cpu_speed, "coresPerSocket": self.cores_per_socket},
+            "memoryGb": self.memory_gb,
+            "scsiController": [{
+                "id": self.controller_id, "adapterType": "LSI_LOGIC_PARALLEL", "key": 1000,
+                "busNumber": 0, "state": "NORMAL", "disk": disks,
+            }],
+            "sataController": [],
+            "ideController": [],
+            "floppy": [],
+            "networkInfo": {
+                "networkDomainId": self.network_domain_id,
+                "primaryNic": self.primary_nic.to_json(org),
+                "additionalNic": self.additional_nics.iter().map(|n| n.to_json(org)).collect::<Vec<_>>(),
+            },
+            "source": {"type": "IMAGE_ID", "value": self.image_id},
+            "createTime": clock::iso8601(self.create_time_ms),
+            "deployed": self.deployed,
+            "started": self.started,
+            "state": self.state.as_str(),
+            "guest": {
+                "operatingSystem": {
+                    "id": t.map(|t| t.os_id).unwrap_or_default(),
+                    "displayName": t.map(|t| t.os_display).unwrap_or_default(),
+                    "family": t.map(|t| t.family).unwrap_or_default(),
+                    "osUnitsGroupId": t.map(|t| t.units_group).unwrap_or_default(),
+                },
+                "osCustomization": self.os_customization,
+                "vmTools": {"type": "VMWARE_TOOLS", "versionStatus": "CURRENT", "runningStatus": if self.started { "RUNNING" } else { "NOT_RUNNING" }, "apiVersion": 10336},
+            },
+            "virtualHardware": {"version": "vmx-13", "upToDate": true},
+            "tag": [],
+        });
+        if let Some(plan) = &self.monitoring {
+            v["monitoring"] =
+                json!({"monitoringId": self.id, "servicePlan": plan, "state": "NORMAL"});
+        }
+        if let Some(p) = &self.progress {
+            v["progress"] = json!({"action": p.action, "requestTime": clock::iso8601(p.request_time_ms), "userName": p.user});
+        }
+        v
+    }
+}
+
+/// Finds a server of the organisation, naming `field` when the id is malformed.
+pub fn find<'a>(org: &'a Org, field: &str, id: &str) -> Result<&'a Server, ApiError> {
+    check_id(field, id)?;
+    org.servers
+        .get(id)
+        .ok_or_else(|| ApiError::not_found("Server", id))
+}
+
+/// Mutable lookup of a server already known to exist.
+pub fn find_mut<'a>(org: &'a mut Org, id: &str) -> Result<&'a mut Server, ApiError> {
+    org.servers
+        .get_mut(id)
+        .ok_or_else(|| ApiError::not_found("Server", id))
+}
+
+/// Validates CPU count, cores per socket and speed against the datacenter limits.
+pub fn check_cpu(count: u32, cores: u32, speed: &str, prefix: &str) -> Result<(), ApiError> {
+    if count == 0 || count > LIMITS.max_cpu_count {
+        return Err(ApiError::new(
+            Code::ExceedsLimit,
+            format!(
+                "{prefix}count: {count} must be between 1 and {}",
+                LIMITS.max_cpu_count
+            ),
+        ));
+    }
+    if cores == 0 || !count.is_multiple_of(cores) {
+        return Err(ApiError::invalid(
+            &format!("{prefix}coresPerSocket"),
+            format!("{cores} must divide the CPU count {count}"),
+        ));
+    }
+    if !CPU_SPEEDS.contains(&speed) {
+        return Err(ApiError::invalid(
+            &format!("{prefix}speed"),
+            format!("`{speed}` must be one of {}", CPU_SPEEDS.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+/// Validates memory against the datacenter limits.
+pub fn check_memory(gb: u32) -> Result<(), ApiError> {
+    if !(LIMITS.min_memory_gb..=LIMITS.max_memory_gb).contains(&gb) {
+        return Err(ApiError::new(
+            Code::ExceedsLimit,
+            format!(
+                "memoryGb: {gb} must be between {} and {}",
+                LIMITS.min_memory_gb, LIMITS.max_memory_gb
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CpuBody {
+    #[serde(default)]
+    count: Option<u32>,
+    #[serde(default)]
+    cores_per_socket: Option<u32>,
+    #[serde(default)]
+    speed: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NetworkInfoBody {
+    network_domain_id: String,
+    primary_nic: NicBody,
+    #[serde(default)]
+    additional_nic: Option<Vec<NicBody>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct DiskBody {
+    #[serde(default)]
+    scsi_id: Option<u8>,
+    #[serde(default)]
+    id: Option<String>,
+    speed: String,
+    #[serde(default)]
+    iops: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ControllerDiskBody {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    scsi_id: Option<u8>,
+    #[serde(default)]
+    size_gb: Option<u32>,
+    #[serde(default)]
+    speed: Option<String>,
+    #[serde(default)]
+    iops: Option<u32>,
+    #[serde(default)]
+    state: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ControllerBody {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    adapter_type: Option<String>,
+    #[serde(default)]
+    key: Option<u32>,
+    #[serde(default)]
+    bus_number: Option<u8>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    disk: Vec<ControllerDiskBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct DeployBody {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    image_id: String,
+    start: bool,
+    #[serde(default)]
+    administrator_password: Option<String>,
+    #[serde(default)]
+    cpu: Option<CpuBody>,
+    #[serde(default)]
+    memory_gb: Option<u32>,
+    #[serde(default)]
+    primary_dns: Option<String>,
+    #[serde(default)]
+    secondary_dns: Option<String>,
+    #[serde(default)]
+    ipv4_gateway: Option<String>,
+    #[serde(default)]
+    microsoft_time_zone: Option<String>,
+    #[serde(default)]
+    cluster_id: Option<String>,
+    network_info: NetworkInfoBody,
+    #[serde(default)]
+    disk: Option<Vec<DiskBody>>,
+    #[serde(default)]
+    scsi_controller: Option<Vec<ControllerBody>>,
+    #[serde(default)]
+    tag: Option<Vec<tag::TagBody>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdBody {
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ReconfigureBody {
+    id: String,
+    #[serde(default)]
+    memory_gb: Option<u32>,
+    #[serde(default)]
+    cpu_count: Option<u32>,
+    #[serde(default)]
+    cores_per_socket: Option<u32>,
+    #[serde(default)]
+    cpu_speed: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct MetadataBody {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    drs_eligible: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct MonitoringBody {
+    id: String,
+    #[serde(default)]
+    service_plan: Option<String>,
+}
+
+/// `GET server/server/{id}`.
+pub fn get(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let id = ctx.call.id.as_deref().unwrap_or_default();
+    Ok(Reply::Document(find(ctx.org, "id", id)?.to_json(ctx.org)))
+}
+
+/// `GET server/server`.
+pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let items = ctx
+        .org
+        .servers
+        .values()
+        .map(|s| s.to_json(ctx.org))
+        .collect();
+    paging::page(items, "server", &ctx.call.query, FILTERS).map(Reply::Document)
+}
+
+fn check_password(password: Option<&str>) -> Result<(), ApiError> {
+    let Some(p) = password else {
+        return Err(ApiError::invalid(
+            "administratorPassword",
+            "is required for an image with guest OS customisation",
+        ));
+    };
+    if p.chars().count() < 8 {
+        return Err(ApiError::invalid(
+            "administratorPassword",
+            "must be at least 8 characters long",
+        ));
+    }
+    Ok(())
+}
+
+/// `POST server/deployServer` (`customized`) or `server/deployUncustomizedServer`.
+pub fn deploy(ctx: &mut Ctx, customized: bool) -> Result<Reply, ApiError> {
+    let body: DeployBody = ctx.body()?;
+    check_name("name", &body.name, 75)?;
+    if customized {
+        check_password(body.administrator_password.as_deref())?;
+    } else if body.administrator_password.is_some() {
+        return Err(ApiError::invalid(
+            "administratorPassword",
+            "is not accepted by deployUncustomizedServer (no guest customisation)",
+        ));
+    }
+    for (field, value) in [
+        ("primaryDns", &body.primary_dns),
+        ("secondaryDns", &body.secondary_dns),
+        ("ipv4Gateway", &body.ipv4_gateway),
+    ] {
+        if let Some(v) = value {
+            crate::net::parse_ipv4(field, v)
+                .map_err(|m| ApiError::new(Code::InvalidInputData, m))?;
+        }
+    }
+    let _ = (&body.microsoft_time_zone, &body.cluster_id);
+    let nd = network_domain::find(
+        ctx.org,
+        "networkInfo.networkDomainId",
+        &body.network_info.network_domain_id,
+    )?;
+    if nd.state != State::Normal {
+        return Err(ApiError::new(
+            Code::ResourceBusy,
+            format!(
+                "networkInfo.networkDomainId: Network Domain {} is {}.",
+                nd.id,
+                nd.state.as_str()
+            ),
+        ));
+    }
+    let nd_id = nd.id.clone();
+    let dc_id = nd.datacenter_id.clone();
+    check_id("imageId", &body.image_id)?;
+    let image = catalog::image(&body.image_id)
+        .ok_or_else(|| ApiError::not_found("OS Image", &body.image_id))?;
+    if image.datacenter.id != dc_id {
+        return Err(ApiError::invalid(
+            "imageId",
+            format!(
+                "image {} is in {}, the network domain is in {dc_id}",
+                body.image_id, image.datacenter.id
+            ),
+        ));
+    }
+    let t = image.template;
+    let (count, cores, speed) = match &body.cpu {
+        Some(c) => (
+            c.count.unwrap_or(t.cpu),
+            c.cores_per_socket.unwrap_or(1),
+            c.speed.clone().unwrap_or_else(|| "STANDARD".into()),
+        ),
+        None => (t.cpu, 1, "STANDARD".into()),
+    };
+    check_cpu(count, cores, &speed, "cpu.")?;
+    let memory_gb = body.memory_gb.unwrap_or(t.memory_gb);
+    check_memory(memory_gb)?;
+
+    let mut os_speed = "STANDARD".to_string();
+    let mut os_iops = None;
+    for (i, d) in body.disk.iter().flatten().enumerate() {
+        let field = format!("disk[{i}]");
+        let targets_os = d.scsi_id == Some(0) || d.id.as_deref() == Some(image.disk_id().as_str());
+        if !targets_os {
+            return Err(ApiError::invalid(
+                &field,
+                "refers to no disk of the image (the image has one disk, scsiId 0)",
+            ));
+        }
+        check_speed(image.datacenter, &d.speed, &format!("{field}.speed"))?;
+        os_speed = d.speed.clone();
+        os_iops = d.iops;
+    }
+    for (i, c) in body.scsi_controller.iter().flatten().enumerate() {
+        let _ = (&c.id, &c.adapter_type, c.key, c.bus_number, &c.state);
+        for (j, d) in c.disk.iter().enumerate() {
+            let field = format!("scsiController[{i}].disk[{j}]");
+            let _ = (&d.id, d.size_gb, &d.state);
+            if d.scsi_id.unwrap_or(0) != 0 {
+                return Err(ApiError::invalid(
+                    &field,
+                    "refers to no disk of the image (the image has one disk, scsiId 0)",
+                ));
+            }
+            if let Some(s) = &d.speed {
+                check_speed(image.datacenter, s, &format!("{field}.speed"))?;
+                os_speed = s.clone();
+                os_iops = d.iops;
+            }
+        }
+    }
+
+    let mut nic_bodies = vec![(
+        "networkInfo.primaryNic".to_string(),
+        &body.network_info.primary_nic,
+    )];
+    for (i, n) in body
+        .network_info
+        .additional_nic
+        .iter()
+        .flatten()
+        .enumerate()
+    {
+        nic_bodies.push((format!("networkInfo.additionalNic[{i}]"), n));
+    }
+    if nic_bodies.len() > 10 {
+        return Err(ApiError::new(
+            Code::ExceedsLimit,
+            format!(
+                "networkInfo.additionalNic: {} NICs requested, a server has at most 10",
+                nic_bodies.len()
+            ),
+        ));
+    }
+    let mut taken = BTreeSet::new();
+    let mut nics = Vec::new();
+    for (i, (field, nb)) in nic_bodies.iter().enumerate() {
+        let nic = server_nic::build(ctx.org, ctx.counters, &nd_id, field, nb, &taken, i as u32)?;
+        taken.insert(nic.private_ipv4);
+        nics.push(nic);
+    }
+    let id = new_id();
+    if let Some(tags) = &body.tag {
+        tag::check_keys(ctx.org, tags, "tag")?;
+    }
+
+    let outcome = if ctx.call.failed_add {
+        Outcome::FailedAdd
+    } else {
+        Outcome::Normal
+    };
+    let mut nics = nics.into_iter();
+    let primary = nics
+        .next()
+        .ok_or_else(|| ApiError::invalid("networkInfo.primaryNic", "is required"))?;
+    let server = Server {
+        id: id.clone(),
+        name: body.name.clone(),
+        description: body.description.unwrap_or_default(),
+        datacenter_id: dc_id.clone(),
+        network_domain_id: nd_id,
+        image_id: body.image_id.clone(),
+        cpu_count: count,
+        cores_per_socket: cores,
+        cpu_speed: speed,
+        memory_gb,
+        controller_id: new_id(),
+        disks: vec![Disk {
+            id: new_id(),
+            scsi_id: 0,
+            size_gb: t.disk_gb,
+            speed: os_speed,
+            iops: os_iops,
+            state: State::PendingAdd,
+        }],
+        primary_nic: primary,
+        additional_nics: nics.collect(),
+        started: false,
+        deployed: false,
+        state: State::PendingAdd,
+        pending: Some(schedule(
+            OpKind::DeployServer,
+            outcome,
+            ctx.call.now_ms,
+            ctx.call.time_scale,
+        )),
+        started_after: Some(body.start),
+        progress: Some(Progress {
+            action: "DEPLOY_SERVER".into(),
+            request_time_ms: ctx.call.now_ms,
+            user: ctx.call.user.clone(),
+        }),
+        monitoring: None,
+        os_customization: customized,
+        create_time_ms: ctx.call.now_ms,
+    };
+    ctx.org.servers.insert(id.clone(), server);
+    if let Some(tags) = &body.tag {
+        tag::apply_checked(ctx.org, "SERVER", &id, &body.name, &dc_id, tags);
+    }
+    let operation = if customized {
+        "DEPLOY_SERVER"
+    } else {
+        "DEPLOY_UNCUSTOMIZED_SERVER"
+    };
+    Ok(Reply::Action(
+        Action::in_progress(
+            operation,
+            format!(
+                "Request to deploy Server '{}' has been accepted and is being processed.",
+                body.name
+            ),
+        )
+        .info("serverId", id),
+    ))
+}
+
+/// Validates a disk speed for the datacenter.
+pub fn check_speed(dc: &catalog::Datacenter, speed: &str, field: &str) -> Result<(), ApiError> {
+    if dc.disk_speed_available(speed) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            field,
+            format!("disk speed `{speed}` is not available in {}", dc.id),
+        ))
+    }
+}
+
+/// `POST server/deleteServer`: the server must be stopped and idle.
+pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let body: IdBody = ctx.body()?;
+    let s = find(ctx.org, "id", &body.id)?;
+    if s.state.is_pending() {
+        s.check_idle()?;
+    }
+    s.check_stopped()?;
+    let s = find_mut(ctx.org, &body.id)?;
+    s.begin(OpKind::DeleteServer, "DELETE_SERVER", ctx.call, None);
+    s.state = State::PendingDelete;
+    s.pending = Some(schedule(
+        OpKind::DeleteServer,
+        Outcome::Remove,
+        ctx.call.now_ms,
+        ctx.call.time_scale,
+    ));
+    Ok(Reply::Action(Action::in_progress(
+        "DELETE_SERVER",
+        format!(
+            "Request to Delete Server (Id: {}) has been accepted and is being processed.",
+            body.id
+        ),
+    )))
+}
+
+/// `POST server/cleanServer`: removes a server whose deployment failed.
+pub fn clean(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let body: IdBody = ctx.body()?;
+    let s = find(ctx.org, "id", &body.id)?;
+    if s.state != State::FailedAdd {
+        return Err(ApiError::new(
+            Code::OperationNotSupported,
+            format!(
+                "id: Server {} is {}; only FAILED_ADD servers can be cleaned.",
+                s.id,
+                s.state.as_str()
+            ),
+        ));
+    }
+    let s = find_mut(ctx.org, &body.id)?;
+    s.begin(OpKind::DeleteServer, "CLEAN_SERVER", ctx.call, None);
+    s.state = State::PendingDelete;
+    s.pending = Some(schedule(
+        OpKind::DeleteServer,
+        Outcome::Remove,
+        ctx.call.now_ms,
+        ctx.call.time_scale,
+    ));
+    Ok(Reply::Action(Action::in_progress(
+        "CLEAN_SERVER",
+        format!(
+            "Request to Clean Server (Id: {}) has been accepted and is being processed.",
+            body.id
+        ),
+    )))
+}
+
+/// `POST server/{start,shutdown,powerOff,reboot,reset}Server`.
+pub fn power(ctx: &mut Ctx, op: &str) -> Result<Reply, ApiError> {
+    let body: IdBody = ctx.body()?;
+    let s = find(ctx.org, "id", &body.id)?;
+    s.check_idle()?;
+    let (operation, verb, wants_started, after) = match op {
+        "startServer" => ("START_SERVER", "Start", false, true),
+        "shutdownServer" => ("SHUTDOWN_SERVER", "Shutdown", true, false),
+        "powerOffServer" => ("POWER_OFF_SERVER", "Power Off", true, false),
+        "rebootServer" => ("REBOOT_SERVER", "Reboot", true, true),
+        _ => ("RESET_SERVER", "Reset", true, true),
+    };
+    if wants_started && !s.started {
+        return Err(ApiError::new(
+            Code::InvalidInputData,
+            format!(
+                "id: Server {} is stopped; {verb} needs a running server.",
+                s.id
+            ),
+        ));
+    }
+    if !wants_started && s.started {
+        return Err(ApiError::new(
+            Code::ServerStarted,
+            format!("id: Server {} is already started.", s.id),
+        ));
+    }
+    let s = find_mut(ctx.org, &body.id)?;
+    s.begin(OpKind::PowerServer, operation, ctx.call, Some(after));
+    Ok(Reply::Action(Action::in_progress(
+        operation,
+        format!(
+            "Request to {verb} Server (Id: {}) has been accepted and is being processed.",
+            body.id
+        ),
+    )))
+}
+
+/// `POST server/reconfigureServer`: CPU and memory.
+pub fn reconfigure(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let body: ReconfigureBody = ctx.body()?;
+    let s = find(ctx.org, "id", &body.id)?;
+    s.check_idle()?;
+    let count = body.cpu_count.unwrap_or(s.cpu_count);
+    let cores = body
+        .cores_per_socket
+        .unwrap_or(if body.cpu_count.is_some() {
+            1
+        } else {
+            s.cores_per_socket
+        });
+    let speed = body
+        .cpu_speed
+        .clone()
+        .unwrap_or_else(|| s.cpu_speed.clone());
+    check_cpu(count, cores, &speed, "cpu").map_err(|mut e| {
+        e.message = e
+            .message
+            .replacen("cpucount", "cpuCount", 1)
+            .replacen("cpucoresPerSocket", "coresPerSocket", 1)
+            .replacen("cpuspeed", "cpuSpeed", 1);
+        e
+    })?;
+    let memory = body.memory_gb.unwrap_or(s.memory_gb);
+    check_memory(memory)?;
+    let s = find_mut(ctx.org, &body.id)?;
+    s.cpu_count = count;
+    s.cores_per_socket = cores;
+    s.cpu_speed = speed;
+    s.memory_gb = memory;
+    s.begin(
+        OpKind::ReconfigureServer,
+        "RECONFIGURE_SERVER",
+        ctx.call,
+        None,
+    );
+    Ok(Reply::Action(Action::in_progress(
+        "RECONFIGURE_SERVER",
+        format!(
+            "Request to Reconfigure Server (Id: {}) has been accepted and is being processed.",
+            body.id
+        ),
+    )))
+}
+
+/// `POST server/editServerMetadata` (synchronous).
+pub fn edit_metadata(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let body: MetadataBody = ctx.body()?;
+    find(ctx.org, "id", &body.id)?;
+    if let Some(n) = &body.name {
+        check_name("name", n, 75)?;
+    }
+    let _ = body.drs_eligible;
+    let s = find_mut(ctx.org, &body.id)?;
+    if let Some(n) = body.name {
+        s.name = n;
+    }
+    if let Some(d) = body.description {
+        s.description = d;
+    }
+    Ok(Reply::Action(Action::ok(
+        "EDIT_SERVER_METADATA",
+        format!("Server '{}' metadata was updated.", s.name),
+    )))
+}
+
+/// `POST server/{enable,disable}ServerMonitoring`, `server/changeServerMonitoringPlan` (synchronous).
+pub fn monitoring(ctx: &mut Ctx, op: &str) -> Result<Reply, ApiError> {
+    let body: MonitoringBody = ctx.body()?;
+    let s = find(ctx.org, "id", &body.id)?;
+    s.check_idle()?;
+    let plan = match (op, &body.service_plan) {
+        ("disableServerMonitoring", Some(_)) => {
+            return Err(ApiError::invalid(
+                "servicePlan",
+                "is not accepted by disableServerMonitoring",
+            ))
+        }
+        ("disableServerMonitoring", None) => None,
+        (_, None) => return Err(ApiError::invalid("servicePlan", "is required")),
+        (_, Some(p)) if !MONITORING_PLANS.contains(&p.as_str()) => {
+            return Err(ApiError::invalid(
+                "servicePlan",
+                format!("`{p}` must be one of {}", MONITORING_PLANS.join(", ")),
+            ))
+        }
+        (_, Some(p)) => Some(p.clone()),
+    };
+    let enabled = s.monitoring.is_some();
+    let operation = match op {
+        "enableServerMonitoring" if enabled => {
+            return Err(ApiError::new(
+                Code::OperationNotSupported,
+                format!("id: monitoring is already enabled on Server {}.", s.id),
+            ))
+        }
+        "enableServerMonitoring" => "ENABLE_SERVER_MONITORING",
+        _ if !enabled => {
+            return Err(ApiError::new(
+                Code::OperationNotSupported,
+                format!("id: monitoring is not enabled on Server {}.", s.id),
+            ))
+        }
+        "changeServerMonitoringPlan" => "CHANGE_SERVER_MONITORING_PLAN",
+        _ => "DISABLE_SERVER_MONITORING",
+    };
+    let s = find_mut(ctx.org, &body.id)?;
+    s.monitoring = plan;
+    Ok(Reply::Action(Action::ok(
+        operation,
+        format!("Monitoring of Server (Id: {}) was updated.", body.id),
+    )))
+}

@@ -1,0 +1,596 @@
+//! HTTP layer: version-agnostic routing of `/caas/2.N/…` and `/oec/0.9/…`, Basic auth, body limits,
+//! fault injection, the request log and the emulator-only admin endpoints.
+
+use crate::config::{Account, Config, Switch};
+use crate::envelope::{request_id, ApiError, Code, Reply};
+use crate::faults::{Decision, Faults};
+use crate::requestlog::{Entry, RequestLog};
+use crate::resources::{self, Call, Ctx};
+use crate::store::{Persister, World};
+use crate::{clock, inventory};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use base64::Engine;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::Notify;
+
+/// Signals the connection loop to close this request's connection without a response.
+#[derive(Clone)]
+pub struct ConnectionKill(pub Arc<Notify>);
+
+/// Shared server state.
+pub struct AppState {
+    /// The emulated cloud.
+    pub world: Mutex<World>,
+    /// State file writer, when `--state` is given.
+    pub persister: Option<Persister>,
+    /// Known accounts.
+    pub accounts: Vec<Account>,
+    /// Fault injector.
+    pub faults: Faults,
+    /// Request log.
+    pub log: RequestLog,
+    /// Lifecycle time scale.
+    pub time_scale: f64,
+    /// Public-IP ratio rule switch.
+    pub public_ip_ratio: bool,
+}
+
+impl AppState {
+    /// Builds the state from the configuration, loading the state file if any.
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let persister = config.state.as_ref().map(Persister::new);
+        let world = match &persister {
+            Some(p) => p.load()?,
+            None => World::default(),
+        };
+        Ok(AppState {
+            world: Mutex::new(world),
+            persister,
+            accounts: config.effective_accounts(),
+            faults: Faults::new(config.faults.clone()),
+            log: RequestLog::new(config.request_log_size),
+            time_scale: config.time_scale,
+            public_ip_ratio: config.public_ip_ratio == Switch::On,
+        })
+    }
+
+    fn authenticate(&self, headers: &HeaderMap) -> Option<&Account> {
+        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+        let encoded = value
+            .strip_prefix("Basic ")
+            .or_else(|| value.strip_prefix("basic "))?;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (user, password) = text.split_once(':')?;
+        self.accounts
+            .iter()
+            .find(|a| a.user == user && a.password == password)
+    }
+
+    /// Executes a routed call under the state lock; persists acknowledged writes before returning.
+    pub fn execute(&self, call: &Call) -> Result<Reply, ApiError> {
+        let mut guard = self.world.lock().unwrap_or_else(|p| p.into_inner());
+        let world = &mut *guard;
+        let org = world.orgs.entry(call.org_id.clone()).or_default();
+        org.advance(call.now_ms);
+        let snapshot = match (&self.persister, call.post) {
+            (Some(_), true) => Some((org.clone(), world.counters.clone())),
+            _ => None,
+        };
+        let result = {
+            let mut ctx = Ctx {
+                org,
+                counters: &mut world.counters,
+                call,
+            };
+            resources::dispatch(&mut ctx)
+        };
+        let result = result.map_err(|e| {
+            if e.code == Code::ResourceNotFound {
+                if let Some(owner) = foreign_owner(world, call) {
+                    return ApiError::new(
+                        Code::AuthorizationFailure,
+                        format!("The asset belongs to another organization ({owner}); access is refused."),
+                    );
+                }
+            }
+            e
+        });
+        if let (Ok(_), Some(p), Some((org, counters))) = (&result, &self.persister, snapshot) {
+            if let Err(err) = p.save(world) {
+                tracing::error!(error = %format!("{err:#}"), "persisting state failed; the request is rolled back");
+                world.orgs.insert(call.org_id.clone(), org);
+                world.counters = counters;
+                return Err(ApiError::new(
+                    Code::UnexpectedError,
+                    "The request could not be stored; it was not applied.",
+                )
+                .with_status(StatusCode::INTERNAL_SERVER_ERROR));
+            }
+        }
+        result
+    }
+}
+
+/// The other organisation owning an id named by the call (path id or any UUID in the body).
+fn foreign_owner(world: &World, call: &Call) -> Option<String> {
+    let mut ids: Vec<String> = call.id.iter().cloned().collect();
+    if let Ok(body) = serde_json::from_slice::<Value>(&call.body) {
+        collect_strings(&body, &mut ids);
+    }
+    ids.iter()
+        .filter(|id| uuid::Uuid::parse_str(id).is_ok())
+        .find_map(|id| {
+            world
+                .owner_of(id)
+                .filter(|o| *o != call.org_id)
+                .map(str::to_string)
+        })
+}
+
+fn collect_strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        Value::Object(o) => o.values().for_each(|x| collect_strings(x, out)),
+        _ => {}
+    }
+}
+
+/// Where a request path leads.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /oec/0.9/myaccount`.
+    MyAccount,
+    /// `GET /oec/0.9/{org}/server/{id}/backup`.
+    Backup {
+        /// Organisation id.
+        org: String,
+        /// Server id.
+        server: String,
+    },
+    /// `GET /caas/2.N/user/myUser`.
+    MyUser,
+    /// `/caas/2.N/{org}/{area}/{op}[/{id}]`.
+    Caas {
+        /// Minor version.
+        minor: u32,
+        /// Organisation id.
+        org: String,
+        /// Area.
+        area: String,
+        /// Operation or collection.
+        op: String,
+        /// Asset id.
+        id: Option<String>,
+    },
+}
+
+/// Parses a request path; `None` for paths that are not part of the API.
+pub fn parse_route(path: &str) -> Option<Route> {
+    let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    match segs.as_slice() {
+        ["oec", "0.9", "myaccount"] => Some(Route::MyAccount),
+        ["oec", "0.9", org, "server", id, "backup"] => Some(Route::Backup {
+            org: org.to_string(),
+            server: id.to_string(),
+        }),
+        ["caas", version, rest @ ..] => {
+            let minor = version.strip_prefix("2.")?.parse::<u32>().ok()?;
+            match rest {
+                ["user", "myUser"] => Some(Route::MyUser),
+                [org, area, op] => Some(Route::Caas {
+                    minor,
+                    org: org.to_string(),
+                    area: area.to_string(),
+                    op: op.to_string(),
+                    id: None,
+                }),
+                [org, area, op, id] => Some(Route::Caas {
+                    minor,
+                    org: org.to_string(),
+                    area: area.to_string(),
+                    op: op.to_string(),
+                    id: Some(id.to_string()),
+                }),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Parses a query string into ordered pairs.
+pub fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn region_hint(call_dc: &str) -> &str {
+    if call_dc.is_empty() {
+        "na9"
+    } else {
+        call_dc
+    }
+}
+
+fn json_response(status: StatusCode, body: Value, code: &str) -> Response {
+    let mut r = (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.to_string(),
+    )
+        .into_response();
+    r.extensions_mut().insert(LoggedCode(code.to_string()));
+    r
+}
+
+fn xml_response(status: StatusCode, body: String, code: &str) -> Response {
+    let mut r = (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response();
+    r.extensions_mut().insert(LoggedCode(code.to_string()));
+    r
+}
+
+fn error_response(e: &ApiError, now_ms: u64) -> Response {
+    json_response(
+        e.status,
+        e.body(&request_id(region_hint(""), now_ms)),
+        e.code.as_str(),
+    )
+}
+
+/// The `responseCode` of a response, for the request log.
+#[derive(Clone)]
+struct LoggedCode(String);
+
+/// Builds the router.
+pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/_emulator/inventory/{org_id}", get(inventory_handler))
+        .route("/_emulator/requests", get(requests_handler))
+        .fallback(api)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .with_state(state)
+}
+
+async fn inventory_handler(
+    State(st): State<Arc<AppState>>,
+    Path(org_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let now = clock::now_ms();
+    if st.authenticate(&headers).is_none() {
+        return unauthorized(now);
+    }
+    let mut guard = st.world.lock().unwrap_or_else(|p| p.into_inner());
+    let body = match guard.orgs.get_mut(&org_id) {
+        Some(org) => {
+            org.advance(now);
+            inventory::inventory(&org_id, org, None)
+        }
+        None => inventory::inventory(&org_id, &Default::default(), None),
+    };
+    json_response(StatusCode::OK, body, "-")
+}
+
+#[derive(serde::Deserialize)]
+struct SinceQuery {
+    #[serde(default)]
+    since: u64,
+}
+
+async fn requests_handler(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<SinceQuery>,
+) -> Response {
+    let now = clock::now_ms();
+    if st.authenticate(&headers).is_none() {
+        return unauthorized(now);
+    }
+    let since = q.since;
+    json_response(StatusCode::OK, json!({"request": st.log.since(since)}), "-")
+}
+
+fn unauthorized(now_ms: u64) -> Response {
+    let e = ApiError::new(Code::AuthorizationFailure, "Invalid credentials.")
+        .with_status(StatusCode::UNAUTHORIZED);
+    let mut r = error_response(&e, now_ms);
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"CloudControl\""),
+    );
+    r
+}
+
+async fn api(
+    State(st): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    kill: Option<Extension<ConnectionKill>>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let started = Instant::now();
+    let now_ms = clock::now_ms();
+    let path = uri.path().to_string();
+    let decision = match parse_route(&path) {
+        Some(_) => st.faults.decide(method == Method::POST),
+        None => Decision::default(),
+    };
+    if decision.drop {
+        if let Some(Extension(k)) = kill {
+            st.log
+                .push(entry(&method, &path, now_ms, 0, "DROPPED", started));
+            k.0.notify_one();
+            std::future::pending::<()>().await;
+        }
+    }
+    if decision.delay_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(decision.delay_ms)).await;
+    }
+    let response = respond(&st, &method, &uri, &headers, body, decision, now_ms).await;
+    let code = response
+        .extensions()
+        .get::<LoggedCode>()
+        .map(|c| c.0.clone())
+        .unwrap_or_else(|| "-".into());
+    st.log.push(entry(
+        &method,
+        &path,
+        now_ms,
+        response.status().as_u16(),
+        &code,
+        started,
+    ));
+    response
+}
+
+fn entry(
+    method: &Method,
+    path: &str,
+    now_ms: u64,
+    status: u16,
+    code: &str,
+    started: Instant,
+) -> Entry {
+    Entry {
+        seq: 0,
+        time: clock::iso8601(now_ms),
+        method: method.to_string(),
+        path: path.to_string(),
+        status,
+        response_code: code.to_string(),
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+    }
+}
+
+async fn respond(
+    st: &Arc<AppState>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    decision: Decision,
+    now_ms: u64,
+) -> Response {
+    let Some(route) = parse_route(uri.path()) else {
+        let e = ApiError::new(
+            Code::OperationNotSupported,
+            format!(
+                "{} is not a CloudControl API path (expected /caas/2.N/{{orgId}}/… or /oec/0.9/…)",
+                uri.path()
+            ),
+        )
+        .with_status(StatusCode::NOT_FOUND);
+        return error_response(&e, now_ms);
+    };
+    if decision.http_5xx {
+        let e = ApiError::new(
+            Code::UnexpectedError,
+            "Injected fault: internal server error.",
+        )
+        .with_status(StatusCode::INTERNAL_SERVER_ERROR);
+        return error_response(&e, now_ms);
+    }
+    let Some(account) = st.authenticate(headers).cloned() else {
+        return unauthorized(now_ms);
+    };
+    if *method != Method::GET && *method != Method::POST {
+        let e = ApiError::new(
+            Code::OperationNotSupported,
+            format!("method {method} is not supported; use GET or POST"),
+        )
+        .with_status(StatusCode::METHOD_NOT_ALLOWED);
+        return error_response(&e, now_ms);
+    }
+    let post = *method == Method::POST;
+    let (minor, org, area, op, id) = match route {
+        Route::MyAccount => {
+            return xml_response(
+                StatusCode::OK,
+                resources::account::my_account_xml(&account),
+                "-",
+            )
+        }
+        Route::MyUser => {
+            return json_response(StatusCode::OK, resources::account::my_user(&account), "-")
+        }
+        Route::Backup { org, server } => {
+            if org != account.org_id {
+                return forbidden(&org, now_ms);
+            }
+            return xml_response(
+                StatusCode::BAD_REQUEST,
+                resources::account::backup_not_enabled_xml(&server),
+                "REASON_543",
+            );
+        }
+        Route::Caas {
+            minor,
+            org,
+            area,
+            op,
+            id,
+        } => (minor, org, area, op, id),
+    };
+    if org != account.org_id {
+        return forbidden(&org, now_ms);
+    }
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) => {
+            let status = rejection.status();
+            let e = ApiError::invalid(
+                "body",
+                format!("request body rejected: {}", rejection.body_text()),
+            )
+            .with_status(status);
+            return error_response(&e, now_ms);
+        }
+    };
+    if decision.busy {
+        return error_response(
+            &ApiError::new(
+                Code::ResourceBusy,
+                "Injected fault: the resource is busy. Please try again later.",
+            ),
+            now_ms,
+        );
+    }
+    if decision.unexpected {
+        return error_response(
+            &ApiError::new(
+                Code::UnexpectedError,
+                "Injected fault: an unexpected error occurred.",
+            ),
+            now_ms,
+        );
+    }
+    let call = Call {
+        post,
+        minor,
+        area,
+        op,
+        id,
+        query: parse_query(uri.query()),
+        body: body.to_vec(),
+        user: account.user.clone(),
+        org_id: account.org_id.clone(),
+        now_ms,
+        time_scale: st.time_scale,
+        failed_add: decision.failed_add,
+        public_ip_ratio: st.public_ip_ratio,
+    };
+    let st2 = Arc::clone(st);
+    let outcome = tokio::task::spawn_blocking(move || {
+        let r = st2.execute(&call);
+        (r, call)
+    })
+    .await;
+    match outcome {
+        Ok((Ok(Reply::Document(doc)), _)) => json_response(StatusCode::OK, doc, "-"),
+        Ok((Ok(Reply::Action(a)), _)) => json_response(
+            StatusCode::OK,
+            a.body(&request_id(region_hint(""), now_ms)),
+            a.code.as_str(),
+        ),
+        Ok((Err(e), call)) => error_response(&e.in_operation(&operation_name(&call)), now_ms),
+        Err(join) => {
+            tracing::error!(error = %join, "request handler failed");
+            let e = ApiError::new(
+                Code::UnexpectedError,
+                "internal error while handling the request",
+            )
+            .with_status(StatusCode::INTERNAL_SERVER_ERROR);
+            error_response(&e, now_ms)
+        }
+    }
+}
+
+fn forbidden(org: &str, now_ms: u64) -> Response {
+    let e = ApiError::new(Code::AuthorizationFailure, format!("orgId: organization {org} is not the organization of the authenticated user; access is refused."))
+        .with_status(StatusCode::FORBIDDEN);
+    error_response(&e, now_ms)
+}
+
+/// An operation name for error envelopes: `deployVlan` → `DEPLOY_VLAN`, `GET vlan` → `GET_VLAN`.
+fn operation_name(call: &Call) -> String {
+    let mut out = String::new();
+    if !call.post {
+        out.push_str("GET_");
+    }
+    for (i, c) in call.op.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+/// Body type served by the router.
+pub type ResponseBody = Body;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(parse_route("/oec/0.9/myaccount"), Some(Route::MyAccount));
+        assert_eq!(parse_route("/caas/2.13/user/myUser"), Some(Route::MyUser));
+        assert!(matches!(
+            parse_route("/caas/2.4/org/network/vlan/abc"),
+            Some(Route::Caas {
+                minor: 4,
+                id: Some(_),
+                ..
+            })
+        ));
+        assert_eq!(parse_route("/caas/3.1/org/network/vlan"), None);
+        assert_eq!(parse_route("/caas/2.x/org/network/vlan"), None);
+        assert_eq!(parse_route("/nothing"), None);
+    }
+
+    #[test]
+    fn operation_names() {
+        let call = Call {
+            post: true,
+            minor: 9,
+            area: "network".into(),
+            op: "deployVlan".into(),
+            id: None,
+            query: vec![],
+            body: vec![],
+            user: "u".into(),
+            org_id: "o".into(),
+            now_ms: 0,
+            time_scale: 0.0,
+            failed_add: false,
+            public_ip_ratio: true,
+        };
+        assert_eq!(operation_name(&call), "DEPLOY_VLAN");
+    }
+}

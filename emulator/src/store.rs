@@ -1,0 +1,218 @@
+//! In-memory state of every organisation and its atomic persistence.
+//!
+//! Persistence writes the whole state to `FILE.tmp`, fsyncs it, renames it over `FILE` and fsyncs
+//! the directory, all before the response of the acknowledged request is sent.
+
+use crate::lifecycle::{Outcome, State};
+use crate::resources::firewall_rule::FirewallRule;
+use crate::resources::nat_rule::NatRule;
+use crate::resources::network_domain::NetworkDomain;
+use crate::resources::public_ip_block::PublicIpBlock;
+use crate::resources::server::Server;
+use crate::resources::tag::{Tag, TagKey};
+use crate::resources::vlan::Vlan;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Everything one organisation owns.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Org {
+    /// Network domains by id.
+    pub network_domains: BTreeMap<String, NetworkDomain>,
+    /// VLANs by id.
+    pub vlans: BTreeMap<String, Vlan>,
+    /// Servers by id.
+    pub servers: BTreeMap<String, Server>,
+    /// Public IPv4 blocks by id.
+    pub public_ip_blocks: BTreeMap<String, PublicIpBlock>,
+    /// NAT rules by id.
+    pub nat_rules: BTreeMap<String, NatRule>,
+    /// Firewall rules in evaluation order (rules of all domains interleaved; order within a domain counts).
+    pub firewall_rules: Vec<FirewallRule>,
+    /// Tag keys by id.
+    pub tag_keys: BTreeMap<String, TagKey>,
+    /// Tags applied to assets.
+    pub tags: Vec<Tag>,
+}
+
+/// Allocation counters shared by all organisations (public addresses are globally unique).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Counters {
+    /// Public IPv4 blocks handed out so far, per datacenter.
+    pub public_blocks: BTreeMap<String, u32>,
+    /// SNAT addresses handed out so far, per datacenter.
+    pub snat_addresses: BTreeMap<String, u32>,
+    /// Outside transit subnets handed out so far.
+    pub transit_subnets: u32,
+    /// IPv6 /64 prefixes handed out so far, per datacenter.
+    pub ipv6_prefixes: BTreeMap<String, u32>,
+    /// MAC addresses handed out so far.
+    pub macs: u32,
+}
+
+/// The whole emulated cloud.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct World {
+    /// Organisations by id.
+    pub orgs: BTreeMap<String, Org>,
+    /// Global allocation counters.
+    pub counters: Counters,
+}
+
+impl World {
+    /// The organisation that owns the asset `id`, if any.
+    pub fn owner_of(&self, id: &str) -> Option<&str> {
+        self.orgs.iter().find_map(|(org_id, org)| {
+            let owns = org.network_domains.contains_key(id)
+                || org.vlans.contains_key(id)
+                || org.servers.contains_key(id)
+                || org.public_ip_blocks.contains_key(id)
+                || org.nat_rules.contains_key(id)
+                || org.tag_keys.contains_key(id)
+                || org.firewall_rules.iter().any(|r| r.id == id)
+                || org.servers.values().any(|s| s.owns_part(id));
+            owns.then_some(org_id.as_str())
+        })
+    }
+}
+
+impl Org {
+    /// Applies every pending transition that is due at `now_ms`.
+    pub fn advance(&mut self, now_ms: u64) {
+        let mut removed: Vec<String> = Vec::new();
+
+        self.network_domains
+            .retain(|id, nd| keep_after(&mut nd.state, &mut nd.pending, now_ms, id, &mut removed));
+        self.vlans
+            .retain(|id, v| keep_after(&mut v.state, &mut v.pending, now_ms, id, &mut removed));
+        self.servers.retain(|id, s| {
+            let keep = s.advance(now_ms);
+            if !keep {
+                removed.push(id.clone());
+            }
+            keep
+        });
+
+        if !removed.is_empty() {
+            let gone = |id: &str| removed.iter().any(|r| r == id);
+            self.firewall_rules.retain(|r| !gone(&r.network_domain_id));
+            self.nat_rules.retain(|_, r| !gone(&r.network_domain_id));
+            self.public_ip_blocks
+                .retain(|_, b| !gone(&b.network_domain_id));
+            self.tags.retain(|t| !gone(&t.asset_id));
+        }
+    }
+}
+
+/// Applies a due transition to a simple asset; returns false when the asset is gone.
+fn keep_after(
+    state: &mut State,
+    pending: &mut Option<crate::lifecycle::Pending>,
+    now_ms: u64,
+    id: &str,
+    removed: &mut Vec<String>,
+) -> bool {
+    match *pending {
+        Some(p) if p.is_due(now_ms) => {
+            *pending = None;
+            match p.outcome {
+                Outcome::Normal => *state = State::Normal,
+                Outcome::FailedAdd => *state = State::FailedAdd,
+                Outcome::Remove => {
+                    removed.push(id.to_string());
+                    return false;
+                }
+            }
+            true
+        }
+        _ => true,
+    }
+}
+
+/// Writes the state file atomically.
+#[derive(Debug, Clone)]
+pub struct Persister {
+    path: PathBuf,
+}
+
+impl Persister {
+    /// A persister for `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Persister { path: path.into() }
+    }
+
+    /// The state file path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Loads the state; a missing file is an empty world.
+    pub fn load(&self) -> anyhow::Result<World> {
+        match fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .with_context(|| format!("state file {} is not valid", self.path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(World::default()),
+            Err(e) => Err(e).with_context(|| format!("reading {}", self.path.display())),
+        }
+    }
+
+    /// Saves the state: temp file, fsync, rename, fsync directory.
+    pub fn save(&self, world: &World) -> anyhow::Result<()> {
+        let bytes = serde_json::to_vec(world).context("serialising state")?;
+        let mut tmp = self.path.clone().into_os_string();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        {
+            let mut f =
+                File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+            f.write_all(&bytes)
+                .with_context(|| format!("writing {}", tmp.display()))?;
+            f.sync_all()
+                .with_context(|| format!("syncing {}", tmp.display()))?;
+        }
+        fs::rename(&tmp, &self.path)
+            .with_context(|| format!("renaming {} to {}", tmp.display(), self.path.display()))?;
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .with_context(|| format!("syncing directory {}", dir.display()))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_then_load_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Persister::new(dir.path().join("state.json"));
+        assert!(p.load().unwrap().orgs.is_empty());
+        let mut w = World::default();
+        w.orgs.insert("org".into(), Org::default());
+        w.counters.macs = 7;
+        p.save(&w).unwrap();
+        let back = p.load().unwrap();
+        assert_eq!(back.counters.macs, 7);
+        assert!(back.orgs.contains_key("org"));
+    }
+
+    #[test]
+    fn corrupt_state_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        fs::write(&path, b"{not json").unwrap();
+        assert!(Persister::new(path).load().is_err());
+    }
+}
