@@ -3,6 +3,7 @@
 pub mod diag;
 pub mod path;
 pub mod proto;
+pub mod schema;
 pub mod testing;
 pub mod transport;
 pub mod value;
