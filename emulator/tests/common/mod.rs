@@ -1,0 +1,164 @@
+//! Test helpers: an in-process emulator on a free loopback port and a small JSON client.
+#![allow(dead_code)]
+
+use clap::Parser;
+use cloudcontrol_emulator::{start, Config, Running, DEMO_ORG_ID};
+use serde_json::Value;
+
+/// An emulator plus a client logged in as `demo`.
+pub struct Emu {
+    pub running: Running,
+    pub client: reqwest::Client,
+    pub user: String,
+    pub password: String,
+    pub org: String,
+}
+
+/// Starts an emulator with extra command-line flags (time scale 0 unless given).
+pub async fn emulator(extra: &[&str]) -> Emu {
+    let mut args = vec!["cloudcontrol-emulator"];
+    if !extra.contains(&"--time-scale") {
+        args.extend_from_slice(&["--time-scale", "0"]);
+    }
+    args.extend_from_slice(extra);
+    let running = start(Config::parse_from(args))
+        .await
+        .expect("emulator starts");
+    Emu {
+        running,
+        client: reqwest::Client::new(),
+        user: "demo".into(),
+        password: "demo".into(),
+        org: DEMO_ORG_ID.into(),
+    }
+}
+
+impl Emu {
+    /// `/caas/2.<minor>/<org>/<path>`.
+    pub fn url(&self, minor: u32, path: &str) -> String {
+        format!(
+            "{}/caas/2.{minor}/{}/{path}",
+            self.running.base_url, self.org
+        )
+    }
+
+    /// GET returning (status, JSON).
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.get_v(9, path).await
+    }
+
+    /// GET at a given minor version.
+    pub async fn get_v(&self, minor: u32, path: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(self.url(minor, path))
+            .basic_auth(&self.user, Some(&self.password))
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .expect("request sent");
+        let status = r.status().as_u16();
+        (status, r.json().await.expect("JSON body"))
+    }
+
+    /// POST JSON returning (status, JSON).
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.post_v(9, path, body).await
+    }
+
+    /// POST at a given minor version.
+    pub async fn post_v(&self, minor: u32, path: &str, body: Value) -> (u16, Value) {
+        self.post_raw(minor, path, body.to_string()).await
+    }
+
+    /// POST a raw body.
+    pub async fn post_raw(&self, minor: u32, path: &str, body: String) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(minor, path))
+            .basic_auth(&self.user, Some(&self.password))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = r.status().as_u16();
+        (status, r.json().await.expect("JSON body"))
+    }
+
+    /// POST that must succeed; returns the first info value (the new id), if any.
+    pub async fn ok(&self, path: &str, body: Value) -> String {
+        let (status, v) = self.post(path, body).await;
+        assert_eq!(status, 200, "POST {path} failed: {v}");
+        let code = v["responseCode"].as_str().unwrap_or_default();
+        assert!(code == "OK" || code == "IN_PROGRESS", "POST {path}: {v}");
+        v["info"][0]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The id of the named image in a datacenter.
+    pub async fn image(&self, name: &str, dc: &str) -> String {
+        let (_, v) = self
+            .get(&format!(
+                "image/osImage?name={}&datacenterId={dc}",
+                name.replace(' ', "%20")
+            ))
+            .await;
+        assert_eq!(v["pageCount"], 1, "{v}");
+        v["osImage"][0]["id"].as_str().unwrap().to_string()
+    }
+
+    /// Deploys a network domain in `dc` (state settles instantly at time scale 0).
+    pub async fn domain(&self, name: &str, dc: &str) -> String {
+        self.ok(
+            "network/deployNetworkDomain",
+            serde_json::json!({"name": name, "type": "ESSENTIALS", "datacenterId": dc}),
+        )
+        .await
+    }
+
+    /// Deploys an attached/LOW VLAN.
+    pub async fn vlan(&self, nd: &str, name: &str, base: &str, prefix: u8) -> String {
+        self.ok(
+            "network/deployVlan",
+            serde_json::json!({"networkDomainId": nd, "name": name, "privateIpv4NetworkAddress": base,
+                               "privateIpv4PrefixSize": prefix, "attachedVlan": {"gatewayAddressing": "LOW"}}),
+        )
+        .await
+    }
+
+    /// Deploys a CentOS server on a VLAN.
+    pub async fn server(&self, nd: &str, vlan: &str, name: &str, start: bool) -> String {
+        let image = self.image("CentOS 7 64-bit 2 CPU", "NA9").await;
+        self.ok(
+            "server/deployServer",
+            serde_json::json!({"name": name, "imageId": image, "start": start, "administratorPassword": "Passw0rd!",
+                               "networkInfo": {"networkDomainId": nd, "primaryNic": {"vlanId": vlan}, "additionalNic": null}}),
+        )
+        .await
+    }
+}
+
+/// Asserts an error envelope with the given HTTP status and responseCode, and returns the message.
+pub fn assert_error(resp: &(u16, Value), status: u16, code: &str) -> String {
+    assert_eq!(resp.0, status, "unexpected status: {}", resp.1);
+    assert_eq!(resp.1["responseCode"], code, "unexpected code: {}", resp.1);
+    for key in [
+        "operation",
+        "message",
+        "info",
+        "warning",
+        "error",
+        "requestId",
+    ] {
+        assert!(
+            resp.1.get(key).is_some(),
+            "envelope lacks {key}: {}",
+            resp.1
+        );
+    }
+    resp.1["message"].as_str().unwrap().to_string()
+}
