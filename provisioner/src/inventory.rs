@@ -640,6 +640,19 @@ mod tests {
     }
 
     #[test]
+    fn the_test_node_example_is_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("keys")).unwrap();
+        std::fs::write(dir.path().join("keys/ops_ed25519"), "k").unwrap();
+        let text = include_str!("../examples/test-nodes.toml")
+            .replace("\"strict\"", "\"accept-new\"");
+        let inv = parse(&text, dir.path(), Scope::Cluster).unwrap();
+        assert_eq!(inv.nodes.len(), 12);
+        assert_eq!(inv.nodes.iter().filter(|n| n.role == Role::Master).count(), 3);
+        assert_eq!(inv.settings.base.time.local_stratum, Some(8));
+    }
+
+    #[test]
     fn hostnames() {
         assert!(valid_hostname("node-1"));
         assert!(!valid_hostname("-a"));

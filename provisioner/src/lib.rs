@@ -3,10 +3,15 @@
 //! The binary (`src/main.rs`) is a thin CLI; everything else lives in these modules so that
 //! unit and end-to-end tests can reach it.
 
+pub mod cli;
+pub mod engine;
 pub mod facts;
 pub mod hostlog;
 pub mod inventory;
 pub mod remote;
 pub mod render;
+pub mod report;
+pub mod roles;
 pub mod secret;
 pub mod ssh;
+pub mod steps;

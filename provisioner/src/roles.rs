@@ -1,0 +1,146 @@
+//! The base role: which steps run in which phase, in order, for one host.
+
+use std::sync::Arc;
+
+use crate::facts::Family;
+use crate::render::packages::PackageSpec;
+use crate::render::{docker, sudoers, time, vault};
+use crate::steps::access::{AuthorizedKeyStep, ProveKeyLoginStep, SshdHardeningStep, UserStep};
+use crate::steps::base::{HostnameStep, HostsFileStep, LvmExtendStep, OsUpdateStep};
+use crate::steps::file::FileStep;
+use crate::steps::packages::PackagesStep;
+use crate::steps::service::ServiceStep;
+use crate::steps::{Handler, HostCtx, Step};
+
+/// Phases of the base role, in order; all hosts finish one before the next starts.
+pub const PHASES: &[&str] = &["access", "base"];
+
+/// Steps of a phase for one host.
+pub fn steps_for(
+    phase: &str,
+    ctx: &HostCtx,
+    operator_key: &Arc<russh::keys::PrivateKey>,
+    docker_apt_key: Option<&str>,
+) -> Vec<Box<dyn Step>> {
+    match phase {
+        "access" => access(ctx, operator_key),
+        "base" => base(ctx, docker_apt_key),
+        _ => Vec::new(),
+    }
+}
+
+fn pkg(name: &str) -> PackageSpec {
+    PackageSpec {
+        name: name.to_string(),
+        version: None,
+    }
+}
+
+fn access(ctx: &HostCtx, operator_key: &Arc<russh::keys::PrivateKey>) -> Vec<Box<dyn Step>> {
+    let user = ctx.settings.ssh.user.clone();
+    let mut sudo_file =
+        FileStep::root("sudo drop-in", sudoers::PATH, sudoers::render(&user), "440");
+    sudo_file.validate = Some("visudo -cf {}".to_string());
+    vec![
+        Box::new(PackagesStep {
+            name: "sudo package".to_string(),
+            packages: vec![pkg("sudo")],
+        }),
+        Box::new(UserStep { user: user.clone() }),
+        Box::new(sudo_file),
+        Box::new(AuthorizedKeyStep {
+            user: user.clone(),
+            key_line: ctx.operator_public_key.clone(),
+        }),
+        Box::new(ProveKeyLoginStep {
+            user,
+            key: operator_key.clone(),
+        }),
+        Box::new(SshdHardeningStep {
+            reload: Handler::systemctl("reload", ctx.facts.family.sshd_service()),
+        }),
+    ]
+}
+
+fn base(ctx: &HostCtx, docker_apt_key: Option<&str>) -> Vec<Box<dyn Step>> {
+    let family = ctx.facts.family;
+    let settings = &ctx.settings;
+    let mut steps: Vec<Box<dyn Step>> = Vec::new();
+    if family == Family::El7 {
+        steps.push(Box::new(FileStep::root(
+            "centos 7 vault repositories",
+            vault::PATH,
+            vault::render(&settings.base.el7_vault_url),
+            "644",
+        )));
+    }
+    steps.push(Box::new(OsUpdateStep {
+        mode: settings.base.os_update,
+    }));
+
+    let daemon = time::daemon(family);
+    steps.push(Box::new(PackagesStep {
+        name: "time sync package".to_string(),
+        packages: vec![pkg(daemon.package)],
+    }));
+    let t = &settings.base.time;
+    if !t.servers.is_empty() || !t.allow.is_empty() || t.local_stratum.is_some() {
+        let mut conf = FileStep::root(
+            "time sync config",
+            daemon.config,
+            time::render(family, t),
+            "644",
+        );
+        conf.notify = vec![Handler::systemctl("restart", daemon.service)];
+        steps.push(Box::new(conf));
+    }
+    steps.push(Box::new(ServiceStep {
+        unit: daemon.service.to_string(),
+        start: true,
+    }));
+
+    steps.push(Box::new(HostnameStep));
+    steps.push(Box::new(HostsFileStep));
+    steps.push(Box::new(LvmExtendStep {
+        disk: settings.base.lvm_disk.clone(),
+    }));
+
+    if let Some(d) = &settings.docker {
+        if family.is_el() {
+            if let Some(repo) = &d.yum {
+                steps.push(Box::new(FileStep::root(
+                    "docker repository",
+                    docker::YUM_REPO,
+                    docker::render_yum(family, repo),
+                    "644",
+                )));
+            }
+        } else {
+            if let Some(key) = docker_apt_key {
+                steps.push(Box::new(FileStep::root(
+                    "docker repository key",
+                    docker::APT_KEY,
+                    key.to_string(),
+                    "644",
+                )));
+            }
+            if let Some(repo) = &d.apt {
+                steps.push(Box::new(FileStep::root(
+                    "docker repository",
+                    docker::APT_LIST,
+                    docker::render_apt(repo),
+                    "644",
+                )));
+            }
+        }
+        steps.push(Box::new(PackagesStep {
+            name: "docker packages".to_string(),
+            packages: d.packages.clone(),
+        }));
+        steps.push(Box::new(ServiceStep {
+            unit: d.service.clone(),
+            start: d.start,
+        }));
+    }
+    steps
+}

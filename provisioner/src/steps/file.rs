@@ -1,0 +1,85 @@
+//! A file with exact content, mode and owner.
+
+use async_trait::async_trait;
+
+use super::{unified_diff, Check, Handler, HostCtx, Step};
+
+/// Ensures a file has exactly this content, mode and owner.
+#[derive(Debug, Clone)]
+pub struct FileStep {
+    /// Step name.
+    pub name: String,
+    /// Remote path.
+    pub path: String,
+    /// Desired content.
+    pub content: String,
+    /// Octal mode, e.g. `644`.
+    pub mode: String,
+    /// `user:group`.
+    pub owner: String,
+    /// Validation run on the temp file before it replaces the real one (`{}` = temp path).
+    pub validate: Option<String>,
+    /// Handlers notified on change.
+    pub notify: Vec<Handler>,
+}
+
+impl FileStep {
+    /// A root-owned file.
+    pub fn root(name: &str, path: &str, content: String, mode: &str) -> Self {
+        FileStep {
+            name: name.to_string(),
+            path: path.to_string(),
+            content,
+            mode: mode.to_string(),
+            owner: "root:root".to_string(),
+            validate: None,
+            notify: Vec::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl Step for FileStep {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    async fn check(&self, ctx: &HostCtx) -> anyhow::Result<Check> {
+        let want_mode = self.mode.trim_start_matches('0');
+        Ok(match ctx.read_file(&self.path).await? {
+            None => Check::Drift {
+                summary: format!("create {}", self.path),
+                diff: Some(unified_diff(&self.path, "", &self.content)),
+            },
+            Some(f) if f.content != self.content => Check::Drift {
+                summary: format!("update {}", self.path),
+                diff: Some(unified_diff(&self.path, &f.content, &self.content)),
+            },
+            Some(f) if f.mode != want_mode || f.owner != self.owner => Check::Drift {
+                summary: format!(
+                    "{}: mode/owner {} {} -> {} {}",
+                    self.path, f.mode, f.owner, want_mode, self.owner
+                ),
+                diff: None,
+            },
+            Some(_) => Check::InSync(format!("{} up to date", self.path)),
+        })
+    }
+
+    async fn apply(&self, ctx: &HostCtx) -> anyhow::Result<()> {
+        ctx.write_file(
+            &self.path,
+            &self.content,
+            &self.mode,
+            &self.owner,
+            self.validate.as_deref(),
+            false,
+        )
+        .await?;
+        Ok(())
+    }
+
+    fn notifies(&self) -> Vec<Handler> {
+        self.notify.clone()
+    }
+}

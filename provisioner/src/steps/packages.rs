@@ -1,0 +1,72 @@
+//! Packages installed (at a pinned version where given).
+
+use async_trait::async_trait;
+
+use super::{Check, HostCtx, Step};
+use crate::render::packages::{self, PackageSpec};
+
+/// Ensures packages are installed.
+#[derive(Debug, Clone)]
+pub struct PackagesStep {
+    /// Step name.
+    pub name: String,
+    /// Packages.
+    pub packages: Vec<PackageSpec>,
+}
+
+impl PackagesStep {
+    async fn missing(&self, ctx: &HostCtx) -> anyhow::Result<Vec<PackageSpec>> {
+        let pm = ctx.facts.family.package_manager();
+        let out = ctx
+            .run_ok(&packages::query_installed(pm, &self.packages))
+            .await?;
+        let installed = packages::parse_installed(&out);
+        Ok(packages::missing(&self.packages, &installed)
+            .into_iter()
+            .cloned()
+            .collect())
+    }
+}
+
+fn describe(specs: &[PackageSpec]) -> String {
+    specs
+        .iter()
+        .map(|s| match &s.version {
+            Some(v) => format!("{}={v}", s.name),
+            None => s.name.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[async_trait]
+impl Step for PackagesStep {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    async fn check(&self, ctx: &HostCtx) -> anyhow::Result<Check> {
+        let missing = self.missing(ctx).await?;
+        Ok(if missing.is_empty() {
+            Check::InSync(format!("installed: {}", describe(&self.packages)))
+        } else {
+            Check::Drift {
+                summary: format!("install {}", describe(&missing)),
+                diff: None,
+            }
+        })
+    }
+
+    async fn apply(&self, ctx: &HostCtx) -> anyhow::Result<()> {
+        let missing = self.missing(ctx).await?;
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let pm = ctx.facts.family.package_manager();
+        let refs: Vec<&PackageSpec> = missing.iter().collect();
+        // The index may predate a repository added earlier in this run.
+        ctx.run_ok(packages::refresh(pm)).await?;
+        ctx.run_ok(&packages::install(pm, &refs)).await?;
+        Ok(())
+    }
+}
