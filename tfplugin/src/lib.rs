@@ -2,6 +2,7 @@
 
 pub mod diag;
 pub mod path;
+pub mod plan;
 pub mod proto;
 pub mod schema;
 pub mod testing;
