@@ -360,11 +360,18 @@ pub fn parse(text: &str, base_dir: &Path, scope: Scope) -> Result<Inventory, Vec
             .and_then(|a| a.key_file.as_ref())
             .map(|p| resolve(p));
         if let Some(k) = &apt_key_file {
-            if !k.is_file() {
-                problems.push(format!(
-                    "docker.apt.key_file: file {} does not exist",
+            match std::fs::read_to_string(k) {
+                Err(e) => problems.push(format!(
+                    "docker.apt.key_file: cannot read {}: {e}",
                     k.display()
-                ));
+                )),
+                Ok(text) if !text.contains("-----BEGIN PGP PUBLIC KEY BLOCK-----") => {
+                    problems.push(format!(
+                        "docker.apt.key_file: {} must be an ASCII-armored OpenPGP public key (gpg --armor --export)",
+                        k.display()
+                    ))
+                }
+                Ok(_) => {}
             }
         }
         if let Some(a) = &d.apt {
@@ -644,12 +651,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("keys")).unwrap();
         std::fs::write(dir.path().join("keys/ops_ed25519"), "k").unwrap();
-        let text = include_str!("../examples/test-nodes.toml")
-            .replace("\"strict\"", "\"accept-new\"");
+        let text =
+            include_str!("../examples/test-nodes.toml").replace("\"strict\"", "\"accept-new\"");
         let inv = parse(&text, dir.path(), Scope::Cluster).unwrap();
         assert_eq!(inv.nodes.len(), 12);
-        assert_eq!(inv.nodes.iter().filter(|n| n.role == Role::Master).count(), 3);
+        assert_eq!(
+            inv.nodes.iter().filter(|n| n.role == Role::Master).count(),
+            3
+        );
         assert_eq!(inv.settings.base.time.local_stratum, Some(8));
+    }
+
+    #[test]
+    fn docker_key_must_be_armored() {
+        let dir = dir_with_files();
+        std::fs::write(dir.path().join("docker.gpg"), [0x99u8, 0x01, 0x0d]).unwrap();
+        let text = format!("{HEAD}[docker]\n[docker.apt]\nsource = \"deb http://x/ y z\"\nkey_file = \"docker.gpg\"\n");
+        let err = parse(&text, dir.path(), Scope::SettingsOnly)
+            .unwrap_err()
+            .join("\n");
+        assert!(err.contains("docker.apt.key_file:"), "{err}");
+        std::fs::write(
+            dir.path().join("docker.gpg"),
+            "-----BEGIN PGP PUBLIC KEY BLOCK-----\nx\n-----END PGP PUBLIC KEY BLOCK-----\n",
+        )
+        .unwrap();
+        assert!(parse(&text, dir.path(), Scope::SettingsOnly).is_ok());
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub enum UpdateMode {
 
 const APT_ENV: &str = "DEBIAN_FRONTEND=noninteractive";
 const APT_OPTS: &str =
-    "-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold";
+    "-y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold";
 
 fn names(specs: &[PackageSpec]) -> String {
     specs

@@ -12,6 +12,9 @@ use super::known_hosts::{self, KnownHosts, Verdict};
 use super::HostKeyPolicy;
 use crate::secret::Secret;
 
+/// Longest time one remote command may run (a full OS update on a slow mirror fits).
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// Where and how to reach one host.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -92,6 +95,16 @@ pub enum SshError {
         user: String,
         /// auth method
         method: &'static str,
+    },
+    /// A command ran longer than allowed.
+    #[error("`{command}` on {target} did not finish within {secs}s")]
+    CommandTimeout {
+        /// host:port
+        target: String,
+        /// the command (shortened)
+        command: String,
+        /// limit in seconds
+        secs: u64,
     },
     /// The connection broke while running a command.
     #[error("ssh session to {target}: {source}")]
@@ -373,20 +386,31 @@ impl Session {
             channel.data_bytes(bytes.to_vec()).await.map_err(err)?;
         }
         channel.eof().await.map_err(err)?;
-        let mut out = Output::default();
-        // Keep reading after ExitStatus: data may trail it until the channel closes.
-        while let Some(msg) = channel.wait().await {
-            match msg {
-                ChannelMsg::Data { data } => out.stdout.extend_from_slice(&data),
-                ChannelMsg::ExtendedData { data, ext: 1 } => out.stderr.extend_from_slice(&data),
-                ChannelMsg::ExitStatus { exit_status } => out.status = Some(exit_status),
-                ChannelMsg::ExitSignal { signal_name, .. } => {
-                    out.signal = Some(format!("{signal_name:?}"))
+        let collect = async {
+            let mut out = Output::default();
+            // Keep reading after ExitStatus: data may trail it until the channel closes.
+            while let Some(msg) = channel.wait().await {
+                match msg {
+                    ChannelMsg::Data { data } => out.stdout.extend_from_slice(&data),
+                    ChannelMsg::ExtendedData { data, ext: 1 } => {
+                        out.stderr.extend_from_slice(&data)
+                    }
+                    ChannelMsg::ExitStatus { exit_status } => out.status = Some(exit_status),
+                    ChannelMsg::ExitSignal { signal_name, .. } => {
+                        out.signal = Some(format!("{signal_name:?}"))
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
-        }
-        Ok(out)
+            out
+        };
+        tokio::time::timeout(COMMAND_TIMEOUT, collect)
+            .await
+            .map_err(|_| SshError::CommandTimeout {
+                target: self.target.clone(),
+                command: command.chars().take(120).collect(),
+                secs: COMMAND_TIMEOUT.as_secs(),
+            })
     }
 
     /// Closes the connection politely.

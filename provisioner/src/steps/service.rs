@@ -38,6 +38,15 @@ impl Step for ServiceStep {
 
     async fn check(&self, ctx: &HostCtx) -> anyhow::Result<Check> {
         let (enabled, active) = self.state(ctx).await?;
+        if ctx.check_mode && matches!(enabled.as_str(), "" | "not-found") {
+            return Ok(Check::Drift {
+                summary: format!(
+                    "{}: unit not installed yet; result unknown until an earlier step installs it",
+                    self.unit
+                ),
+                diff: None,
+            });
+        }
         // "static"/"indirect"/"alias" units cannot be enabled and need not be.
         let enabled_ok = matches!(
             enabled.as_str(),
