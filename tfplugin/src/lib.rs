@@ -4,6 +4,8 @@ pub mod diag;
 pub mod path;
 pub mod plan;
 pub mod proto;
+pub mod provider;
+pub mod server;
 pub mod schema;
 pub mod testing;
 pub mod transport;

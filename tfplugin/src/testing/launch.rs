@@ -48,8 +48,10 @@ pub struct HandshakeInfo {
     pub core_version: u32,
     /// Negotiated plugin protocol version.
     pub protocol_version: u32,
-    /// Listener address (only `tcp` is accepted here).
-    pub addr: SocketAddr,
+    /// Network type: `tcp` or `unix`.
+    pub network: String,
+    /// Listener address: `IP:port` for tcp, a socket path for unix.
+    pub address: String,
     /// RPC protocol name (`grpc`).
     pub rpc_protocol: String,
     /// The server certificate DER, when AutoMTLS is on.
@@ -72,12 +74,16 @@ pub fn parse_handshake_line(line: &str) -> Result<HandshakeInfo, LaunchError> {
     let protocol_version = parts[1]
         .parse()
         .map_err(|_| fail("protocol version is not a number"))?;
-    if parts[2] != "tcp" {
-        return Err(fail("network is not tcp"));
+    let network = parts[2].to_owned();
+    match network.as_str() {
+        "tcp" => {
+            parts[3]
+                .parse::<SocketAddr>()
+                .map_err(|_| fail("tcp address is not IP:port"))?;
+        }
+        "unix" => {}
+        _ => return Err(fail("network is neither tcp nor unix")),
     }
-    let addr = parts[3]
-        .parse()
-        .map_err(|_| fail("address is not IP:port"))?;
     let server_cert_der = match parts.get(5) {
         Some(cert) if !cert.is_empty() => Some(
             base64::engine::general_purpose::STANDARD_NO_PAD
@@ -89,10 +95,22 @@ pub fn parse_handshake_line(line: &str) -> Result<HandshakeInfo, LaunchError> {
     Ok(HandshakeInfo {
         core_version,
         protocol_version,
-        addr,
+        network,
+        address: parts[3].to_owned(),
         rpc_protocol: parts[4].to_owned(),
         server_cert_der,
     })
+}
+
+impl HandshakeInfo {
+    /// The TCP address, when the plugin listens on TCP.
+    pub fn tcp_addr(&self) -> Option<SocketAddr> {
+        if self.network == "tcp" {
+            self.address.parse().ok()
+        } else {
+            None
+        }
+    }
 }
 
 /// A running plugin process; killed when dropped.
@@ -288,6 +306,9 @@ mod tests {
         assert_eq!(tls.server_cert_der, Some(vec![0xfb, 0xff, 0x01, 0x02]));
         let plain = parse_handshake_line("1|6|tcp|127.0.0.1:10001|grpc|").unwrap();
         assert_eq!(plain.server_cert_der, None);
+        assert_eq!(plain.tcp_addr(), Some("127.0.0.1:10001".parse().unwrap()));
+        let go = parse_handshake_line("1|5|unix|/tmp/plugin123|grpc|").unwrap();
+        assert_eq!((go.network.as_str(), go.tcp_addr()), ("unix", None));
         assert!(parse_handshake_line("this provider needs plugin protocol 6").is_err());
     }
 

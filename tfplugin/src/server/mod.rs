@@ -1,0 +1,394 @@
+//! The tfplugin6 `Provider` gRPC service on top of a [`Provider`] implementation.
+//!
+//! Every RPC answers with diagnostics, never a gRPC error status. Plans go through the
+//! schema's attribute behaviours, the resource's own `modify_plan` and then Terraform's
+//! plan validity rules; apply results are checked for compatibility with the plan, so a
+//! provider bug is reported as a clear diagnostic naming the attribute.
+
+mod codec;
+mod convert;
+mod rpc_data;
+mod rpc_resource;
+mod schema_proto;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::proto::tfplugin6 as pb;
+use crate::provider::{ConfigureRequest, DataSource, Provider, Resource};
+use crate::schema::Schema;
+use crate::value::Type;
+
+pub use convert::{diagnostics_to_proto, path_from_proto, path_to_proto};
+
+/// A resource type with its schema computed once.
+struct ResourceEntry<D> {
+    resource: Arc<dyn Resource<D>>,
+    schema: Schema,
+    ty: Type,
+}
+
+/// A data source type with its schema computed once.
+struct DataSourceEntry<D> {
+    data_source: Arc<dyn DataSource<D>>,
+    schema: Schema,
+    ty: Type,
+}
+
+/// Serves one [`Provider`] over tfplugin6.
+pub struct ProviderService<P: Provider> {
+    provider: P,
+    provider_schema: Schema,
+    provider_ty: Type,
+    resources: BTreeMap<String, ResourceEntry<P::Data>>,
+    data_sources: BTreeMap<String, DataSourceEntry<P::Data>>,
+    data: OnceLock<Arc<P::Data>>,
+    stop: CancellationToken,
+}
+
+impl<P: Provider> ProviderService<P> {
+    /// Collects the provider's schemas once; they are served on every GetProviderSchema.
+    pub fn new(provider: P) -> Self {
+        let provider_schema = provider.schema();
+        let provider_ty = provider_schema.block.implied_type();
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|resource| {
+                let schema = resource.schema();
+                let ty = schema.block.implied_type();
+                let entry = ResourceEntry {
+                    resource: resource.clone(),
+                    schema,
+                    ty,
+                };
+                (resource.type_name().to_owned(), entry)
+            })
+            .collect();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|data_source| {
+                let schema = data_source.schema();
+                let ty = schema.block.implied_type();
+                let entry = DataSourceEntry {
+                    data_source: data_source.clone(),
+                    schema,
+                    ty,
+                };
+                (data_source.type_name().to_owned(), entry)
+            })
+            .collect();
+        Self {
+            provider,
+            provider_schema,
+            provider_ty,
+            resources,
+            data_sources,
+            data: OnceLock::new(),
+            stop: CancellationToken::new(),
+        }
+    }
+
+    fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Data>, Diagnostic> {
+        self.resources.get(type_name).ok_or_else(|| {
+            Diagnostic::error(
+                "Unknown resource type",
+                format!(
+                    "The provider {} has no resource type {type_name:?}.",
+                    self.provider.type_name()
+                ),
+            )
+        })
+    }
+
+    fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry<P::Data>, Diagnostic> {
+        self.data_sources.get(type_name).ok_or_else(|| {
+            Diagnostic::error(
+                "Unknown data source type",
+                format!(
+                    "The provider {} has no data source type {type_name:?}.",
+                    self.provider.type_name()
+                ),
+            )
+        })
+    }
+
+    /// The configured provider data, or a diagnostic when ConfigureProvider has not run
+    /// (or failed).
+    fn configured(&self) -> Result<Arc<P::Data>, Diagnostic> {
+        self.data.get().cloned().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "The provider was asked to manage resources before ConfigureProvider succeeded. \
+                 Check the provider block for errors reported earlier.",
+            )
+        })
+    }
+}
+
+/// Answers with diagnostics only.
+fn diags_only(diagnostics: &Diagnostics) -> Vec<pb::Diagnostic> {
+    diagnostics_to_proto(diagnostics)
+}
+
+#[tonic::async_trait]
+impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: Some(server_capabilities()),
+            diagnostics: Vec::new(),
+            data_sources: self
+                .data_sources
+                .keys()
+                .map(|name| pb::get_metadata::DataSourceMetadata {
+                    type_name: name.clone(),
+                })
+                .collect(),
+            resources: self
+                .resources
+                .keys()
+                .map(|name| pb::get_metadata::ResourceMetadata {
+                    type_name: name.clone(),
+                })
+                .collect(),
+            functions: Vec::new(),
+        }))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        Ok(Response::new(pb::get_provider_schema::Response {
+            provider: Some(schema_proto::schema_to_proto(&self.provider_schema)),
+            resource_schemas: self
+                .resources
+                .iter()
+                .map(|(name, entry)| (name.clone(), schema_proto::schema_to_proto(&entry.schema)))
+                .collect(),
+            data_source_schemas: self
+                .data_sources
+                .iter()
+                .map(|(name, entry)| (name.clone(), schema_proto::schema_to_proto(&entry.schema)))
+                .collect(),
+            diagnostics: Vec::new(),
+            provider_meta: None,
+            server_capabilities: Some(server_capabilities()),
+            functions: Default::default(),
+        }))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
+        let request = request.into_inner();
+        let mut diagnostics = Diagnostics::new();
+        match codec::decode(
+            request.config.as_ref(),
+            &self.provider_ty,
+            "provider configuration",
+        ) {
+            Ok(config) => {
+                diagnostics.append(self.provider_schema.block.validate_config(&config));
+                diagnostics.append(self.provider.validate_config(&config).await);
+            }
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: diags_only(&diagnostics),
+        }))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let diagnostics =
+            rpc_resource::validate(self, &request.type_name, request.config.as_ref()).await;
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: diags_only(&diagnostics),
+        }))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let diagnostics =
+            rpc_data::validate(self, &request.type_name, request.config.as_ref()).await;
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: diags_only(&diagnostics),
+        }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        Ok(Response::new(
+            rpc_resource::upgrade(self, request.into_inner()).await,
+        ))
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> Result<Response<pb::configure_provider::Response>, Status> {
+        let request = request.into_inner();
+        let mut diagnostics = Diagnostics::new();
+        match codec::decode(
+            request.config.as_ref(),
+            &self.provider_ty,
+            "provider configuration",
+        ) {
+            Ok(config) => {
+                let configure = ConfigureRequest {
+                    terraform_version: request.terraform_version,
+                    config,
+                };
+                match self.provider.configure(configure).await {
+                    Ok(data) => {
+                        if self.data.set(Arc::new(data)).is_err() {
+                            diagnostics.warning(
+                                "Provider configured twice",
+                                "ConfigureProvider was called more than once; the first configuration stays in effect.",
+                            );
+                        }
+                    }
+                    Err(errors) => diagnostics.append(errors),
+                }
+            }
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: diags_only(&diagnostics),
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        Ok(Response::new(
+            rpc_resource::read(self, request.into_inner()).await,
+        ))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        Ok(Response::new(
+            rpc_resource::plan(self, request.into_inner()).await,
+        ))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        Ok(Response::new(
+            rpc_resource::apply(self, request.into_inner()).await,
+        ))
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        Ok(Response::new(
+            rpc_resource::import(self, request.into_inner()).await,
+        ))
+    }
+
+    async fn move_resource_state(
+        &self,
+        request: Request<pb::move_resource_state::Request>,
+    ) -> Result<Response<pb::move_resource_state::Response>, Status> {
+        let request = request.into_inner();
+        // Not advertised in server_capabilities, so Terraform only gets here on a
+        // cross-type `moved` block, which it then reports with this diagnostic.
+        let diagnostic = Diagnostic::error(
+            "Move not supported",
+            format!(
+                "{} cannot take over state from {} ({}).",
+                request.target_type_name, request.source_type_name, request.source_provider_address
+            ),
+        );
+        Ok(Response::new(pb::move_resource_state::Response {
+            target_state: None,
+            diagnostics: diags_only(&diagnostic.into()),
+            target_private: Vec::new(),
+        }))
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        Ok(Response::new(
+            rpc_data::read(self, request.into_inner()).await,
+        ))
+    }
+
+    async fn get_functions(
+        &self,
+        _request: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
+        // The provider defines no functions.
+        Ok(Response::new(pb::get_functions::Response::default()))
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
+        let name = request.into_inner().name;
+        Ok(Response::new(pb::call_function::Response {
+            result: None,
+            error: Some(pb::FunctionError {
+                text: format!("this provider defines no function named {name:?}"),
+                function_argument: None,
+            }),
+        }))
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> Result<Response<pb::stop_provider::Response>, Status> {
+        tracing::info!("StopProvider: cancelling in-flight operations");
+        self.stop.cancel();
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
+    }
+}
+
+/// Nothing optional is advertised: no plan-on-destroy, no cached schemas, no moves.
+fn server_capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: false,
+        get_provider_schema_optional: false,
+        move_resource_state: false,
+    }
+}
+
+/// Runs `provider` as a Terraform plugin process: checks the environment, sets up
+/// AutoMTLS, prints the handshake and serves until Terraform shuts it down. Use it as the
+/// whole body of `main`.
+pub fn serve<P: Provider>(provider: P) -> std::process::ExitCode {
+    let module = format!("provider.terraform-provider-{}", provider.type_name());
+    crate::transport::serve::serve_rpc(ProviderService::new(provider), &module)
+}
