@@ -101,12 +101,13 @@ pub async fn converge(job: Job, opts: RunOptions, reporter: Arc<Reporter>) -> an
     }
     let mut live: Vec<Arc<HostCtx>> = Vec::new();
     for t in tasks {
-        if let Some(ctx) = t.await.context("connect task panicked")? {
-            live.push(ctx);
+        match t.await.context("connect task panicked")? {
+            Some(ctx) => live.push(ctx),
+            None => shared.reporter.drop_work(roles::PHASES.len() as u64),
         }
     }
 
-    for phase in roles::PHASES {
+    for (index, phase) in roles::PHASES.iter().enumerate() {
         let mut tasks = Vec::new();
         for ctx in live.drain(..) {
             let (shared, limit) = (shared.clone(), limit.clone());
@@ -125,6 +126,8 @@ pub async fn converge(job: Job, opts: RunOptions, reporter: Arc<Reporter>) -> an
             if healthy {
                 live.push(ctx);
             } else {
+                let left = roles::PHASES.len() - index - 1;
+                shared.reporter.drop_work(left as u64);
                 ctx.remote().close().await;
             }
         }

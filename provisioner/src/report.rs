@@ -183,6 +183,14 @@ impl Reporter {
         }
     }
 
+    /// Removes `n` units of expected work (a host dropped out of the run).
+    pub fn drop_work(&self, n: u64) {
+        if let Some(bar) = &self.progress {
+            let len = bar.length().unwrap_or(0);
+            bar.set_length(len.saturating_sub(n));
+        }
+    }
+
     /// Marks one unit of work done, with a status message.
     pub fn work_done(&self, msg: &str) {
         if let Some(bar) = &self.progress {

@@ -9,7 +9,7 @@ use crate::steps::access::{AuthorizedKeyStep, ProveKeyLoginStep, SshdHardeningSt
 use crate::steps::base::{HostnameStep, HostsFileStep, LvmExtendStep, OsUpdateStep};
 use crate::steps::file::FileStep;
 use crate::steps::packages::PackagesStep;
-use crate::steps::service::ServiceStep;
+use crate::steps::service::{ServiceOffStep, ServiceStep};
 use crate::steps::{Handler, HostCtx, Step};
 
 /// Phases of the base role, in order; all hosts finish one before the next starts.
@@ -93,6 +93,12 @@ fn base(ctx: &HostCtx, docker_apt_key: Option<&str>) -> Vec<Box<dyn Step>> {
         );
         conf.notify = vec![Handler::systemctl("restart", daemon.service)];
         steps.push(Box::new(conf));
+    }
+    if family == Family::El7 {
+        // chronyd and ntpd fight over the clock; EL 7 keeps ntpd.
+        steps.push(Box::new(ServiceOffStep {
+            unit: "chronyd".to_string(),
+        }));
     }
     steps.push(Box::new(ServiceStep {
         unit: daemon.service.to_string(),

@@ -65,6 +65,14 @@ pub fn ensure_include(main: &str) -> Option<String> {
     ))
 }
 
+/// Prints the effective configuration for a root login from an arbitrary address, so `Match`
+/// blocks that would re-enable password or root logins are evaluated too. The address is from
+/// TEST-NET-1 (RFC 5737): it matches only catch-all `Match` rules.
+pub fn effective_command() -> String {
+    let spec = "-C user=root,host=mesos-provisioner-check,addr=192.0.2.1";
+    format!("sshd -T {spec} 2>/dev/null || /usr/sbin/sshd -T {spec}")
+}
+
 /// Keywords of `sshd -T` output whose values differ from [`EXPECTED`] (EL 7 reports
 /// `challengeresponseauthentication` instead of `kbdinteractiveauthentication`).
 pub fn effective_mismatches(family: Family, sshd_t: &str) -> Vec<String> {
@@ -120,6 +128,11 @@ mod tests {
         // An include after a Match block applies only inside the block.
         let late = "Match User x\nInclude /etc/ssh/sshd_config.d/*.conf\n";
         assert!(ensure_include(late).is_some());
+    }
+
+    #[test]
+    fn effective_command_evaluates_match_blocks_for_root() {
+        assert!(effective_command().starts_with("sshd -T -C user=root,"));
     }
 
     #[test]

@@ -231,9 +231,7 @@ impl Step for SshdHardeningStep {
             diff.push_str(&unified_diff(sshd::MAIN, &main, &new_main));
         }
         if todo.is_empty() {
-            let effective = ctx
-                .run_ok("sshd -T 2>/dev/null || /usr/sbin/sshd -T")
-                .await?;
+            let effective = ctx.run_ok(&sshd::effective_command()).await?;
             let wrong = sshd::effective_mismatches(ctx.facts.family, &effective);
             if !wrong.is_empty() {
                 todo.push(format!("effective settings differ: {}", wrong.join(", ")));
@@ -291,9 +289,7 @@ impl Step for SshdHardeningStep {
     }
 
     async fn verify(&self, ctx: &HostCtx) -> anyhow::Result<()> {
-        let effective = ctx
-            .run_ok("sshd -T 2>/dev/null || /usr/sbin/sshd -T")
-            .await?;
+        let effective = ctx.run_ok(&sshd::effective_command()).await?;
         let wrong = sshd::effective_mismatches(ctx.facts.family, &effective);
         anyhow::ensure!(wrong.is_empty(), "sshd -T shows {}", wrong.join(", "));
         Ok(())

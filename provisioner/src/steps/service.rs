@@ -14,6 +14,45 @@ pub struct ServiceStep {
     pub start: bool,
 }
 
+/// Ensures a unit, if installed, is stopped and disabled (e.g. chronyd next to EL 7's ntpd).
+#[derive(Debug, Clone)]
+pub struct ServiceOffStep {
+    /// systemd unit.
+    pub unit: String,
+}
+
+#[async_trait]
+impl Step for ServiceOffStep {
+    fn name(&self) -> String {
+        format!("service {} off", self.unit)
+    }
+
+    async fn check(&self, ctx: &HostCtx) -> anyhow::Result<Check> {
+        let probe = ServiceStep {
+            unit: self.unit.clone(),
+            start: false,
+        };
+        let (enabled, active) = probe.state(ctx).await?;
+        let installed = !matches!(enabled.as_str(), "" | "not-found");
+        Ok(if !installed {
+            Check::InSync(format!("{} not installed", self.unit))
+        } else if enabled != "enabled" && active != "active" {
+            Check::InSync(format!("{} {enabled}, {active}", self.unit))
+        } else {
+            Check::Drift {
+                summary: format!("{}: stop and disable (is {enabled}, {active})", self.unit),
+                diff: None,
+            }
+        })
+    }
+
+    async fn apply(&self, ctx: &HostCtx) -> anyhow::Result<()> {
+        ctx.run_ok(&format!("systemctl disable --now {}", sh_quote(&self.unit)))
+            .await?;
+        Ok(())
+    }
+}
+
 impl ServiceStep {
     async fn state(&self, ctx: &HostCtx) -> anyhow::Result<(String, String)> {
         let u = sh_quote(&self.unit);
