@@ -1,0 +1,313 @@
+//! Runs the real `mesos-provisioner` binary inside `mz-ctl` against the test nodes: locates the
+//! binary, writes inventories for the nodes, and reads its JSON-lines report.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+use serde_json::Value;
+
+use super::{Node, TestNodes};
+
+/// `target/<profile>/mesos-provisioner` next to this test binary (`target/<profile>/deps/...`).
+/// Cargo cannot hand one package's binary to another package's tests, so the workspace build
+/// (`cargo build --workspace --bins`) must have made it.
+pub fn binary() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("locating the test binary")?;
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("the test binary is not in target/<profile>/deps")?;
+    let bin = profile_dir.join("mesos-provisioner");
+    if !bin.is_file() {
+        bail!(
+            "{} is missing: run `cargo build -p mesos-provisioner` (same profile and target dir) before these tests",
+            bin.display()
+        );
+    }
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../provisioner/src");
+    if let (Ok(built), Some(edited)) = (modified(&bin), newest_modification(&sources)) {
+        if edited > built {
+            bail!(
+                "{} is older than provisioner/src: run `cargo build -p mesos-provisioner` first",
+                bin.display()
+            );
+        }
+    }
+    Ok(bin)
+}
+
+fn modified(path: &Path) -> std::io::Result<std::time::SystemTime> {
+    std::fs::metadata(path)?.modified()
+}
+
+fn newest_modification(dir: &Path) -> Option<std::time::SystemTime> {
+    let mut newest = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let time = if path.is_dir() {
+            newest_modification(&path)
+        } else {
+            modified(&path).ok()
+        };
+        newest = newest.max(time);
+    }
+    newest
+}
+
+/// Settings of an inventory for the test nodes.
+#[derive(Debug, Clone)]
+pub struct InventoryOptions {
+    /// The known_hosts file the provisioner checks host keys against.
+    pub known_hosts: PathBuf,
+    /// `strict`, `accept-new` or `insecure`.
+    pub host_key_policy: String,
+    /// How long the provisioner keeps retrying a host that does not answer.
+    pub connect_timeout_secs: u64,
+}
+
+impl TestNodes {
+    /// Default inventory settings: the nodes' real host keys under `strict`.
+    pub fn inventory_options(&self) -> InventoryOptions {
+        InventoryOptions {
+            known_hosts: self.known_hosts().to_owned(),
+            host_key_policy: "strict".into(),
+            connect_timeout_secs: 30,
+        }
+    }
+
+    /// An inventory (TOML) for `nodes`: operator user with this binary's key, chrony served by the
+    /// masters, the extra disk auto-detected, Docker from the nodes' offline repository.
+    pub fn inventory(&self, nodes: &[&Node], options: &InventoryOptions) -> String {
+        let masters: Vec<String> = self
+            .all()
+            .iter()
+            .filter(|n| n.role() == "master")
+            .map(|n| format!("{:?}", n.ipv4))
+            .collect();
+        let mut toml = format!(
+            "[ssh]\nuser = \"operator\"\nprivate_key = {key:?}\nknown_hosts = {kh:?}\n\
+             host_key_policy = {policy:?}\nconnect_timeout_secs = {timeout}\n\n\
+             [run]\nforks = 12\n\n\
+             [base]\nos_update = \"all\"\ntime_servers = [{servers}]\ntime_allow = [\"10.77.0.0/24\"]\n\
+             lvm_disk = \"auto\"\n\n\
+             [docker]\npackages = [\"docker.io\"]\nservice = \"docker\"\nstart = true\n",
+            key = self.operator_key().private_key().display().to_string(),
+            kh = options.known_hosts.display().to_string(),
+            policy = options.host_key_policy,
+            timeout = options.connect_timeout_secs,
+            servers = masters.join(", "),
+        );
+        for node in nodes {
+            toml.push_str(&format!(
+                "\n[[nodes]]\nname = {name:?}\naddress = {addr:?}\nprivate_ipv4 = {v4:?}\n\
+                 ipv6 = {v6:?}\nrole = {role:?}\n",
+                name = node.name,
+                addr = node.ipv4,
+                v4 = node.ipv4,
+                v6 = node.ipv6,
+                role = node.role(),
+            ));
+        }
+        toml
+    }
+
+    /// Writes `inventory` to `<work dir>/<name>.toml` and returns the path.
+    pub fn write_inventory(&self, name: &str, inventory: &str) -> PathBuf {
+        let path = self.work_dir().join(format!("{name}.toml"));
+        std::fs::write(&path, inventory)
+            .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        path
+    }
+
+    /// Runs `mesos-provisioner <args> --output json --admin-password-file <file>` inside `mz-ctl`.
+    pub fn provision(&self, args: &[&str]) -> Run {
+        let bin = binary().unwrap_or_else(|e| panic!("{e:#}"));
+        let log_dir = self.work_dir().join("provisioner-logs");
+        let started = std::time::Instant::now();
+        let out = self
+            .ctl_command(&bin)
+            .args(args)
+            .args(["--output", "json", "--admin-password-file"])
+            .arg(self.password_file())
+            .arg("--log-dir")
+            .arg(&log_dir)
+            .current_dir(self.work_dir())
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e}", bin.display()));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let run = Run::parse(out.status.code(), &stdout, &stderr, started.elapsed())
+            .unwrap_or_else(|e| {
+                panic!("bad provisioner output ({e:#}):\nstdout:\n{stdout}\nstderr:\n{stderr}")
+            });
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!(
+                "provisioner {:?}: exit {:?} in {:.1} s\n",
+                args,
+                run.exit_code,
+                run.elapsed.as_secs_f64()
+            )
+            .as_bytes(),
+        );
+        run
+    }
+}
+
+/// One step result from the provisioner's JSON report.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Node name.
+    pub host: String,
+    /// Phase name.
+    pub phase: String,
+    /// Step name.
+    pub step: String,
+    /// ok / changed / failed / skipped / unreachable.
+    pub outcome: String,
+    /// The step's message.
+    pub message: String,
+}
+
+/// Per-host counts of the recap line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Steps already converged.
+    pub ok: u64,
+    /// Steps that changed something (or would, under `--check`).
+    pub changed: u64,
+    /// Failed steps.
+    pub failed: u64,
+    /// Skipped steps.
+    pub skipped: u64,
+    /// Unreachable marks.
+    pub unreachable: u64,
+}
+
+/// A finished provisioner run.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The process's exit code (`None` if killed by a signal).
+    pub exit_code: Option<i32>,
+    /// Every step line, in order.
+    pub steps: Vec<Step>,
+    /// The recap's counts per host.
+    pub recap: BTreeMap<String, Counts>,
+    /// Raw stdout and stderr, for failure messages.
+    pub stdout: String,
+    /// Raw stderr.
+    pub stderr: String,
+    /// Wall time of the run.
+    pub elapsed: std::time::Duration,
+}
+
+impl Run {
+    fn parse(
+        exit_code: Option<i32>,
+        stdout: &str,
+        stderr: &str,
+        elapsed: std::time::Duration,
+    ) -> Result<Run> {
+        let mut steps = Vec::new();
+        let mut recap = None;
+        for line in stdout.lines().filter(|l| l.trim_start().starts_with('{')) {
+            let v: Value = serde_json::from_str(line).with_context(|| format!("line {line}"))?;
+            match v["type"].as_str() {
+                Some("step") => steps.push(Step {
+                    host: text(&v, "host"),
+                    phase: text(&v, "phase"),
+                    step: text(&v, "step"),
+                    outcome: text(&v, "outcome"),
+                    message: text(&v, "message"),
+                }),
+                Some("recap") => {
+                    let hosts = v["hosts"].as_object().context("recap without hosts")?;
+                    let counts = hosts
+                        .iter()
+                        .map(|(host, c)| {
+                            let n = |k: &str| c[k].as_u64().unwrap_or(0);
+                            let counts = Counts {
+                                ok: n("ok"),
+                                changed: n("changed"),
+                                failed: n("failed"),
+                                skipped: n("skipped"),
+                                unreachable: n("unreachable"),
+                            };
+                            (host.clone(), counts)
+                        })
+                        .collect();
+                    recap = Some(counts);
+                }
+                _ => {}
+            }
+        }
+        Ok(Run {
+            exit_code,
+            steps,
+            recap: recap.context("no recap line")?,
+            stdout: stdout.to_owned(),
+            stderr: stderr.to_owned(),
+            elapsed,
+        })
+    }
+
+    /// The steps of `host` with `outcome`.
+    pub fn steps_with(&self, host: &str, outcome: &str) -> Vec<&Step> {
+        self.steps
+            .iter()
+            .filter(|s| s.host == host && s.outcome == outcome)
+            .collect()
+    }
+
+    /// Total changed steps over all hosts.
+    pub fn changed(&self) -> u64 {
+        self.recap.values().map(|c| c.changed).sum()
+    }
+
+    /// A summary for assertion messages: exit code, non-ok steps and stderr.
+    pub fn describe(&self) -> String {
+        let notable: Vec<String> = self
+            .steps
+            .iter()
+            .filter(|s| s.outcome != "ok")
+            .map(|s| {
+                format!(
+                    "  {} {}/{}: {} {}",
+                    s.host, s.phase, s.step, s.outcome, s.message
+                )
+            })
+            .collect();
+        format!(
+            "exit {:?}\n{}\nstderr:\n{}",
+            self.exit_code,
+            notable.join("\n"),
+            self.stderr
+        )
+    }
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_steps_and_recap() {
+        let out = "{\"type\":\"step\",\"host\":\"m1\",\"phase\":\"base\",\"step\":\"hostname\",\"outcome\":\"changed\",\"message\":\"set\",\"duration_ms\":3}\n\
+                   {\"type\":\"recap\",\"hosts\":{\"m1\":{\"ok\":9,\"changed\":1,\"failed\":0,\"skipped\":1,\"unreachable\":0}},\"exit_code\":2}\n";
+        let run = Run::parse(Some(2), out, "", std::time::Duration::ZERO).unwrap();
+        assert_eq!(run.steps.len(), 1);
+        assert_eq!(run.steps_with("m1", "changed")[0].step, "hostname");
+        assert_eq!(run.recap["m1"].ok, 9);
+        assert_eq!(run.changed(), 1);
+    }
+
+    #[test]
+    fn output_without_recap_is_an_error() {
+        assert!(Run::parse(Some(1), "error: x\n", "", std::time::Duration::ZERO).is_err());
+    }
+}
