@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 use crate::facts::parse_os_release;
 use crate::hostlog::HostLog;
 use crate::inventory::{Node, Settings};
-use crate::remote::Remote;
+use crate::remote::{Exec, Remote};
 use crate::render::hosts::HostEntry;
 use crate::report::{Outcome, Reporter, StepResult};
 use crate::roles;

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
+
 use crate::hostlog::HostLog;
 use crate::secret::Secret;
 use crate::ssh::{Output, Session, SshError};
@@ -38,6 +40,46 @@ pub fn wrap_privileged(script: &str, privilege: &Privilege) -> String {
         Privilege::Sudo => format!("sudo -n -- {inner}"),
         Privilege::SudoPassword(_) => format!("sudo -S -k -p '' -- {inner}"),
     }
+}
+
+/// Something that runs shell scripts as root on one host: the SSH-backed [`Remote`], or a
+/// scripted fake in unit tests.
+#[async_trait]
+pub trait Exec: Send + Sync + std::fmt::Debug {
+    /// Runs a script as root, returning its output whatever the exit status.
+    async fn run(&self, script: &str, stdin: Option<&[u8]>) -> Result<Output, RemoteError>;
+
+    /// The host log.
+    fn log(&self) -> Arc<HostLog>;
+
+    /// Closes the connection.
+    async fn close(&self);
+
+    /// Runs a script as root and fails unless it exits 0; returns stdout.
+    async fn run_ok(&self, script: &str, stdin: Option<&[u8]>) -> Result<String, RemoteError> {
+        let out = self.run(script, stdin).await?;
+        check_output(script, &out)?;
+        Ok(out.stdout_text())
+    }
+}
+
+/// Turns a non-zero exit into an error carrying the last lines of stderr (or stdout).
+pub fn check_output(script: &str, out: &Output) -> Result<(), RemoteError> {
+    if out.success() {
+        return Ok(());
+    }
+    let detail = if out.stderr.is_empty() {
+        out.stdout_text()
+    } else {
+        out.stderr_text()
+    };
+    let tail: Vec<&str> = detail.lines().rev().take(5).collect();
+    let short: String = script.chars().take(120).collect();
+    Err(RemoteError::Failed {
+        command: short,
+        status: status(out),
+        stderr: tail.into_iter().rev().collect::<Vec<_>>().join(" | "),
+    })
 }
 
 /// A host connection that runs scripts as root and logs them.
@@ -114,14 +156,11 @@ impl Remote {
     pub fn user(&self) -> &str {
         self.session.user()
     }
+}
 
-    /// The host log.
-    pub fn log(&self) -> &Arc<HostLog> {
-        &self.log
-    }
-
-    /// Runs a script as root, returning its output whatever the exit status.
-    pub async fn run(&self, script: &str, stdin: Option<&[u8]>) -> Result<Output, RemoteError> {
+#[async_trait]
+impl Exec for Remote {
+    async fn run(&self, script: &str, stdin: Option<&[u8]>) -> Result<Output, RemoteError> {
         let command = wrap_privileged(script, &self.privilege);
         let fed: Option<Vec<u8>> = match (&self.privilege, stdin) {
             (Privilege::SudoPassword(pw), data) => {
@@ -143,28 +182,11 @@ impl Remote {
         Ok(out)
     }
 
-    /// Runs a script as root and fails unless it exits 0; returns stdout.
-    pub async fn run_ok(&self, script: &str, stdin: Option<&[u8]>) -> Result<String, RemoteError> {
-        let out = self.run(script, stdin).await?;
-        if out.success() {
-            return Ok(out.stdout_text());
-        }
-        let detail = if out.stderr.is_empty() {
-            out.stdout_text()
-        } else {
-            out.stderr_text()
-        };
-        let tail: Vec<&str> = detail.lines().rev().take(5).collect();
-        let short: String = script.chars().take(120).collect();
-        Err(RemoteError::Failed {
-            command: short,
-            status: status(&out),
-            stderr: tail.into_iter().rev().collect::<Vec<_>>().join(" | "),
-        })
+    fn log(&self) -> Arc<HostLog> {
+        self.log.clone()
     }
 
-    /// Closes the connection.
-    pub async fn close(&self) {
+    async fn close(&self) {
         self.session.close().await;
     }
 }

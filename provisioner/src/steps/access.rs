@@ -6,7 +6,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 
 use super::{unified_diff, Check, Handler, HostCtx, Step};
-use crate::remote::{sh_quote, Remote};
+use crate::remote::{sh_quote, Exec, Remote};
 use crate::render::sshd;
 use crate::ssh::{Credentials, Session};
 
@@ -178,7 +178,7 @@ impl Step for ProveKeyLoginStep {
         let session = Session::connect(&ctx.target, &creds)
             .await
             .with_context(|| format!("second connection as {} with the key", self.user))?;
-        let log = ctx.remote().log().clone();
+        let log = ctx.remote().log();
         let remote = Remote::new(session, None, log).await?;
         let who = remote.run_ok("id -un", None).await?;
         anyhow::ensure!(
@@ -297,5 +297,98 @@ impl Step for SshdHardeningStep {
 
     fn notifies(&self) -> Vec<Handler> {
         vec![self.reload.clone()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::facts::Family;
+    use crate::steps::testkit::{ctx, ctx_with, FakeHost};
+
+    fn hardening() -> SshdHardeningStep {
+        SshdHardeningStep {
+            reload: Handler::systemctl("reload", "ssh"),
+        }
+    }
+
+    #[tokio::test]
+    async fn hardening_never_applies_before_key_login_is_proven() {
+        let fake = Arc::new(FakeHost::default());
+        let c = ctx_with(fake.clone(), Family::Debian12, false, true);
+        let err = hardening().apply(&c).await.unwrap_err();
+        assert!(err.to_string().contains("not proven"));
+        assert!(
+            fake.scripts().is_empty(),
+            "nothing may run: {:?}",
+            fake.scripts()
+        );
+    }
+
+    #[tokio::test]
+    async fn hardening_in_sync_needs_file_include_and_effective_settings() {
+        let dropin = sshd::render_dropin(Family::El7);
+        let effective = "passwordauthentication no\npermitrootlogin no\nchallengeresponseauthentication no\npubkeyauthentication yes\npermitemptypasswords no\n";
+        let fake = FakeHost::default()
+            .on(
+                "[ -f /etc/ssh/sshd_config.d/00",
+                0,
+                &format!("600 root:root\n{dropin}"),
+            )
+            .on(
+                "[ -f /etc/ssh/sshd_config ]",
+                0,
+                "600 root:root\nInclude /etc/ssh/sshd_config.d/*.conf\n",
+            )
+            .on("sshd -T", 0, effective);
+        let c = ctx(Arc::new(fake), Family::El7, false);
+        assert!(matches!(
+            hardening().check(&c).await.unwrap(),
+            Check::InSync(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn hardening_restores_the_old_files_when_sshd_t_fails() {
+        let fake = Arc::new(
+            FakeHost::default()
+                .on("install -d -m 700", 0, "")
+                .on("[ -f /etc/ssh/sshd_config ]", 0, "600 root:root\nPort 22\n")
+                .on("mktemp", 0, "")
+                .on("sshd -t", 255, "line 3: Bad configuration option\n")
+                .on("cp -p /var/lib/mesos-provisioner/backup/sshd_config", 0, ""),
+        );
+        let c = ctx(fake.clone(), Family::El8, false);
+        let err = hardening().apply(&c).await.unwrap_err();
+        assert!(err.to_string().contains("restored"), "{err}");
+        assert!(fake
+            .scripts()
+            .last()
+            .unwrap()
+            .starts_with("cp -p /var/lib/mesos-provisioner/backup/sshd_config"));
+    }
+
+    #[tokio::test]
+    async fn authorized_key_present_with_safe_modes_is_in_sync() {
+        let fake = FakeHost::default().on(
+            "getent passwd ops",
+            0,
+            "700 ops\n600 ops\nssh-ed25519 AAAA\n",
+        );
+        let c = ctx(Arc::new(fake), Family::Debian12, false);
+        let step = AuthorizedKeyStep {
+            user: "ops".into(),
+            key_line: "ssh-ed25519 AAAA ops@laptop".into(),
+        };
+        assert!(matches!(step.check(&c).await.unwrap(), Check::InSync(_)));
+        let loose = FakeHost::default().on(
+            "getent passwd ops",
+            0,
+            "755 ops\n644 ops\nssh-ed25519 AAAA\n",
+        );
+        let c = ctx(Arc::new(loose), Family::Debian12, false);
+        assert!(matches!(step.check(&c).await.unwrap(), Check::Drift { .. }));
     }
 }

@@ -254,3 +254,174 @@ impl Step for LvmExtendStep {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::facts::Family;
+    use crate::steps::testkit::{ctx, FakeHost};
+
+    const LSBLK: &str = r#"{"blockdevices":[
+      {"name":"/dev/sda","type":"disk","fstype":null,"mountpoint":null,"ro":false,"children":[
+        {"name":"/dev/sda2","type":"part","fstype":"LVM2_member","mountpoint":null,"ro":false}]},
+      {"name":"/dev/sdb","type":"disk","fstype":null,"mountpoint":null,"ro":false}]}"#;
+
+    fn el7_lvm(pvs_status: u32, vg_free: u64) -> FakeHost {
+        FakeHost::default()
+            .on("findmnt", 0, "/dev/mapper/centos-root xfs\n")
+            .on(
+                "lvs --noheadings",
+                0,
+                &format!("  centos|/dev/centos/root|{vg_free}|4194304\n"),
+            )
+            .on("lsblk -J", 0, LSBLK)
+            .on("pvs /dev/sdb", pvs_status, "")
+            .on("wipefs -n /dev/sdb", 0, "")
+            .on("pvcreate", 0, "")
+            .on("lvextend", 0, "")
+    }
+
+    #[tokio::test]
+    async fn lvm_adds_the_unused_disk_then_grows_the_root_lv() {
+        let fake = Arc::new(el7_lvm(5, 0));
+        let c = ctx(fake.clone(), Family::El7, false);
+        let step = LvmExtendStep {
+            disk: LvmDisk::Auto,
+        };
+        let Check::Drift { summary, .. } = step.check(&c).await.unwrap() else {
+            panic!("expected drift")
+        };
+        assert_eq!(
+            summary,
+            "add /dev/sdb to VG centos and grow /dev/centos/root over all free space"
+        );
+        step.apply(&c).await.unwrap();
+        let scripts = fake.scripts();
+        assert!(scripts
+            .iter()
+            .any(|s| s == "pvcreate /dev/sdb && vgextend centos /dev/sdb"));
+        assert!(scripts
+            .iter()
+            .any(|s| s == "lvextend -r -l +100%FREE /dev/centos/root"));
+    }
+
+    #[tokio::test]
+    async fn lvm_is_in_sync_once_the_disk_is_a_pv_and_no_space_is_free() {
+        let c = ctx(Arc::new(el7_lvm(0, 0)), Family::El8, false);
+        let step = LvmExtendStep {
+            disk: LvmDisk::Auto,
+        };
+        assert!(matches!(step.check(&c).await.unwrap(), Check::InSync(_)));
+    }
+
+    #[tokio::test]
+    async fn lvm_grows_into_free_extents_without_a_new_disk() {
+        let c = ctx(Arc::new(el7_lvm(0, 8 << 30)), Family::El9, false);
+        let step = LvmExtendStep {
+            disk: LvmDisk::Auto,
+        };
+        let Check::Drift { summary, .. } = step.check(&c).await.unwrap() else {
+            panic!("expected drift")
+        };
+        assert!(summary.starts_with("grow /dev/centos/root over 8589934592 free bytes"));
+    }
+
+    #[tokio::test]
+    async fn lvm_skips_when_root_is_not_on_lvm_or_disabled() {
+        let fake =
+            FakeHost::default()
+                .on("findmnt", 0, "/dev/sda1 ext4\n")
+                .on("lvs --noheadings", 5, "");
+        let c = ctx(Arc::new(fake), Family::Debian12, false);
+        let step = LvmExtendStep {
+            disk: LvmDisk::Auto,
+        };
+        assert_eq!(
+            step.check(&c).await.unwrap(),
+            Check::Skip("root filesystem /dev/sda1 (ext4) is not on LVM".into())
+        );
+        let off = LvmExtendStep { disk: LvmDisk::Off };
+        assert!(matches!(off.check(&c).await.unwrap(), Check::Skip(_)));
+    }
+
+    #[tokio::test]
+    async fn lvm_refuses_to_guess_between_two_unused_disks() {
+        let two = LSBLK.replace(
+            r#"{"name":"/dev/sdb""#,
+            r#"{"name":"/dev/sdc","type":"disk","fstype":null,"mountpoint":null,"ro":false},{"name":"/dev/sdb""#,
+        );
+        let fake = FakeHost::default()
+            .on("findmnt", 0, "/dev/mapper/ubuntu--vg-ubuntu--lv ext4\n")
+            .on(
+                "lvs --noheadings",
+                0,
+                "ubuntu-vg|/dev/ubuntu-vg/ubuntu-lv|0|4194304\n",
+            )
+            .on("lsblk -J", 0, &two)
+            .on("pvs ", 5, "")
+            .on("wipefs", 0, "");
+        let c = ctx(Arc::new(fake), Family::Ubuntu2204, false);
+        let err = LvmExtendStep {
+            disk: LvmDisk::Auto,
+        }
+        .check(&c)
+        .await
+        .unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("several unused disks (/dev/sdc, /dev/sdb)"));
+    }
+
+    #[tokio::test]
+    async fn hosts_block_is_written_in_place() {
+        let fake = Arc::new(
+            FakeHost::default()
+                .on("stat -c", 0, "644 root:root\n127.0.0.1 localhost\n")
+                .on("cat \"$tmp\" > /etc/hosts", 0, ""),
+        );
+        let c = ctx(fake.clone(), Family::Debian12, false);
+        let Check::Drift { diff, .. } = HostsFileStep.check(&c).await.unwrap() else {
+            panic!("expected drift")
+        };
+        assert!(diff.unwrap().contains("+fd00::1 n1"));
+        HostsFileStep.apply(&c).await.unwrap();
+        let calls = fake.calls.lock().unwrap();
+        let (_, stdin) = calls.last().unwrap();
+        assert!(stdin.as_deref().unwrap().contains("10.0.0.1 n1\n"));
+    }
+
+    #[tokio::test]
+    async fn os_update_lists_pending_security_updates() {
+        let fake = FakeHost::default().on("apt-get update", 0, "").on(
+            "apt-get -s",
+            0,
+            "Inst libssl3 [1] (2 Debian-Security:12/stable-security [amd64])\n",
+        );
+        let c = ctx(Arc::new(fake), Family::Debian12, true);
+        let step = OsUpdateStep {
+            mode: packages::UpdateMode::Security,
+        };
+        let Check::Drift { summary, .. } = step.check(&c).await.unwrap() else {
+            panic!("expected drift")
+        };
+        assert_eq!(summary, "1 update(s): libssl3");
+    }
+
+    #[tokio::test]
+    async fn hostname_in_sync_only_when_kernel_file_and_cloud_init_agree() {
+        let ok = FakeHost::default().on("hostname;", 0, "n1\nn1\n\ncloud-ok\n");
+        let c = ctx(Arc::new(ok), Family::El9, false);
+        assert!(matches!(
+            HostnameStep.check(&c).await.unwrap(),
+            Check::InSync(_)
+        ));
+        let stale = FakeHost::default().on("hostname;", 0, "localhost\nn1\n\ncloud-missing\n");
+        let c = ctx(Arc::new(stale), Family::El9, false);
+        assert!(matches!(
+            HostnameStep.check(&c).await.unwrap(),
+            Check::Drift { .. }
+        ));
+    }
+}

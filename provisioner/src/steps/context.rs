@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::facts::OsFacts;
 use crate::inventory::{Node, Settings};
-use crate::remote::{sh_quote, Remote, RemoteError};
+use crate::remote::{sh_quote, Exec, RemoteError};
 use crate::render::hosts::HostEntry;
 use crate::ssh::{Output, Target};
 
@@ -28,9 +28,9 @@ pub struct HostCtx {
     pub first_contact: bool,
     /// Dry run.
     pub check_mode: bool,
-    remote: Mutex<Arc<Remote>>,
+    remote: Mutex<Arc<dyn Exec>>,
     key_proven: AtomicBool,
-    operator_remote: Mutex<Option<Arc<Remote>>>,
+    operator_remote: Mutex<Option<Arc<dyn Exec>>>,
 }
 
 /// The result of reading a remote file.
@@ -56,7 +56,7 @@ impl HostCtx {
         operator_public_key: String,
         first_contact: bool,
         check_mode: bool,
-        remote: Arc<Remote>,
+        remote: Arc<dyn Exec>,
     ) -> Self {
         HostCtx {
             node,
@@ -74,7 +74,7 @@ impl HostCtx {
     }
 
     /// The current connection.
-    pub fn remote(&self) -> Arc<Remote> {
+    pub fn remote(&self) -> Arc<dyn Exec> {
         self.remote.lock().expect("remote lock").clone()
     }
 
@@ -84,13 +84,13 @@ impl HostCtx {
     }
 
     /// Records the proven operator connection; the engine switches to it after the phase.
-    pub fn set_operator_remote(&self, remote: Arc<Remote>) {
+    pub fn set_operator_remote(&self, remote: Arc<dyn Exec>) {
         self.key_proven.store(true, Ordering::SeqCst);
         *self.operator_remote.lock().expect("operator lock") = Some(remote);
     }
 
     /// Switches to the operator connection if one was proven; returns the old connection.
-    pub fn switch_to_operator(&self) -> Option<Arc<Remote>> {
+    pub fn switch_to_operator(&self) -> Option<Arc<dyn Exec>> {
         let next = self.operator_remote.lock().expect("operator lock").take()?;
         let mut current = self.remote.lock().expect("remote lock");
         Some(std::mem::replace(&mut *current, next))

@@ -83,3 +83,55 @@ impl Step for FileStep {
         self.notify.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::facts::Family;
+    use crate::steps::testkit::{ctx, FakeHost};
+
+    fn step() -> FileStep {
+        let mut s = FileStep::root("sudo drop-in", "/etc/sudoers.d/x", "a\n".into(), "0440");
+        s.validate = Some("visudo -cf {}".into());
+        s
+    }
+
+    #[tokio::test]
+    async fn absent_file_is_created_atomically_after_validation() {
+        let fake = Arc::new(
+            FakeHost::default()
+                .on("__ABSENT__", 0, "__ABSENT__\n")
+                .on("mktemp", 0, ""),
+        );
+        let c = ctx(fake.clone(), Family::El8, false);
+        let Check::Drift { summary, diff } = step().check(&c).await.unwrap() else {
+            panic!("expected drift")
+        };
+        assert_eq!(summary, "create /etc/sudoers.d/x");
+        assert!(diff.unwrap().contains("+a"));
+        step().apply(&c).await.unwrap();
+        let calls = fake.calls.lock().unwrap();
+        let (script, stdin) = calls.last().unwrap();
+        assert!(script.contains("visudo -cf \"$tmp\" && mv -f \"$tmp\" /etc/sudoers.d/x"));
+        assert!(script.contains("chmod 0440 \"$tmp\""));
+        assert_eq!(stdin.as_deref(), Some("a\n"));
+    }
+
+    #[tokio::test]
+    async fn same_content_but_wrong_mode_drifts_and_right_mode_is_in_sync() {
+        let wrong = FakeHost::default().on("stat -c", 0, "644 root:root\na\n");
+        let c = ctx(Arc::new(wrong), Family::Debian12, false);
+        let Check::Drift { summary, .. } = step().check(&c).await.unwrap() else {
+            panic!("expected drift")
+        };
+        assert!(
+            summary.contains("644 root:root -> 440 root:root"),
+            "{summary}"
+        );
+        let right = FakeHost::default().on("stat -c", 0, "440 root:root\na\n");
+        let c = ctx(Arc::new(right), Family::Debian12, false);
+        assert!(matches!(step().check(&c).await.unwrap(), Check::InSync(_)));
+    }
+}

@@ -7,6 +7,8 @@ pub mod context;
 pub mod file;
 pub mod packages;
 pub mod service;
+#[cfg(test)]
+pub mod testkit;
 
 use async_trait::async_trait;
 

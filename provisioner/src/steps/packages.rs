@@ -70,3 +70,38 @@ impl Step for PackagesStep {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::facts::Family;
+    use crate::steps::testkit::{ctx, FakeHost};
+
+    #[tokio::test]
+    async fn missing_packages_are_installed_after_a_refresh() {
+        let fake = Arc::new(
+            FakeHost::default()
+                .on("rpm -q", 0, "chrony (none):4.5-1.el9\n")
+                .on("makecache", 0, "")
+                .on("dnf install", 0, ""),
+        );
+        let c = ctx(fake.clone(), Family::El9, false);
+        let step = PackagesStep {
+            name: "p".into(),
+            packages: vec![
+                PackageSpec::parse("chrony").unwrap(),
+                PackageSpec::parse("docker-ce=3:27.1.1-1.el9").unwrap(),
+            ],
+        };
+        let Check::Drift { summary, .. } = step.check(&c).await.unwrap() else {
+            panic!("expected drift")
+        };
+        assert_eq!(summary, "install docker-ce=3:27.1.1-1.el9");
+        step.apply(&c).await.unwrap();
+        let scripts = fake.scripts();
+        assert!(scripts.contains(&"dnf -q makecache".to_string()));
+        assert!(scripts.contains(&"dnf install -y docker-ce-3:27.1.1-1.el9".to_string()));
+    }
+}

@@ -124,3 +124,86 @@ fn or_unknown(state: &str) -> &str {
         state
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::facts::Family;
+    use crate::steps::testkit::{ctx, FakeHost};
+
+    #[tokio::test]
+    async fn enabled_and_active_is_in_sync() {
+        let c = ctx(
+            Arc::new(FakeHost::default().on("is-enabled", 0, "enabled\nactive\n")),
+            Family::El9,
+            false,
+        );
+        let s = ServiceStep {
+            unit: "chronyd".into(),
+            start: true,
+        };
+        assert!(matches!(s.check(&c).await.unwrap(), Check::InSync(_)));
+    }
+
+    #[tokio::test]
+    async fn disabled_unit_is_enabled_and_started() {
+        let fake = Arc::new(
+            FakeHost::default()
+                .on("is-enabled", 0, "disabled\ninactive\n")
+                .on("systemctl enable --now docker", 0, ""),
+        );
+        let c = ctx(fake.clone(), Family::Ubuntu2404, false);
+        let s = ServiceStep {
+            unit: "docker".into(),
+            start: true,
+        };
+        let Check::Drift { summary, .. } = s.check(&c).await.unwrap() else {
+            panic!("expected drift")
+        };
+        assert_eq!(summary, "docker: enable (is disabled), start (is inactive)");
+        s.apply(&c).await.unwrap();
+        assert!(fake
+            .scripts()
+            .contains(&"systemctl enable --now docker".to_string()));
+    }
+
+    #[tokio::test]
+    async fn check_mode_says_when_the_unit_is_not_installed_yet() {
+        let c = ctx(
+            Arc::new(FakeHost::default().on("is-enabled", 0, "\ninactive\n")),
+            Family::Debian12,
+            true,
+        );
+        let s = ServiceStep {
+            unit: "chrony".into(),
+            start: true,
+        };
+        let Check::Drift { summary, .. } = s.check(&c).await.unwrap() else {
+            panic!("expected drift")
+        };
+        assert!(summary.contains("not installed yet"));
+    }
+
+    #[tokio::test]
+    async fn ntpd_hosts_turn_chronyd_off_only_when_it_is_on() {
+        let on = Arc::new(
+            FakeHost::default()
+                .on("is-enabled", 0, "enabled\nactive\n")
+                .on("disable --now", 0, ""),
+        );
+        let c = ctx(on.clone(), Family::El7, false);
+        let s = ServiceOffStep {
+            unit: "chronyd".into(),
+        };
+        assert!(matches!(s.check(&c).await.unwrap(), Check::Drift { .. }));
+        s.apply(&c).await.unwrap();
+        let absent = ctx(
+            Arc::new(FakeHost::default().on("is-enabled", 0, "\nunknown\n")),
+            Family::El7,
+            false,
+        );
+        assert!(matches!(s.check(&absent).await.unwrap(), Check::InSync(_)));
+    }
+}
