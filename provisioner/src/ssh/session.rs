@@ -293,7 +293,12 @@ impl Session {
             )
             .await;
             let reason = match attempt {
-                Ok(Ok(handle)) => return Self::authenticate(handle, shown, creds).await,
+                Ok(Ok(handle)) => match Self::authenticate(handle, shown.clone(), creds).await {
+                    // A connection dropped during auth (sshd's MaxStartups throttling many
+                    // parallel logins, a host still booting) is worth another try.
+                    Err(e @ SshError::Session { .. }) => e.to_string(),
+                    other => return other,
+                },
                 Ok(Err(e)) => {
                     if let Some(reason) = refusal.lock().ok().and_then(|mut r| r.take()) {
                         return Err(SshError::HostKey {
