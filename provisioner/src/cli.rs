@@ -16,6 +16,8 @@ use crate::ssh::HostKeyPolicy;
 
 /// Environment variable holding the administrator password for first contact.
 pub const ADMIN_PASSWORD_ENV: &str = "CLOUDCONTROL_ADMIN_PASSWORD";
+/// Environment variable holding the login user's sudo password (when sudo asks for one).
+pub const SUDO_PASSWORD_ENV: &str = "MESOS_PROVISIONER_SUDO_PASSWORD";
 
 /// Converges CloudControl servers over SSH to a hardened base (and the Mesos roles).
 #[derive(Debug, Parser)]
@@ -117,6 +119,11 @@ pub struct Common {
     /// never accepted on the command line; the CLOUDCONTROL_ADMIN_PASSWORD variable also works.
     #[arg(long)]
     pub admin_password_file: Option<PathBuf>,
+    /// File holding the login user's sudo password, for users whose sudo asks for one (fed on
+    /// sudo's stdin only). Also MESOS_PROVISIONER_SUDO_PASSWORD. Not needed for the operator
+    /// the provisioner creates (NOPASSWD).
+    #[arg(long)]
+    pub sudo_password_file: Option<PathBuf>,
     /// Seconds to keep retrying connections while hosts boot.
     #[arg(long)]
     pub connect_timeout: Option<u64>,
@@ -337,20 +344,36 @@ pub fn bootstrap_job(b: &Bootstrap) -> anyhow::Result<(Inventory, Job)> {
     Ok((inv, job))
 }
 
-/// Reads the administrator password from the file option or the environment.
-pub fn admin_password(common: &Common) -> anyhow::Result<Option<Secret>> {
-    if let Some(p) = &common.admin_password_file {
-        let s = Secret::from_file(p)
-            .with_context(|| format!("--admin-password-file {}", p.display()))?;
+fn secret_from(file: Option<&Path>, env: &str, flag: &str) -> anyhow::Result<Option<Secret>> {
+    if let Some(p) = file {
+        let s = Secret::from_file(p).with_context(|| format!("{flag} {}", p.display()))?;
         if s.expose().is_empty() {
-            bail!("--admin-password-file {}: file is empty", p.display());
+            bail!("{flag} {}: file is empty", p.display());
         }
         return Ok(Some(s));
     }
-    Ok(std::env::var(ADMIN_PASSWORD_ENV)
+    Ok(std::env::var(env)
         .ok()
         .filter(|v| !v.is_empty())
         .map(Secret::new))
+}
+
+/// Reads the administrator password from the file option or the environment.
+pub fn admin_password(common: &Common) -> anyhow::Result<Option<Secret>> {
+    secret_from(
+        common.admin_password_file.as_deref(),
+        ADMIN_PASSWORD_ENV,
+        "--admin-password-file",
+    )
+}
+
+/// Reads the sudo password from the file option or the environment.
+pub fn sudo_password(common: &Common) -> anyhow::Result<Option<Secret>> {
+    secret_from(
+        common.sudo_password_file.as_deref(),
+        SUDO_PASSWORD_ENV,
+        "--sudo-password-file",
+    )
 }
 
 /// Run options from the common flags.
@@ -370,6 +393,7 @@ pub fn run_options(common: &Common, job: &Job) -> anyhow::Result<RunOptions> {
         forks: job.settings.forks.unwrap_or(job.nodes.len()).max(1),
         log_dir,
         admin_password: admin_password(common)?,
+        sudo_password: sudo_password(common)?,
     })
 }
 

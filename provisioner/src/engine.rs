@@ -42,6 +42,8 @@ pub struct RunOptions {
     pub log_dir: PathBuf,
     /// Administrator (root) password for first contact.
     pub admin_password: Option<Secret>,
+    /// The login user's sudo password, when its sudo asks for one.
+    pub sudo_password: Option<Secret>,
 }
 
 struct Shared {
@@ -165,7 +167,13 @@ async fn connect_host(node: &Node, shared: &Shared) -> Option<Arc<HostCtx>> {
         ));
         None
     };
-    let secrets: Vec<Secret> = shared.opts.admin_password.iter().cloned().collect();
+    let secrets: Vec<Secret> = shared
+        .opts
+        .admin_password
+        .iter()
+        .chain(shared.opts.sudo_password.iter())
+        .cloned()
+        .collect();
     let log = match HostLog::open(&shared.opts.log_dir, &node.name, secrets) {
         Ok(l) => Arc::new(l),
         Err(e) => {
@@ -229,7 +237,7 @@ async fn connect_host(node: &Node, shared: &Shared) -> Option<Arc<HostCtx>> {
     } else {
         format!("as {} with the key", ssh.user)
     };
-    let remote = match Remote::new(session, None, log).await {
+    let remote = match Remote::new(session, shared.opts.sudo_password.clone(), log).await {
         Ok(r) => Arc::new(r),
         Err(e) => return fail(Outcome::Unreachable, e.to_string()),
     };

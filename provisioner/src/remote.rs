@@ -42,6 +42,19 @@ pub fn wrap_privileged(script: &str, privilege: &Privilege) -> String {
     }
 }
 
+/// Builds the command and stdin for `sudo -S`: the password line, then a random marker line,
+/// then the caller's data. The script first skips everything up to the marker, so whether or not
+/// sudo asked for the password (a NOPASSWD rule may appear mid-run), the password never reaches
+/// the script's own input. `read` takes a pipe byte by byte, so the data after the marker stays.
+pub fn sudo_password_framing(script: &str, pw: &Secret, stdin: Option<&[u8]>) -> (String, Vec<u8>) {
+    let marker = format!("mesos-provisioner-stdin-{:016x}", rand::random::<u64>());
+    let framed = format!("while IFS= read -r l; do [ \"$l\" = {marker} ] && break; done; {script}");
+    let command = wrap_privileged(&framed, &Privilege::SudoPassword(pw.clone()));
+    let mut bytes = format!("{}\n{marker}\n", pw.expose()).into_bytes();
+    bytes.extend_from_slice(stdin.unwrap_or_default());
+    (command, bytes)
+}
+
 /// Something that runs shell scripts as root on one host: the SSH-backed [`Remote`], or a
 /// scripted fake in unit tests.
 #[async_trait]
@@ -161,14 +174,12 @@ impl Remote {
 #[async_trait]
 impl Exec for Remote {
     async fn run(&self, script: &str, stdin: Option<&[u8]>) -> Result<Output, RemoteError> {
-        let command = wrap_privileged(script, &self.privilege);
-        let fed: Option<Vec<u8>> = match (&self.privilege, stdin) {
-            (Privilege::SudoPassword(pw), data) => {
-                let mut bytes = format!("{}\n", pw.expose()).into_bytes();
-                bytes.extend_from_slice(data.unwrap_or_default());
-                Some(bytes)
+        let (command, fed) = match &self.privilege {
+            Privilege::SudoPassword(pw) => {
+                let (command, bytes) = sudo_password_framing(script, pw, stdin);
+                (command, Some(bytes))
             }
-            (_, data) => data.map(<[u8]>::to_vec),
+            other => (wrap_privileged(script, other), stdin.map(<[u8]>::to_vec)),
         };
         let out = self.session.exec(&command, fed.as_deref()).await?;
         self.log.command(
@@ -209,6 +220,44 @@ mod tests {
         assert_eq!(sh_quote(""), "''");
         assert_eq!(sh_quote("it's"), r"'it'\''s'");
         assert_eq!(sh_quote("a b"), "'a b'");
+    }
+
+    #[test]
+    fn sudo_password_framing_keeps_the_password_off_argv_and_out_of_the_data() {
+        let pw = Secret::new("pw-XYZ");
+        let (command, stdin) = sudo_password_framing("cat > /tmp/f", &pw, Some(b"data\n"));
+        assert!(!command.contains("pw-XYZ"));
+        let text = String::from_utf8(stdin).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("pw-XYZ"));
+        let marker = lines.next().unwrap();
+        assert!(marker.starts_with("mesos-provisioner-stdin-"));
+        assert!(command.contains(marker));
+        assert_eq!(lines.next(), Some("data"));
+        // Run the framed script locally (no sudo): with the password line still present, the
+        // script must skip it and see only the data.
+        let framed = command
+            .strip_prefix("sudo -S -k -p '' -- sh -c ")
+            .unwrap()
+            .trim_matches('\'')
+            .replace(r"'\''", "'")
+            .replace("cat > /tmp/f", "cat");
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&framed)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), "data\n");
     }
 
     #[test]
