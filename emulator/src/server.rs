@@ -679,6 +679,102 @@ mod tests {
         assert!(status == 200 || status == 400);
     }
 
+    fn call(post: bool, path: &str, body: Value, failed_add: bool) -> Call {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let (area, rest) = path.split_once('/').unwrap();
+        let (op, id) = match rest.split_once('/') {
+            Some((op, id)) => (op.to_string(), Some(id.to_string())),
+            None => (rest.to_string(), None),
+        };
+        Call {
+            post,
+            minor: 9,
+            area: area.into(),
+            op,
+            id,
+            query: parse_query(Some(query)),
+            body: body.to_string().into_bytes(),
+            user: "demo".into(),
+            org_id: "org".into(),
+            now_ms: clock::now_ms(),
+            time_scale: 0.0,
+            failed_add,
+            public_ip_ratio: true,
+        }
+    }
+
+    fn info(reply: Reply) -> String {
+        match reply {
+            Reply::Action(a) => a.info[0].1.clone(),
+            Reply::Document(d) => panic!("expected an action, got {d}"),
+        }
+    }
+
+    fn doc(reply: Reply) -> Value {
+        match reply {
+            Reply::Document(d) => d,
+            Reply::Action(a) => panic!("expected a document, got {:?}", a.operation),
+        }
+    }
+
+    /// A server whose deployment fails ends FAILED_ADD, refuses other operations and can be cleaned.
+    #[test]
+    fn failed_server_deployments_are_cleaned() {
+        let st = AppState::new(&Config::for_tests()).unwrap();
+        let nd = info(
+            st.execute(&call(
+                true,
+                "network/deployNetworkDomain",
+                json!({"name": "n", "datacenterId": "NA9"}),
+                false,
+            ))
+            .unwrap(),
+        );
+        let vlan = info(st.execute(&call(true, "network/deployVlan", json!({"networkDomainId": nd, "name": "v",
+            "privateIpv4NetworkAddress": "10.0.0.0", "privateIpv4PrefixSize": 24, "attachedVlan": {"gatewayAddressing": "LOW"}}), false)).unwrap());
+        let image = crate::catalog::all_images().next().unwrap().id();
+        let server = info(st.execute(&call(true, "server/deployServer", json!({"name": "s", "imageId": image, "start": true,
+            "administratorPassword": "Passw0rd!", "networkInfo": {"networkDomainId": nd, "primaryNic": {"vlanId": vlan}}}), true)).unwrap());
+        let v = doc(st
+            .execute(&call(
+                false,
+                &format!("server/server/{server}"),
+                json!(null),
+                false,
+            ))
+            .unwrap());
+        assert_eq!(v["state"], "FAILED_ADD");
+        assert_eq!(v["deployed"], false);
+        let e = st
+            .execute(&call(
+                true,
+                "server/startServer",
+                json!({"id": server}),
+                false,
+            ))
+            .unwrap_err();
+        assert_eq!(e.code, Code::OperationNotSupported);
+        let cleaned = st.execute(&call(
+            true,
+            "server/cleanServer",
+            json!({"id": server}),
+            false,
+        ));
+        assert!(
+            matches!(cleaned, Ok(Reply::Action(ref a)) if a.operation == "CLEAN_SERVER"),
+            "{cleaned:?}"
+        );
+        let e = st
+            .execute(&call(
+                false,
+                &format!("server/server/{server}"),
+                json!(null),
+                false,
+            ))
+            .unwrap_err();
+        assert_eq!(e.code, Code::ResourceNotFound);
+    }
+
     #[test]
     fn operation_names() {
         let call = Call {

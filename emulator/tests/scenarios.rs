@@ -556,3 +556,167 @@ async fn paging_and_filters() {
     let (_, v) = emu.get("infrastructure/datacenter?id=AU10").await;
     assert_eq!(v["pageCount"], 1);
 }
+
+#[tokio::test]
+async fn nics_and_uncustomized_deploys() {
+    let emu = emulator(&[]).await;
+    let nd = emu.domain("a", "NA9").await;
+    let v1 = emu.vlan(&nd, "v1", "10.0.1.0", 24).await;
+    let v2 = emu.vlan(&nd, "v2", "10.0.2.0", 24).await;
+    let image = emu.image("Ubuntu 24.04 64-bit 2 CPU", "NA9").await;
+    let r = emu.post("server/deployUncustomizedServer", json!({"name": "u", "imageId": image, "start": false, "administratorPassword": "Passw0rd!",
+        "networkInfo": {"networkDomainId": nd, "primaryNic": {"vlanId": v1}}})).await;
+    assert!(assert_error(&r, 400, "INVALID_INPUT_DATA").starts_with("administratorPassword"));
+    let r = emu
+        .post(
+            "server/deployServer",
+            json!({"name": "u", "imageId": image, "start": false,
+        "networkInfo": {"networkDomainId": nd, "primaryNic": {"vlanId": v1}}}),
+        )
+        .await;
+    assert!(assert_error(&r, 400, "INVALID_INPUT_DATA").starts_with("administratorPassword"));
+    let s = emu.ok("server/deployUncustomizedServer", json!({"name": "u", "imageId": image, "start": false,
+        "cpu": {"count": 4, "coresPerSocket": 2, "speed": "HIGHPERFORMANCE"}, "memoryGb": 8,
+        "networkInfo": {"networkDomainId": nd, "primaryNic": {"privateIpv4": "10.0.1.50", "networkAdapter": "E1000"},
+                        "additionalNic": [{"vlanId": v2}]},
+        "disk": [{"scsiId": 0, "speed": "HIGHPERFORMANCE"}]})).await;
+    let (_, v) = emu.get(&format!("server/server/{s}")).await;
+    assert_eq!(v["guest"]["osCustomization"], false);
+    assert_eq!(
+        v["networkInfo"]["primaryNic"]["vlanId"],
+        v1.as_str(),
+        "VLAN inferred from the IP"
+    );
+    assert_eq!(
+        v["networkInfo"]["additionalNic"][0]["privateIpv4"],
+        "10.0.2.4"
+    );
+    assert_eq!(
+        v["scsiController"][0]["disk"][0]["speed"],
+        "HIGHPERFORMANCE"
+    );
+    let primary = v["networkInfo"]["primaryNic"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let extra = v["networkInfo"]["additionalNic"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // No-op IP change is accepted; a change outside the VLAN is not.
+    emu.ok(
+        "server/notifyNicIpChange",
+        json!({"nicId": primary, "privateIpv4": "10.0.1.50"}),
+    )
+    .await;
+    let r = emu
+        .post(
+            "server/notifyNicIpChange",
+            json!({"nicId": primary, "privateIpv4": "10.0.2.9"}),
+        )
+        .await;
+    assert_error(&r, 400, "IP_ADDRESS_OUT_OF_RANGE");
+    emu.ok(
+        "server/notifyNicIpChange",
+        json!({"nicId": primary, "privateIpv4": "10.0.1.60"}),
+    )
+    .await;
+    emu.ok(
+        "server/changeNetworkAdapter",
+        json!({"nicId": primary, "networkAdapter": "VMXNET3"}),
+    )
+    .await;
+    let r = emu
+        .post(
+            "server/changeNetworkAdapter",
+            json!({"nicId": primary, "networkAdapter": "RTL8139"}),
+        )
+        .await;
+    assert!(assert_error(&r, 400, "INVALID_INPUT_DATA").starts_with("networkAdapter"));
+    let r = emu.post("server/removeNic", json!({"id": primary})).await;
+    assert_error(&r, 400, "OPERATION_NOT_SUPPORTED");
+    emu.ok("server/removeNic", json!({"id": extra})).await;
+    let nic = emu
+        .ok(
+            "server/addNic",
+            json!({"serverId": s, "nic": {"vlanId": v2, "networkAdapter": "E1000E"}}),
+        )
+        .await;
+    let (_, v) = emu.get(&format!("server/server/{s}")).await;
+    assert_eq!(v["networkInfo"]["primaryNic"]["privateIpv4"], "10.0.1.60");
+    assert_eq!(v["networkInfo"]["primaryNic"]["networkAdapter"], "VMXNET3");
+    assert_eq!(
+        v["networkInfo"]["additionalNic"].as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(v["networkInfo"]["additionalNic"][0]["id"], nic.as_str());
+    // Server list filters follow additional NICs too.
+    let (_, l) = emu.get(&format!("server/server?vlanId={v2}")).await;
+    assert_eq!(l["totalCount"], 1);
+}
+
+#[tokio::test]
+async fn edits_are_synchronous() {
+    let emu = emulator(&[]).await;
+    let nd = emu.domain("a", "NA9").await;
+    let (_, r) = emu
+        .post(
+            "network/editNetworkDomain",
+            json!({"id": nd, "name": "b", "type": "ADVANCED"}),
+        )
+        .await;
+    assert_eq!(r["responseCode"], "OK");
+    let (_, v) = emu.get(&format!("network/networkDomain/{nd}")).await;
+    assert_eq!(
+        (v["name"].as_str(), v["type"].as_str()),
+        (Some("b"), Some("ADVANCED"))
+    );
+    let r = emu
+        .post(
+            "network/editNetworkDomain",
+            json!({"id": nd, "type": "PLATINUM"}),
+        )
+        .await;
+    assert!(assert_error(&r, 400, "INVALID_INPUT_DATA").starts_with("type"));
+    let vlan = emu.vlan(&nd, "v", "10.0.1.0", 24).await;
+    let (_, r) = emu
+        .post("network/editVlan", json!({"id": vlan, "description": "d"}))
+        .await;
+    assert_eq!(r["responseCode"], "OK");
+    let s = emu.server(&nd, &vlan, "s", false).await;
+    let (_, r) = emu
+        .post(
+            "server/editServerMetadata",
+            json!({"id": s, "name": "renamed"}),
+        )
+        .await;
+    assert_eq!(r["responseCode"], "OK");
+    let (_, l) = emu.get("server/server?name=renamed").await;
+    assert_eq!(l["totalCount"], 1);
+    let (_, v) = emu
+        .get(&format!("network/vlan?networkDomainId={nd}&name=v"))
+        .await;
+    assert_eq!(v["vlan"][0]["description"], "d");
+}
+
+#[tokio::test]
+async fn failed_domains_can_be_deleted_and_only_failed_servers_cleaned() {
+    let emu = emulator(&[]).await;
+    let nd = emu.domain("a", "NA9").await;
+    let vlan = emu.vlan(&nd, "v", "10.0.1.0", 24).await;
+    let failing = emulator(&["--faults", "failed_add=1"]).await;
+    // Same org id in both instances, but separate worlds: deploy the whole chain in the failing one.
+    let fnd = failing.domain("f", "NA9").await;
+    let (_, v) = failing.get(&format!("network/networkDomain/{fnd}")).await;
+    assert_eq!(v["state"], "FAILED_ADD");
+    let r = failing.post("network/deployVlan", json!({"networkDomainId": fnd, "name": "v", "privateIpv4NetworkAddress": "10.0.0.0", "privateIpv4PrefixSize": 24, "attachedVlan": {"gatewayAddressing": "LOW"}})).await;
+    assert_error(&r, 400, "RESOURCE_BUSY");
+    failing
+        .ok("network/deleteNetworkDomain", json!({"id": fnd}))
+        .await;
+    // A normal server cannot be cleaned.
+    let s = emu.server(&nd, &vlan, "s", false).await;
+    let r = emu.post("server/cleanServer", json!({"id": s})).await;
+    assert_error(&r, 400, "OPERATION_NOT_SUPPORTED");
+}
