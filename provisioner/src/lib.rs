@@ -3,6 +3,8 @@
 //! The binary (`src/main.rs`) is a thin CLI; everything else lives in these modules so that
 //! unit and end-to-end tests can reach it.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod engine;
 pub mod facts;

@@ -24,10 +24,12 @@ pub const EXPECTED: &[(&str, &str)] = &[
 /// The drop-in content. EL 7's OpenSSH 7.4 knows `ChallengeResponseAuthentication` rather
 /// than `KbdInteractiveAuthentication`.
 pub fn render_dropin(family: Family) -> String {
-    let kbd = if family == Family::El7 {
-        "ChallengeResponseAuthentication no"
-    } else {
-        "KbdInteractiveAuthentication no"
+    // EL 8's OpenSSH 8.0 derives keyboard-interactive from ChallengeResponseAuthentication
+    // unless set; state both there. 8.7+ treats the old name as an alias.
+    let kbd = match family {
+        Family::El7 => "ChallengeResponseAuthentication no",
+        Family::El8 => "ChallengeResponseAuthentication no\nKbdInteractiveAuthentication no",
+        _ => "KbdInteractiveAuthentication no",
     };
     format!(
         "{}\nPasswordAuthentication no\nPermitRootLogin no\n{kbd}\nPubkeyAuthentication yes\nPermitEmptyPasswords no\n",
