@@ -1,0 +1,23 @@
+//! Data sources, one file each, every file shaped the same way: the type and its schema,
+//! then the read that fills the computed attributes.
+
+pub mod datacenter;
+pub mod image;
+pub mod network_domain;
+pub mod vlan;
+
+use std::sync::Arc;
+
+use tfplugin::provider::DataSource;
+
+use crate::provider::ProviderData;
+
+/// Every data source type the provider serves.
+pub fn all() -> Vec<Arc<dyn DataSource<ProviderData>>> {
+    vec![
+        Arc::new(image::ImageDataSource),
+        Arc::new(datacenter::DatacenterDataSource),
+        Arc::new(network_domain::NetworkDomainDataSource),
+        Arc::new(vlan::VlanDataSource),
+    ]
+}

@@ -1,0 +1,426 @@
+//! `cloudcontrol_firewall_rule`: a rule of a network domain's firewall.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cloudcontrol::{
+    CreateFirewallRule, FirewallAction, FirewallRule, FirewallScope, IpScope, IpVersion, Placement,
+    PlacementPosition, PortRange, Protocol,
+};
+use tfplugin::provider::{
+    ApplyResponse, CreateRequest, DeleteRequest, ModifyPlan, OperationContext, ReadRequest,
+    ReadResponse, Resource, UpdateRequest,
+};
+use tfplugin::schema::validators::one_of;
+use tfplugin::schema::{timeouts_block, Attribute, Block, NestedBlock, Schema, TimeoutOp};
+use tfplugin::{AttributePath, Diagnostics, Value};
+
+use crate::provider::ProviderData;
+use crate::rules::{check_port_range, FirewallRuleNameRule};
+use crate::support::{api_error, boolean, int, string, wait};
+
+/// The `cloudcontrol_firewall_rule` resource type.
+pub struct FirewallRuleResource;
+
+const TIMEOUT: Duration = Duration::from_secs(5 * 60);
+const SCOPES: [&str; 2] = ["source", "destination"];
+
+fn scope_block(which: &str) -> NestedBlock {
+    NestedBlock::single(
+        which,
+        Block::new()
+            .description(format!("The rule's {which}; omit the block (or set ip = \"any\") for any address and port."))
+            .attribute(Attribute::string("ip").optional().description(
+                "An IPv4/IPv6 address or network address, or \"any\". Unset means any.",
+            ))
+            .attribute(Attribute::number("prefix_size").optional().description(
+                "Prefix size when `ip` is a network address.",
+            ))
+            .attribute(Attribute::number("port").optional().description(
+                "A port (TCP and UDP only); unset means any port.",
+            ))
+            .attribute(Attribute::number("port_end").optional().description(
+                "Last port of a range starting at `port`.",
+            )),
+    )
+}
+
+#[async_trait]
+impl Resource<ProviderData> for FirewallRuleResource {
+    fn type_name(&self) -> &str {
+        "cloudcontrol_firewall_rule"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new()
+                .description("A firewall rule of a network domain.")
+                .attribute(Attribute::id())
+                .attribute(
+                    Attribute::string("network_domain_id")
+                        .required()
+                        .requires_replace()
+                        .description("Id of the network domain."),
+                )
+                .attribute(
+                    Attribute::string("name")
+                        .required()
+                        .requires_replace()
+                        .validator(FirewallRuleNameRule)
+                        .description("Rule name: letters, digits, `_` and `.`, starting with a letter or `_`, unique in the domain."),
+                )
+                .attribute(
+                    Attribute::string("action")
+                        .default("ACCEPT_DECISIVELY")
+                        .requires_replace()
+                        .validator(one_of(["ACCEPT_DECISIVELY", "DROP"]))
+                        .description("ACCEPT_DECISIVELY or DROP."),
+                )
+                .attribute(
+                    Attribute::string("ip_version")
+                        .default("IPV4")
+                        .requires_replace()
+                        .validator(one_of(["IPV4", "IPV6"]))
+                        .description("IPV4 or IPV6."),
+                )
+                .attribute(
+                    Attribute::string("protocol")
+                        .required()
+                        .requires_replace()
+                        .validator(one_of(["IP", "ICMP", "TCP", "UDP"]))
+                        .description("IP, ICMP, TCP or UDP."),
+                )
+                .attribute(
+                    Attribute::bool("enabled")
+                        .default(true)
+                        .description("Whether the rule is enforced; changed in place."),
+                )
+                .attribute(
+                    Attribute::string("placement")
+                        .optional()
+                        .validator(one_of(["FIRST", "LAST", "BEFORE", "AFTER"]))
+                        .description("Where the rule is inserted at creation: FIRST, LAST (the default), BEFORE or AFTER `relative_to_rule`. Used only when the rule is created."),
+                )
+                .attribute(
+                    Attribute::string("relative_to_rule")
+                        .optional()
+                        .description("Name of the rule that BEFORE/AFTER placement refers to."),
+                )
+                .block(scope_block("source"))
+                .block(scope_block("destination"))
+                .block(timeouts_block(&[TimeoutOp::Create, TimeoutOp::Update, TimeoutOp::Delete])),
+        )
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let protocol = string(config, "protocol");
+        let ipv6 = string(config, "ip_version").as_deref() == Some("IPV6");
+        for which in SCOPES {
+            let scope = config.attr(which);
+            let at = |name: &str| AttributePath::attribute(which).attr(name);
+            if let Some(ip) = string(scope, "ip") {
+                let valid = ip.eq_ignore_ascii_case("any")
+                    || if ipv6 {
+                        ip.parse::<Ipv6Addr>().is_ok()
+                    } else {
+                        ip.parse::<Ipv4Addr>().is_ok()
+                    };
+                if !valid {
+                    let family = if ipv6 { "IPv6" } else { "IPv4" };
+                    diags.error_at(
+                        at("ip"),
+                        "Invalid attribute value",
+                        format!("{which}.ip must be an {family} address or \"any\", got {ip:?}"),
+                    );
+                }
+                if ip.eq_ignore_ascii_case("any") && !scope.attr("prefix_size").is_null() {
+                    diags.error_at(
+                        at("prefix_size"),
+                        "Invalid attribute value",
+                        format!("{which}.prefix_size cannot be combined with ip = \"any\""),
+                    );
+                }
+            } else if !scope.attr("prefix_size").is_null() && scope.attr("ip").is_null() {
+                diags.error_at(
+                    at("prefix_size"),
+                    "Invalid attribute value",
+                    format!("{which}.prefix_size needs {which}.ip"),
+                );
+            }
+            if let Some(prefix) = int(scope, "prefix_size") {
+                let max = if ipv6 { 128 } else { 32 };
+                if !(1..=max).contains(&prefix) {
+                    diags.error_at(
+                        at("prefix_size"),
+                        "Invalid attribute value",
+                        format!("{which}.prefix_size must be between 1 and {max}, got {prefix}"),
+                    );
+                }
+            }
+            let port = int(scope, "port");
+            let port_end = int(scope, "port_end");
+            if let Some(begin) = port {
+                if let Err(rule) = check_port_range(begin, port_end) {
+                    let name = if rule.starts_with("port_end") {
+                        "port_end"
+                    } else {
+                        "port"
+                    };
+                    diags.error_at(at(name), "Invalid port range", format!("{which}: {rule}"));
+                }
+                if let Some(p) = protocol.as_deref().filter(|p| !matches!(*p, "TCP" | "UDP")) {
+                    diags.error_at(
+                        at("port"),
+                        "Invalid attribute value",
+                        format!("{which}.port is only allowed for TCP and UDP rules, not {p}"),
+                    );
+                }
+            } else if port_end.is_some() && scope.attr("port").is_null() {
+                diags.error_at(
+                    at("port_end"),
+                    "Invalid attribute value",
+                    format!("{which}.port_end needs {which}.port"),
+                );
+            }
+        }
+        let placement = string(config, "placement");
+        let relative = config.attr("relative_to_rule");
+        match placement.as_deref() {
+            Some("BEFORE" | "AFTER") if relative.is_null() => diags.error_at(
+                AttributePath::attribute("relative_to_rule"),
+                "Missing attribute",
+                "relative_to_rule is required when placement is BEFORE or AFTER",
+            ),
+            Some("FIRST" | "LAST") | None
+                if !relative.is_null() && !config.attr("placement").is_unknown() =>
+            {
+                diags.error_at(
+                    AttributePath::attribute("relative_to_rule"),
+                    "Invalid attribute combination",
+                    "relative_to_rule is only used with placement BEFORE or AFTER",
+                )
+            }
+            _ => {}
+        }
+        diags
+    }
+
+    async fn modify_plan(&self, _ctx: &OperationContext<'_, ProviderData>, plan: &mut ModifyPlan) {
+        if plan.prior.is_null() {
+            return;
+        }
+        // Source and destination cannot be edited: any change replaces the rule.
+        for which in SCOPES {
+            if normalized(plan.prior.attr(which)) != normalized(plan.planned.attr(which)) {
+                plan.requires_replace.push(AttributePath::attribute(which));
+            }
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &OperationContext<'_, ProviderData>,
+        request: CreateRequest,
+        response: &mut ApplyResponse,
+    ) {
+        let planned = &request.planned;
+        let position = match string(planned, "placement").as_deref() {
+            Some("FIRST") => PlacementPosition::First,
+            Some("BEFORE") => PlacementPosition::Before,
+            Some("AFTER") => PlacementPosition::After,
+            _ => PlacementPosition::Last,
+        };
+        let create = CreateFirewallRule {
+            network_domain_id: string(planned, "network_domain_id").unwrap_or_default(),
+            name: string(planned, "name").unwrap_or_default(),
+            action: if string(planned, "action").as_deref() == Some("DROP") {
+                FirewallAction::Drop
+            } else {
+                FirewallAction::AcceptDecisively
+            },
+            enabled: boolean(planned, "enabled").unwrap_or(true),
+            placement: Placement {
+                position,
+                relative_to_rule: matches!(
+                    position,
+                    PlacementPosition::Before | PlacementPosition::After
+                )
+                .then(|| string(planned, "relative_to_rule"))
+                .flatten(),
+            },
+            ip_version: if string(planned, "ip_version").as_deref() == Some("IPV6") {
+                IpVersion::Ipv6
+            } else {
+                IpVersion::Ipv4
+            },
+            protocol: match string(planned, "protocol").as_deref() {
+                Some("ICMP") => Protocol::Icmp,
+                Some("TCP") => Protocol::Tcp,
+                Some("UDP") => Protocol::Udp,
+                _ => Protocol::Ip,
+            },
+            source: to_scope(planned.attr("source")),
+            destination: to_scope(planned.attr("destination")),
+        };
+        match ctx
+            .data
+            .client
+            .create_firewall_rule(&create, &wait(ctx, TIMEOUT))
+            .await
+        {
+            Ok(rule) => response.state = to_state(&rule, planned),
+            Err(e) => {
+                if let Some(id) = e.resource_id() {
+                    response.state.set_attr("id", id);
+                } else {
+                    response.state = Value::Null;
+                }
+                response
+                    .diagnostics
+                    .push(api_error("create the firewall rule", &e));
+            }
+        }
+    }
+
+    async fn read(
+        &self,
+        ctx: &OperationContext<'_, ProviderData>,
+        request: ReadRequest,
+        response: &mut ReadResponse,
+    ) {
+        let Some(id) = string(&request.state, "id") else {
+            return;
+        };
+        match ctx.data.client.get_firewall_rule(&id).await {
+            Ok(Some(rule)) => response.state = to_state(&rule, &request.state),
+            Ok(None) => response.state = Value::Null,
+            Err(e) => response
+                .diagnostics
+                .push(api_error("read the firewall rule", &e)),
+        }
+    }
+
+    async fn update(
+        &self,
+        ctx: &OperationContext<'_, ProviderData>,
+        request: UpdateRequest,
+        response: &mut ApplyResponse,
+    ) {
+        let (prior, planned) = (&request.prior, &request.planned);
+        let enabled = boolean(planned, "enabled").unwrap_or(true);
+        if boolean(prior, "enabled") == Some(enabled) {
+            // Placement changes only matter at creation; they live in state alone.
+            return;
+        }
+        let id = string(prior, "id").unwrap_or_default();
+        match ctx
+            .data
+            .client
+            .set_firewall_rule_enabled(&id, enabled, &wait(ctx, TIMEOUT))
+            .await
+        {
+            Ok(rule) => response.state = to_state(&rule, planned),
+            Err(e) => {
+                response.state = prior.clone();
+                response
+                    .diagnostics
+                    .push(api_error("enable or disable the firewall rule", &e));
+            }
+        }
+    }
+
+    async fn delete(
+        &self,
+        ctx: &OperationContext<'_, ProviderData>,
+        request: DeleteRequest,
+    ) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let id = string(&request.prior, "id").unwrap_or_default();
+        if let Err(e) = ctx
+            .data
+            .client
+            .delete_firewall_rule(&id, &wait(ctx, TIMEOUT))
+            .await
+        {
+            if !e.is_not_found() {
+                diags.push(api_error("delete the firewall rule", &e));
+            }
+        }
+        diags
+    }
+}
+
+/// A scope block as the API scope it means (`any` when absent).
+fn to_scope(block: &Value) -> FirewallScope {
+    let ip = match string(block, "ip") {
+        Some(ip) if !ip.eq_ignore_ascii_case("any") => IpScope {
+            address: ip,
+            prefix_size: int(block, "prefix_size").map(|p| p as u8),
+        },
+        _ => IpScope::any(),
+    };
+    FirewallScope {
+        ip: Some(ip),
+        port: int(block, "port").map(|begin| PortRange {
+            begin: begin as u16,
+            end: int(block, "port_end").map(|e| e as u16),
+        }),
+        ..Default::default()
+    }
+}
+
+/// A scope block reduced to what it means, so `ip = "any"` and an absent block compare equal.
+fn normalized(block: &Value) -> (Option<String>, Option<i64>, Option<i64>, Option<i64>) {
+    let ip = string(block, "ip").filter(|ip| !ip.eq_ignore_ascii_case("any"));
+    (
+        ip,
+        int(block, "prefix_size"),
+        int(block, "port"),
+        int(block, "port_end"),
+    )
+}
+
+/// The scope block for `scope`, keeping the configuration's way of writing `any` from `prior`.
+fn scope_state(scope: &FirewallScope, prior: &Value) -> Value {
+    let ip_scope = scope.ip.as_ref().filter(|ip| !ip.is_any());
+    let port = scope.port;
+    if ip_scope.is_none() && port.is_none() && prior.is_null() {
+        return Value::Null;
+    }
+    let ip = match ip_scope {
+        Some(ip) => Value::from(ip.address.as_str()),
+        // Keep "any" if that is how the configuration says it.
+        None => match string(prior, "ip") {
+            Some(written) if written.eq_ignore_ascii_case("any") => Value::from(written),
+            _ => Value::Null,
+        },
+    };
+    Value::object([
+        ("ip", ip),
+        (
+            "prefix_size",
+            ip_scope.and_then(|ip| ip.prefix_size).map(i64::from).into(),
+        ),
+        ("port", port.map(|p| i64::from(p.begin)).into()),
+        ("port_end", port.and_then(|p| p.end).map(i64::from).into()),
+    ])
+}
+
+/// The state of `rule`, keeping placement (not reported by the API) and timeouts from `base`.
+fn to_state(rule: &FirewallRule, base: &Value) -> Value {
+    let mut state = base.clone();
+    state.set_attr("id", rule.id.as_str());
+    state.set_attr("network_domain_id", rule.network_domain_id.as_str());
+    state.set_attr("name", rule.name.as_str());
+    state.set_attr("action", rule.action.as_str());
+    state.set_attr("ip_version", rule.ip_version.as_str());
+    state.set_attr("protocol", rule.protocol.as_str());
+    state.set_attr("enabled", rule.enabled);
+    let source = scope_state(&rule.source, base.attr("source"));
+    let destination = scope_state(&rule.destination, base.attr("destination"));
+    state.set_attr("source", source);
+    state.set_attr("destination", destination);
+    state
+}

@@ -1,0 +1,28 @@
+//! Managed resources, one file each, every file shaped the same way: the type and its
+//! schema, plan-time validation, then create, read, update, delete (and import when it
+//! needs more than the id), ending with the function that maps the API object to state.
+
+pub mod firewall_rule;
+pub mod nat_rule;
+pub mod network_domain;
+pub mod public_ip_block;
+pub mod server;
+pub mod vlan;
+
+use std::sync::Arc;
+
+use tfplugin::provider::Resource;
+
+use crate::provider::ProviderData;
+
+/// Every resource type the provider serves.
+pub fn all() -> Vec<Arc<dyn Resource<ProviderData>>> {
+    vec![
+        Arc::new(network_domain::NetworkDomainResource),
+        Arc::new(vlan::VlanResource),
+        Arc::new(server::ServerResource),
+        Arc::new(public_ip_block::PublicIpBlockResource),
+        Arc::new(nat_rule::NatRuleResource),
+        Arc::new(firewall_rule::FirewallRuleResource),
+    ]
+}
