@@ -1,12 +1,11 @@
 //! Emulator-only view of everything an organisation owns (for "nothing orphaned" assertions).
 
-use crate::resources::Call;
 use crate::store::Org;
 use serde_json::{json, Value};
 
 /// All assets of `org` in their API shapes, plus counts. Default firewall rules are listed
 /// separately so a test can assert that no client rule is left.
-pub fn inventory(org_id: &str, org: &Org, _call: Option<&Call>) -> Value {
+pub fn inventory(org_id: &str, org: &Org) -> Value {
     let client_rules: Vec<Value> = org
         .firewall_rules
         .iter()

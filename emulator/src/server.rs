@@ -8,7 +8,7 @@ use crate::requestlog::{Entry, RequestLog};
 use crate::resources::{self, Call, Ctx};
 use crate::store::{Persister, World};
 use crate::{clock, inventory};
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -287,9 +287,9 @@ async fn inventory_handler(
     let body = match guard.orgs.get_mut(&org_id) {
         Some(org) => {
             org.advance(now);
-            inventory::inventory(&org_id, org, None)
+            inventory::inventory(&org_id, org)
         }
-        None => inventory::inventory(&org_id, &Default::default(), None),
+        None => inventory::inventory(&org_id, &Default::default()),
     };
     json_response(StatusCode::OK, body, "-")
 }
@@ -549,9 +549,6 @@ fn operation_name(call: &Call) -> String {
     }
     out
 }
-
-/// Body type served by the router.
-pub type ResponseBody = Body;
 
 /// Routes and executes one request without HTTP or authentication (as the `demo` org) and returns
 /// the HTTP status and body. Used by the fuzz target and the parser robustness test.
