@@ -380,3 +380,116 @@ async fn run_phase(phase: &str, ctx: &HostCtx, shared: &Shared) -> bool {
     }
     healthy
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::facts::Family;
+    use crate::steps::testkit::{ctx, FakeHost};
+
+    /// A step whose check answers from a script of results and counts applies.
+    struct Scripted {
+        checks: std::sync::Mutex<Vec<Check>>,
+        applies: AtomicUsize,
+        apply_fails: bool,
+    }
+
+    impl Scripted {
+        fn new(checks: Vec<Check>, apply_fails: bool) -> Self {
+            Scripted {
+                checks: std::sync::Mutex::new(checks),
+                applies: AtomicUsize::new(0),
+                apply_fails,
+            }
+        }
+    }
+
+    #[async_trait]
+    impl Step for Scripted {
+        fn name(&self) -> String {
+            "scripted".into()
+        }
+        async fn check(&self, _: &HostCtx) -> anyhow::Result<Check> {
+            Ok(self.checks.lock().unwrap().remove(0))
+        }
+        async fn apply(&self, _: &HostCtx) -> anyhow::Result<()> {
+            self.applies.fetch_add(1, Ordering::SeqCst);
+            anyhow::ensure!(!self.apply_fails, "boom");
+            Ok(())
+        }
+    }
+
+    fn drift() -> Check {
+        Check::Drift {
+            summary: "would fix".into(),
+            diff: Some("d".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn check_mode_reports_changed_but_never_applies() {
+        let c = ctx(Arc::new(FakeHost::default()), Family::Debian12, true);
+        let step = Scripted::new(vec![drift()], false);
+        let (outcome, message, diff) = run_step(&step, &c, true).await;
+        assert_eq!(outcome, Outcome::Changed);
+        assert_eq!(message, "would fix");
+        assert_eq!(diff.as_deref(), Some("d"));
+        assert_eq!(step.applies.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn changed_only_after_apply_and_a_clean_verify() {
+        let c = ctx(Arc::new(FakeHost::default()), Family::El9, false);
+        let ok = Scripted::new(vec![drift(), Check::InSync("now fine".into())], false);
+        assert_eq!(run_step(&ok, &c, false).await.0, Outcome::Changed);
+        assert_eq!(ok.applies.load(Ordering::SeqCst), 1);
+
+        let stuck = Scripted::new(vec![drift(), drift()], false);
+        let (outcome, message, _) = run_step(&stuck, &c, false).await;
+        assert_eq!(outcome, Outcome::Failed);
+        assert!(
+            message.contains("verify") && message.contains("still differs"),
+            "{message}"
+        );
+
+        let broken = Scripted::new(vec![drift()], true);
+        let (outcome, message, _) = run_step(&broken, &c, false).await;
+        assert_eq!(outcome, Outcome::Failed);
+        assert!(
+            message.contains("apply (would fix)") && message.contains("boom"),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn in_sync_and_skip_never_apply() {
+        let c = ctx(Arc::new(FakeHost::default()), Family::El7, false);
+        let s = Scripted::new(vec![Check::InSync("fine".into())], false);
+        assert_eq!(run_step(&s, &c, false).await.0, Outcome::Ok);
+        let s = Scripted::new(vec![Check::Skip("n/a".into())], false);
+        assert_eq!(run_step(&s, &c, false).await.0, Outcome::Skipped);
+        assert_eq!(s.applies.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn lost_connections_count_as_unreachable() {
+        let lost = anyhow::Error::new(crate::remote::RemoteError::Ssh(SshError::Unreachable {
+            target: "h:22".into(),
+            secs: 1,
+            reason: "gone".into(),
+        }))
+        .context("check");
+        assert!(is_unreachable(&lost));
+        let refused = anyhow::Error::new(SshError::AuthRefused {
+            target: "h:22".into(),
+            user: "ops".into(),
+            method: "publickey",
+        });
+        assert!(!is_unreachable(&refused));
+    }
+}
