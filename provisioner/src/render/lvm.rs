@@ -1,14 +1,13 @@
 //! Extending the root logical volume with an unused disk: parsing what `findmnt`, `lvs` and
 //! `lsblk` report, and the commands that change things.
 
-use serde::Deserialize;
-
 use crate::remote::sh_quote;
 
 /// Read-only command printing the root filesystem's source and type.
 pub const FINDMNT_ROOT: &str = "findmnt -n -o SOURCE,FSTYPE /";
-/// Read-only command listing block devices as JSON with their children.
-pub const LSBLK: &str = "lsblk -J -p -o NAME,TYPE,FSTYPE,MOUNTPOINT,RO";
+/// Read-only command listing whole disks as `KEY="value"` pairs. Pairs rather than JSON:
+/// EL 7's util-linux 2.23 has no `lsblk -J`.
+pub const LSBLK_DISKS: &str = "lsblk -d -n -P -o NAME,TYPE,FSTYPE,MOUNTPOINT,RO";
 
 /// The root filesystem as `findmnt` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,44 +64,62 @@ pub fn parse_lvs(output: &str) -> Option<RootLv> {
     })
 }
 
-#[derive(Debug, Deserialize)]
-struct Lsblk {
-    blockdevices: Vec<Device>,
+/// Parses one line of `lsblk -P` output into (key, value) pairs.
+fn parse_pairs(line: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = line.trim();
+    while let Some((key, after)) = rest.split_once("=\"") {
+        let Some(end) = after.find('"') else { break };
+        out.push((key.trim().to_string(), after[..end].to_string()));
+        rest = &after[end + 1..];
+    }
+    out
 }
 
-#[derive(Debug, Deserialize)]
-struct Device {
-    name: String,
-    #[serde(rename = "type")]
-    kind: String,
-    fstype: Option<String>,
-    mountpoint: Option<String>,
-    #[serde(default)]
-    ro: serde_json::Value,
-    #[serde(default)]
-    children: Vec<Device>,
+/// Writable whole disks with no filesystem and not mounted, from [`LSBLK_DISKS`] output:
+/// candidates for extending the root volume group (each still needs [`unused_check`]).
+/// `explicit` restricts to one device.
+pub fn candidate_disks(lsblk_pairs: &str, explicit: Option<&str>) -> Vec<String> {
+    lsblk_pairs
+        .lines()
+        .filter_map(|line| {
+            let pairs = parse_pairs(line);
+            let get = |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or("")
+            };
+            let name = get("NAME");
+            // zram/ram devices are memory (swap, tmp), never a disk to add to a volume group.
+            let memory = name.starts_with("zram") || name.starts_with("ram");
+            let usable = get("TYPE") == "disk"
+                && !memory
+                && get("FSTYPE").is_empty()
+                && get("MOUNTPOINT").is_empty()
+                && get("RO") == "0"
+                && !name.is_empty();
+            usable.then(|| {
+                if name.starts_with("/dev/") {
+                    name.to_string()
+                } else {
+                    format!("/dev/{name}")
+                }
+            })
+        })
+        .filter(|d| explicit.is_none_or(|e| e == d))
+        .collect()
 }
 
-/// Whole disks that are writable, unpartitioned, unmounted and carry no filesystem or PV
-/// signature: candidates for extending the root volume group. `explicit` restricts to one.
-pub fn unused_disks(lsblk_json: &str, explicit: Option<&str>) -> Result<Vec<String>, String> {
-    let parsed: Lsblk =
-        serde_json::from_str(lsblk_json).map_err(|e| format!("cannot parse lsblk JSON: {e}"))?;
-    let read_only = |v: &serde_json::Value| matches!(v, serde_json::Value::Bool(true)) || v == "1";
-    Ok(parsed
-        .blockdevices
-        .into_iter()
-        .filter(|d| d.kind == "disk")
-        .filter(|d| d.children.is_empty() && d.fstype.is_none() && d.mountpoint.is_none())
-        .filter(|d| !read_only(&d.ro))
-        .filter(|d| explicit.is_none_or(|e| e == d.name))
-        .map(|d| d.name)
-        .collect())
-}
-
-/// Read-only command that exits 0 when a device has no signature at all (`wipefs` lists none).
-pub fn no_signature(device: &str) -> String {
-    format!("test -z \"$(wipefs -n {} 2>/dev/null)\"", sh_quote(device))
+/// Read-only command that exits 0 when a disk has no partitions or holders, carries no
+/// signature at all (`wipefs -n` succeeds and lists none, not even a partition table) and is
+/// not a PV. A `wipefs` that cannot probe the device counts as "in use".
+pub fn unused_check(device: &str) -> String {
+    let d = sh_quote(device);
+    format!(
+        "test \"$(lsblk -n -o NAME {d} | wc -l)\" -eq 1 && sig=$(wipefs -n {d}) && test -z \"$sig\" && ! pvs {d} >/dev/null 2>&1"
+    )
 }
 
 /// Adds a disk to the volume group.
@@ -124,29 +141,35 @@ pub fn extend_lv(lv_path: &str) -> String {
 mod tests {
     use super::*;
 
-    const LSBLK_EL7: &str = r#"{"blockdevices": [
-      {"name":"/dev/sda","type":"disk","fstype":null,"mountpoint":null,"ro":"0","children":[
-        {"name":"/dev/sda1","type":"part","fstype":"xfs","mountpoint":"/boot","ro":"0"},
-        {"name":"/dev/sda2","type":"part","fstype":"LVM2_member","mountpoint":null,"ro":"0","children":[
-          {"name":"/dev/mapper/centos-root","type":"lvm","fstype":"xfs","mountpoint":"/","ro":"0"}]}]},
-      {"name":"/dev/sdb","type":"disk","fstype":null,"mountpoint":null,"ro":"0"},
-      {"name":"/dev/sdc","type":"disk","fstype":"LVM2_member","mountpoint":null,"ro":"0"},
-      {"name":"/dev/sr0","type":"rom","fstype":null,"mountpoint":null,"ro":"1"}]}"#;
+    const LSBLK_EL7: &str = "NAME=\"sda\" TYPE=\"disk\" FSTYPE=\"\" MOUNTPOINT=\"\" RO=\"0\"\nNAME=\"sdb\" TYPE=\"disk\" FSTYPE=\"\" MOUNTPOINT=\"\" RO=\"0\"\nNAME=\"sdc\" TYPE=\"disk\" FSTYPE=\"LVM2_member\" MOUNTPOINT=\"\" RO=\"0\"\nNAME=\"sr0\" TYPE=\"rom\" FSTYPE=\"\" MOUNTPOINT=\"\" RO=\"1\"\n";
 
-    const LSBLK_NEW: &str = r#"{"blockdevices": [
-      {"name":"/dev/vda","type":"disk","fstype":null,"mountpoint":null,"ro":false,"children":[
-        {"name":"/dev/vda1","type":"part","fstype":"ext4","mountpoint":"/","ro":false}]},
-      {"name":"/dev/vdb","type":"disk","fstype":null,"mountpoint":null,"ro":false},
-      {"name":"/dev/vdc","type":"disk","fstype":null,"mountpoint":null,"ro":true}]}"#;
+    const LSBLK_NVME: &str = "NAME=\"nvme0n1\" TYPE=\"disk\" FSTYPE=\"\" MOUNTPOINT=\"\" RO=\"0\"\nNAME=\"nvme1n1\" TYPE=\"disk\" FSTYPE=\"xfs\" MOUNTPOINT=\"/data\" RO=\"0\"\nNAME=\"vdc\" TYPE=\"disk\" FSTYPE=\"\" MOUNTPOINT=\"\" RO=\"1\"\nNAME=\"zram0\" TYPE=\"disk\" FSTYPE=\"\" MOUNTPOINT=\"\" RO=\"0\"\n";
 
     #[test]
-    fn unused_disks_skip_partitioned_signed_and_readonly() {
-        assert_eq!(unused_disks(LSBLK_EL7, None).unwrap(), vec!["/dev/sdb"]);
-        assert_eq!(unused_disks(LSBLK_NEW, None).unwrap(), vec!["/dev/vdb"]);
-        assert!(unused_disks(LSBLK_NEW, Some("/dev/vda"))
-            .unwrap()
-            .is_empty());
-        assert!(unused_disks("not json", None).is_err());
+    fn candidates_skip_signed_mounted_readonly_and_non_disks() {
+        // sda is partitioned: only the unused_check (lsblk child count, wipefs) can tell.
+        assert_eq!(
+            candidate_disks(LSBLK_EL7, None),
+            vec!["/dev/sda", "/dev/sdb"]
+        );
+        assert_eq!(candidate_disks(LSBLK_NVME, None), vec!["/dev/nvme0n1"]);
+        assert_eq!(
+            candidate_disks(LSBLK_EL7, Some("/dev/sdb")),
+            vec!["/dev/sdb"]
+        );
+        assert!(candidate_disks(LSBLK_EL7, Some("/dev/sdc")).is_empty());
+        assert!(candidate_disks("garbage", None).is_empty());
+    }
+
+    #[test]
+    fn pairs_parse_values_with_spaces() {
+        assert_eq!(
+            parse_pairs("NAME=\"sdb\" MOUNTPOINT=\"/mnt/a b\""),
+            vec![
+                ("NAME".to_string(), "sdb".to_string()),
+                ("MOUNTPOINT".to_string(), "/mnt/a b".to_string())
+            ]
+        );
     }
 
     #[test]
@@ -175,6 +198,9 @@ mod tests {
             "lvextend -r -l +100%FREE /dev/rl/root"
         );
         assert!(lvs_for("/dev/mapper/almalinux-root").contains("vg_free"));
-        assert!(no_signature("/dev/sdb").contains("wipefs -n /dev/sdb"));
+        let check = unused_check("/dev/sdb");
+        assert!(check.contains("lsblk -n -o NAME /dev/sdb | wc -l"));
+        assert!(check.contains("sig=$(wipefs -n /dev/sdb) && test -z \"$sig\""));
+        assert!(check.ends_with("! pvs /dev/sdb >/dev/null 2>&1"));
     }
 }

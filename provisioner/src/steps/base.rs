@@ -188,13 +188,8 @@ impl LvmExtendStep {
             )));
         };
         let mut disks = Vec::new();
-        for d in lvm::unused_disks(&ctx.run_ok(lvm::LSBLK).await?, explicit)
-            .map_err(anyhow::Error::msg)?
-        {
-            let pv = ctx
-                .run(&format!("pvs {} >/dev/null 2>&1", sh_quote(&d)))
-                .await?;
-            if !pv.success() && ctx.run(&lvm::no_signature(&d)).await?.success() {
+        for d in lvm::candidate_disks(&ctx.run_ok(lvm::LSBLK_DISKS).await?, explicit) {
+            if ctx.run(&lvm::unused_check(&d)).await?.success() {
                 disks.push(d);
             }
         }
@@ -263,12 +258,10 @@ mod tests {
     use crate::facts::Family;
     use crate::steps::testkit::{ctx, FakeHost};
 
-    const LSBLK: &str = r#"{"blockdevices":[
-      {"name":"/dev/sda","type":"disk","fstype":null,"mountpoint":null,"ro":false,"children":[
-        {"name":"/dev/sda2","type":"part","fstype":"LVM2_member","mountpoint":null,"ro":false}]},
-      {"name":"/dev/sdb","type":"disk","fstype":null,"mountpoint":null,"ro":false}]}"#;
+    const LSBLK: &str = "NAME=\"sda\" TYPE=\"disk\" FSTYPE=\"\" MOUNTPOINT=\"\" RO=\"0\"\nNAME=\"sdb\" TYPE=\"disk\" FSTYPE=\"\" MOUNTPOINT=\"\" RO=\"0\"\n";
 
-    fn el7_lvm(pvs_status: u32, vg_free: u64) -> FakeHost {
+    /// `sdb_unused`: exit status of the unused check for /dev/sdb (sda is always partitioned).
+    fn el7_lvm(sdb_unused: u32, vg_free: u64) -> FakeHost {
         FakeHost::default()
             .on("findmnt", 0, "/dev/mapper/centos-root xfs\n")
             .on(
@@ -276,16 +269,16 @@ mod tests {
                 0,
                 &format!("  centos|/dev/centos/root|{vg_free}|4194304\n"),
             )
-            .on("lsblk -J", 0, LSBLK)
-            .on("pvs /dev/sdb", pvs_status, "")
-            .on("wipefs -n /dev/sdb", 0, "")
+            .on("lsblk -d -n -P", 0, LSBLK)
+            .on("NAME /dev/sda", 1, "")
+            .on("NAME /dev/sdb", sdb_unused, "")
             .on("pvcreate", 0, "")
             .on("lvextend", 0, "")
     }
 
     #[tokio::test]
     async fn lvm_adds_the_unused_disk_then_grows_the_root_lv() {
-        let fake = Arc::new(el7_lvm(5, 0));
+        let fake = Arc::new(el7_lvm(0, 0));
         let c = ctx(fake.clone(), Family::El7, false);
         let step = LvmExtendStep {
             disk: LvmDisk::Auto,
@@ -309,7 +302,7 @@ mod tests {
 
     #[tokio::test]
     async fn lvm_is_in_sync_once_the_disk_is_a_pv_and_no_space_is_free() {
-        let c = ctx(Arc::new(el7_lvm(0, 0)), Family::El8, false);
+        let c = ctx(Arc::new(el7_lvm(1, 0)), Family::El8, false);
         let step = LvmExtendStep {
             disk: LvmDisk::Auto,
         };
@@ -318,7 +311,7 @@ mod tests {
 
     #[tokio::test]
     async fn lvm_grows_into_free_extents_without_a_new_disk() {
-        let c = ctx(Arc::new(el7_lvm(0, 8 << 30)), Family::El9, false);
+        let c = ctx(Arc::new(el7_lvm(1, 8 << 30)), Family::El9, false);
         let step = LvmExtendStep {
             disk: LvmDisk::Auto,
         };
@@ -348,10 +341,8 @@ mod tests {
 
     #[tokio::test]
     async fn lvm_refuses_to_guess_between_two_unused_disks() {
-        let two = LSBLK.replace(
-            r#"{"name":"/dev/sdb""#,
-            r#"{"name":"/dev/sdc","type":"disk","fstype":null,"mountpoint":null,"ro":false},{"name":"/dev/sdb""#,
-        );
+        let two =
+            format!("{LSBLK}NAME=\"sdc\" TYPE=\"disk\" FSTYPE=\"\" MOUNTPOINT=\"\" RO=\"0\"\n");
         let fake = FakeHost::default()
             .on("findmnt", 0, "/dev/mapper/ubuntu--vg-ubuntu--lv ext4\n")
             .on(
@@ -359,9 +350,9 @@ mod tests {
                 0,
                 "ubuntu-vg|/dev/ubuntu-vg/ubuntu-lv|0|4194304\n",
             )
-            .on("lsblk -J", 0, &two)
-            .on("pvs ", 5, "")
-            .on("wipefs", 0, "");
+            .on("lsblk -d -n -P", 0, &two)
+            .on("NAME /dev/sda", 1, "")
+            .on("NAME /dev/sd", 0, "");
         let c = ctx(Arc::new(fake), Family::Ubuntu2204, false);
         let err = LvmExtendStep {
             disk: LvmDisk::Auto,
@@ -371,7 +362,7 @@ mod tests {
         .unwrap_err();
         assert!(err
             .to_string()
-            .contains("several unused disks (/dev/sdc, /dev/sdb)"));
+            .contains("several unused disks (/dev/sdb, /dev/sdc)"));
     }
 
     #[tokio::test]
