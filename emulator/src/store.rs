@@ -8,6 +8,7 @@ use crate::resources::firewall_rule::FirewallRule;
 use crate::resources::nat_rule::NatRule;
 use crate::resources::network_domain::NetworkDomain;
 use crate::resources::public_ip_block::PublicIpBlock;
+use crate::resources::reserved_ip::ReservedIpv4;
 use crate::resources::server::Server;
 use crate::resources::tag::{Tag, TagKey};
 use crate::resources::vlan::Vlan;
@@ -38,6 +39,8 @@ pub struct Org {
     pub tag_keys: BTreeMap<String, TagKey>,
     /// Tags applied to assets.
     pub tags: Vec<Tag>,
+    /// Private IPv4 reservations on VLANs.
+    pub reserved_ipv4: Vec<ReservedIpv4>,
 }
 
 /// Allocation counters shared by all organisations (public addresses are globally unique).
@@ -107,6 +110,7 @@ impl Org {
             self.public_ip_blocks
                 .retain(|_, b| !gone(&b.network_domain_id));
             self.tags.retain(|t| !gone(&t.asset_id));
+            self.reserved_ipv4.retain(|r| !gone(&r.vlan_id));
         }
     }
 }

@@ -720,3 +720,78 @@ async fn failed_domains_can_be_deleted_and_only_failed_servers_cleaned() {
     let r = emu.post("server/cleanServer", json!({"id": s})).await;
     assert_error(&r, 400, "OPERATION_NOT_SUPPORTED");
 }
+
+#[tokio::test]
+async fn reserved_private_addresses_customer_images_and_iops() {
+    let emu = emulator(&[]).await;
+    let nd = emu.domain("a", "NA9").await;
+    let vlan = emu.vlan(&nd, "v", "10.0.3.0", 24).await;
+    emu.ok(
+        "network/reservePrivateIpv4Address",
+        json!({"ipAddress": "10.0.3.4", "vlanId": vlan, "description": "vip"}),
+    )
+    .await;
+    let r = emu
+        .post(
+            "network/reservePrivateIpv4Address",
+            json!({"ipAddress": "10.0.3.4", "vlanId": vlan}),
+        )
+        .await;
+    assert_error(&r, 400, "IP_ADDRESS_OUT_OF_RANGE");
+    let (_, l) = emu
+        .get(&format!("network/reservedPrivateIpv4Address?vlanId={vlan}"))
+        .await;
+    assert_eq!(l["ipv4"][0]["value"], "10.0.3.4");
+    // Allocation skips the reservation; requesting it is refused.
+    let s = emu.server(&nd, &vlan, "s", false).await;
+    let (_, v) = emu.get(&format!("server/server/{s}")).await;
+    assert_eq!(v["networkInfo"]["primaryNic"]["privateIpv4"], "10.0.3.5");
+    let image = emu.image("CentOS 7 64-bit 2 CPU", "NA9").await;
+    let r = emu.post("server/deployServer", json!({"name": "t", "imageId": image, "start": false, "administratorPassword": "Passw0rd!",
+        "networkInfo": {"networkDomainId": nd, "primaryNic": {"privateIpv4": "10.0.3.4"}}})).await;
+    assert_error(&r, 400, "IP_ADDRESS_OUT_OF_RANGE");
+    emu.ok(
+        "network/unreservePrivateIpv4Address",
+        json!({"ipAddress": "10.0.3.4", "vlanId": vlan}),
+    )
+    .await;
+    let r = emu
+        .post(
+            "network/unreservePrivateIpv4Address",
+            json!({"ipAddress": "10.0.3.4", "vlanId": vlan}),
+        )
+        .await;
+    assert_error(&r, 400, "RESOURCE_NOT_FOUND");
+
+    let (_, l) = emu.get("image/customerImage?datacenterId=NA9").await;
+    assert_eq!(l["pageCount"], 0);
+    let r = emu
+        .get("image/customerImage/11111111-2222-4333-8444-555555555555")
+        .await;
+    assert!(assert_error(&r, 400, "RESOURCE_NOT_FOUND").contains("Server Image"));
+
+    let disk = v["scsiController"][0]["disk"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = emu
+        .post("server/changeDiskIops", json!({"id": disk, "iops": 500}))
+        .await;
+    assert_error(&r, 400, "OPERATION_NOT_SUPPORTED");
+    emu.ok(
+        "server/changeDiskSpeed",
+        json!({"id": disk, "speed": "PROVISIONEDIOPS", "iops": 300}),
+    )
+    .await;
+    emu.ok("server/changeDiskIops", json!({"id": disk, "iops": 500}))
+        .await;
+    let (_, v) = emu.get(&format!("server/server/{s}")).await;
+    assert_eq!(v["scsiController"][0]["disk"][0]["iops"], 500);
+    let r = emu
+        .post(
+            "server/changeDiskSpeed",
+            json!({"id": disk, "speed": "TURBO"}),
+        )
+        .await;
+    assert!(assert_error(&r, 400, "INVALID_INPUT_DATA").starts_with("speed"));
+}

@@ -29,3 +29,19 @@ pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let items = catalog::all_images().map(|i| i.to_json()).collect();
     paging::page(items, "osImage", &ctx.call.query, FILTERS).map(Reply::Document)
 }
+
+/// `GET image/customerImage/{id}`: the emulator holds no customer images.
+pub fn get_customer(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let id = ctx.call.id.as_deref().unwrap_or_default();
+    check_id("id", id)?;
+    Err(ApiError::new(
+        Code::ResourceNotFound,
+        format!("Server Image {id} not found."),
+    )
+    .in_operation("GET_CUSTOMER_IMAGE"))
+}
+
+/// `GET image/customerImage`: always an empty list (no image import or clone is emulated).
+pub fn list_customer(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    paging::page(Vec::new(), "customerImage", &ctx.call.query, FILTERS).map(Reply::Document)
+}

@@ -8,6 +8,7 @@ pub mod image;
 pub mod nat_rule;
 pub mod network_domain;
 pub mod public_ip_block;
+pub mod reserved_ip;
 pub mod server;
 pub mod server_disk;
 pub mod server_nic;
@@ -123,6 +124,10 @@ pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             true => image::get(ctx),
             false => image::list(ctx),
         },
+        (false, "image", "customerImage") => match has_id {
+            true => image::get_customer(ctx),
+            false => image::list_customer(ctx),
+        },
         (false, "network", "networkDomain") => match has_id {
             true => network_domain::get(ctx),
             false => network_domain::list(ctx),
@@ -165,6 +170,7 @@ pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         (true, "server", "expandDisk") => server_disk::expand(ctx),
         (true, "server", "changeDiskSpeed") => server_disk::change_speed(ctx),
         (true, "server", "removeDisk") => server_disk::remove(ctx),
+        (true, "server", "changeDiskIops") => server_disk::change_iops(ctx),
         (true, "server", "addNic") => server_nic::add(ctx),
         (true, "server", "removeNic") => server_nic::remove(ctx),
         (true, "server", "notifyNicIpChange") => server_nic::notify_ip_change(ctx),
@@ -176,6 +182,9 @@ pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         (false, "network", "reservedPublicIpv4Address") if !has_id => {
             public_ip_block::list_reserved(ctx)
         }
+        (false, "network", "reservedPrivateIpv4Address") if !has_id => reserved_ip::list(ctx),
+        (true, "network", "reservePrivateIpv4Address") => reserved_ip::reserve(ctx),
+        (true, "network", "unreservePrivateIpv4Address") => reserved_ip::unreserve(ctx),
         (true, "network", "addPublicIpBlock") => public_ip_block::add(ctx),
         (true, "network", "removePublicIpBlock") => public_ip_block::remove(ctx),
         (false, "network", "natRule") => match has_id {

@@ -59,6 +59,13 @@ struct SpeedBody {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct IopsBody {
+    id: String,
+    iops: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct IdBody {
     id: String,
 }
@@ -239,6 +246,44 @@ pub fn change_speed(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         d.state = State::PendingChange;
     }
     Ok(Reply::Action(Action::in_progress("CHANGE_DISK_SPEED", format!("Request to change the speed of Disk (Id: {}) has been accepted and is being processed.", body.id))))
+}
+
+/// `POST server/changeDiskIops`: only for PROVISIONEDIOPS disks.
+pub fn change_iops(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let body: IopsBody = ctx.body()?;
+    let s = server_of_disk(ctx.org, &body.id)?;
+    s.check_idle()?;
+    let disk = s
+        .disks
+        .iter()
+        .find(|d| d.id == body.id)
+        .ok_or_else(|| ApiError::not_found("Disk", &body.id))?;
+    if disk.speed != "PROVISIONEDIOPS" {
+        return Err(ApiError::new(
+            Code::OperationNotSupported,
+            format!(
+                "id: Disk {} has speed {}; IOPS apply only to PROVISIONEDIOPS disks.",
+                body.id, disk.speed
+            ),
+        ));
+    }
+    if body.iops == 0 {
+        return Err(ApiError::invalid("iops", "must be positive"));
+    }
+    let sid = s.id.clone();
+    let s = find_server_mut(ctx.org, &sid)?;
+    s.begin(OpKind::DiskChange, "CHANGE_DISK_IOPS", ctx.call, None);
+    if let Some(d) = s.disks.iter_mut().find(|d| d.id == body.id) {
+        d.iops = Some(body.iops);
+        d.state = State::PendingChange;
+    }
+    Ok(Reply::Action(Action::in_progress(
+        "CHANGE_DISK_IOPS",
+        format!(
+            "Request to change the IOPS of Disk (Id: {}) has been accepted and is being processed.",
+            body.id
+        ),
+    )))
 }
 
 /// `POST server/removeDisk`: not the OS disk.

@@ -172,6 +172,16 @@ pub fn check_ipv4(
             ),
         ));
     }
+    if org
+        .reserved_ipv4
+        .iter()
+        .any(|r| r.vlan_id == vlan.id && r.ip == ip)
+    {
+        return Err(ApiError::new(
+            Code::IpAddressOutOfRange,
+            format!("{field}: {ip} is reserved on VLAN '{}'.", vlan.name),
+        ));
+    }
     if used_ipv4(org, &vlan.id, except_nic).contains(&ip) {
         return Err(ApiError::new(
             Code::IpAddressNotUnique,
@@ -188,7 +198,13 @@ pub fn allocate_ipv4(
     field: &str,
     taken: &BTreeSet<Ipv4Addr>,
 ) -> Result<Ipv4Addr, ApiError> {
-    let used = used_ipv4(org, &vlan.id, None);
+    let mut used = used_ipv4(org, &vlan.id, None);
+    used.extend(
+        org.reserved_ipv4
+            .iter()
+            .filter(|r| r.vlan_id == vlan.id)
+            .map(|r| r.ip),
+    );
     let n = vlan.net();
     (n.first()..=n.last())
         .map(Ipv4Addr::from)
