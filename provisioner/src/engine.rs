@@ -360,7 +360,13 @@ async fn run_phase(phase: &str, ctx: &HostCtx, shared: &Shared) -> bool {
             Ok(_) => (Outcome::Changed, format!("ran `{}`", h.script)),
             Err(e) => {
                 healthy = false;
-                (Outcome::Failed, e.to_string())
+                let e = anyhow::Error::new(e);
+                let outcome = if is_unreachable(&e) {
+                    Outcome::Unreachable
+                } else {
+                    Outcome::Failed
+                };
+                (outcome, e.to_string())
             }
         };
         shared.reporter.report(result(
@@ -474,6 +480,15 @@ mod tests {
         let s = Scripted::new(vec![Check::Skip("n/a".into())], false);
         assert_eq!(run_step(&s, &c, false).await.0, Outcome::Skipped);
         assert_eq!(s.applies.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_connection_lost_mid_command_is_unreachable() {
+        let lost = anyhow::Error::new(crate::remote::RemoteError::Ssh(SshError::ConnectionLost {
+            target: "h:22".into(),
+            command: "apt-get install".into(),
+        }));
+        assert!(is_unreachable(&lost));
     }
 
     #[test]

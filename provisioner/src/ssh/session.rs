@@ -106,6 +106,14 @@ pub enum SshError {
         /// limit in seconds
         secs: u64,
     },
+    /// The connection closed while a command ran (no exit status came back).
+    #[error("connection to {target} lost while running `{command}`")]
+    ConnectionLost {
+        /// host:port
+        target: String,
+        /// the command (shortened)
+        command: String,
+    },
     /// The connection broke while running a command.
     #[error("ssh session to {target}: {source}")]
     Session {
@@ -122,7 +130,9 @@ impl SshError {
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
-            SshError::Unreachable { .. } | SshError::Session { .. }
+            SshError::Unreachable { .. }
+                | SshError::Session { .. }
+                | SshError::ConnectionLost { .. }
         )
     }
 }
@@ -409,13 +419,20 @@ impl Session {
             }
             out
         };
-        tokio::time::timeout(COMMAND_TIMEOUT, collect)
+        let out = tokio::time::timeout(COMMAND_TIMEOUT, collect)
             .await
             .map_err(|_| SshError::CommandTimeout {
                 target: self.target.clone(),
                 command: command.chars().take(120).collect(),
                 secs: COMMAND_TIMEOUT.as_secs(),
-            })
+            })?;
+        if out.status.is_none() && out.signal.is_none() && self.handle.is_closed() {
+            return Err(SshError::ConnectionLost {
+                target: self.target.clone(),
+                command: command.chars().take(120).collect(),
+            });
+        }
+        Ok(out)
     }
 
     /// Closes the connection politely.
