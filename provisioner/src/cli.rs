@@ -42,11 +42,15 @@ pub enum Command {
     },
     /// Converge one node without an inventory (re-bootstrap a replaced node).
     Bootstrap(Box<Bootstrap>),
-    /// Validate an inventory without connecting anywhere.
+    /// Validate an inventory without connecting anywhere (the same overrides as `converge`
+    /// apply, e.g. `--known-hosts`, `--host-key-policy`).
     CheckInventory {
         /// Inventory file (TOML).
         #[arg(short, long)]
         inventory: PathBuf,
+        /// Overrides, as for `converge`.
+        #[command(flatten)]
+        common: Common,
     },
 }
 

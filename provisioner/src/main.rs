@@ -36,8 +36,8 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
     let (inventory, job, common) = match &cli.command {
-        Command::CheckInventory { inventory } => {
-            let inv = cli::load_inventory(inventory, None)?;
+        Command::CheckInventory { inventory, common } => {
+            let inv = cli::load_inventory(inventory, Some(common))?;
             for w in &inv.warnings {
                 eprintln!("warning: {w}");
             }
