@@ -159,6 +159,7 @@ async fn deploy_poll_mix(s: &Setup, clients: usize, seconds: u64) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let seconds: u64 = std::env::var("BENCH_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -56,6 +56,7 @@ async fn kill_9_loses_no_acknowledged_write() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
     let (mut child, base) = spawn(&state);
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let client = reqwest::Client::new();
     let nd = post(
         &client,

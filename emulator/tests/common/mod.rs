@@ -14,6 +14,12 @@ pub struct Emu {
     pub org: String,
 }
 
+/// An HTTP client (installs the process-wide rustls crypto provider first).
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// Starts an emulator with extra command-line flags (time scale 0 unless given).
 pub async fn emulator(extra: &[&str]) -> Emu {
     let mut args = vec!["cloudcontrol-emulator"];
@@ -26,7 +32,7 @@ pub async fn emulator(extra: &[&str]) -> Emu {
         .expect("emulator starts");
     Emu {
         running,
-        client: reqwest::Client::new(),
+        client: client(),
         user: "demo".into(),
         password: "demo".into(),
         org: DEMO_ORG_ID.into(),
