@@ -99,8 +99,8 @@ async fn account_endpoints_give_the_org_id() {
 
 #[tokio::test]
 async fn network_domain_and_vlan_deploys_are_serialised_per_org_and_region() {
-    // 120 s × 0.02 = 2.4 s pending: long enough to observe the lock.
-    let emu = emulator(&["--time-scale", "0.02"]).await;
+    // 120 s × 0.1 = 12 s pending: the lock is observed well within it, even on a loaded machine.
+    let emu = emulator(&["--time-scale", "0.1"]).await;
     let nd = emu.domain("a", "NA9").await;
     let (_, v) = emu.get(&format!("network/networkDomain/{nd}")).await;
     assert_eq!(v["state"], "PENDING_ADD");
@@ -271,6 +271,7 @@ async fn server_lifecycle_and_constraints() {
 
 #[tokio::test]
 async fn one_pending_operation_per_server() {
+    // Server deploy takes 420 s × 0.01 = 4.2 s; the start request follows immediately.
     let emu = emulator(&["--time-scale", "0.01"]).await;
     let nd = emu.domain("a", "NA9").await;
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
