@@ -57,7 +57,7 @@ fn access(ctx: &HostCtx, operator_key: &Arc<russh::keys::PrivateKey>) -> Vec<Box
             key: operator_key.clone(),
         }),
         Box::new(SshdHardeningStep {
-            reload: Handler::systemctl("reload", ctx.facts.family.sshd_service()),
+            reload: Handler::reload_if_active(ctx.facts.family.sshd_service()),
         }),
     ]
 }

@@ -47,6 +47,17 @@ impl Handler {
             script: format!("systemctl {verb} {}", crate::remote::sh_quote(unit)),
         }
     }
+
+    /// Reloads a unit only if it is running. With socket activation (Ubuntu 24.04's
+    /// `ssh.socket`) an inactive service starts on the next connection with the new settings;
+    /// `try-reload-or-restart` would do the same but needs systemd 229 (EL 7 has 219).
+    pub fn reload_if_active(unit: &str) -> Self {
+        let u = crate::remote::sh_quote(unit);
+        Handler {
+            name: format!("reload {unit}"),
+            script: format!("if systemctl is-active --quiet {u}; then systemctl reload {u}; fi"),
+        }
+    }
 }
 
 /// One idempotent unit of work on a host.
@@ -88,6 +99,20 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn handler_scripts() {
+        assert_eq!(
+            super::Handler::systemctl("restart", "chronyd").script,
+            "systemctl restart chronyd"
+        );
+        let h = super::Handler::reload_if_active("ssh");
+        assert_eq!(h.name, "reload ssh");
+        assert_eq!(
+            h.script,
+            "if systemctl is-active --quiet ssh; then systemctl reload ssh; fi"
+        );
+    }
+
     #[test]
     fn diff_shows_changed_lines() {
         let d = super::unified_diff("/etc/x", "a\nb\n", "a\nc\n");
