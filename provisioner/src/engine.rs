@@ -329,7 +329,11 @@ async fn run_step(
                 let (o, m, _) = failed(e.context("verify"));
                 return (o, m, diff);
             }
-            (Outcome::Changed, summary, diff)
+            let message = match step.note_after_change(ctx).await {
+                Some(note) => format!("{summary}; {note}"),
+                None => summary,
+            };
+            (Outcome::Changed, message, diff)
         }
     }
 }

@@ -202,6 +202,16 @@ pub fn parse_pending(pm: PackageManager, mode: UpdateMode, output: &str) -> Vec<
     out
 }
 
+/// A read-only command exiting 0 exactly when a reboot is needed to activate installed updates
+/// (`/var/run/reboot-required` on Debian/Ubuntu; `needs-restarting -r` on EL, which exits 1
+/// when a reboot is needed; without it, nothing is claimed).
+pub fn reboot_required(pm: PackageManager) -> &'static str {
+    match pm {
+        PackageManager::Apt => "test -f /var/run/reboot-required",
+        _ => "command -v needs-restarting >/dev/null && ! needs-restarting -r >/dev/null",
+    }
+}
+
 /// Applies pending updates. On apt in security mode only the named packages are upgraded.
 pub fn apply_updates(pm: PackageManager, mode: UpdateMode, pending: &[String]) -> String {
     match (pm, mode) {

@@ -62,6 +62,14 @@ impl Step for OsUpdateStep {
         anyhow::ensure!(left.is_empty(), "still pending: {}", left.join(" "));
         Ok(())
     }
+
+    async fn note_after_change(&self, ctx: &HostCtx) -> Option<String> {
+        let pm = ctx.facts.family.package_manager();
+        let needed = ctx.run(packages::reboot_required(pm)).await.ok()?;
+        needed
+            .success()
+            .then(|| "reboot required to activate the updates (not rebooted)".to_string())
+    }
 }
 
 /// The host name (kernel and `/etc/hostname`), kept by cloud-init where it is installed.
@@ -398,6 +406,23 @@ mod tests {
             panic!("expected drift")
         };
         assert_eq!(summary, "1 update(s): libssl3");
+    }
+
+    #[tokio::test]
+    async fn os_update_notes_a_pending_reboot() {
+        let fake = FakeHost::default().on("reboot-required", 0, "");
+        let c = ctx(Arc::new(fake), Family::Ubuntu2204, false);
+        let step = OsUpdateStep {
+            mode: packages::UpdateMode::All,
+        };
+        assert!(step
+            .note_after_change(&c)
+            .await
+            .unwrap()
+            .contains("reboot required"));
+        let none = FakeHost::default().on("needs-restarting", 1, "");
+        let c = ctx(Arc::new(none), Family::El8, false);
+        assert_eq!(step.note_after_change(&c).await, None);
     }
 
     #[tokio::test]

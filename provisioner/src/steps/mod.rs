@@ -82,6 +82,11 @@ pub trait Step: Send + Sync {
         }
     }
 
+    /// A remark added to the report after a change (e.g. "reboot required").
+    async fn note_after_change(&self, _ctx: &HostCtx) -> Option<String> {
+        None
+    }
+
     /// Handlers to run at the end of the phase when this step changed something.
     fn notifies(&self) -> Vec<Handler> {
         Vec::new()
