@@ -314,26 +314,28 @@ pub fn find_mut<'a>(org: &'a mut Org, id: &str) -> Result<&'a mut Server, ApiErr
         .ok_or_else(|| ApiError::not_found("Server", id))
 }
 
-/// Validates CPU count, cores per socket and speed against the datacenter limits.
-pub fn check_cpu(count: u32, cores: u32, speed: &str, prefix: &str) -> Result<(), ApiError> {
+/// Validates CPU count, cores per socket and speed against the datacenter limits; `fields` names
+/// the three request fields (they differ between deploy and reconfigure bodies).
+pub fn check_cpu(count: u32, cores: u32, speed: &str, fields: [&str; 3]) -> Result<(), ApiError> {
+    let [count_field, cores_field, speed_field] = fields;
     if count == 0 || count > LIMITS.max_cpu_count {
         return Err(ApiError::new(
             Code::ExceedsLimit,
             format!(
-                "{prefix}count: {count} must be between 1 and {}",
+                "{count_field}: {count} must be between 1 and {}",
                 LIMITS.max_cpu_count
             ),
         ));
     }
     if cores == 0 || !count.is_multiple_of(cores) {
         return Err(ApiError::invalid(
-            &format!("{prefix}coresPerSocket"),
+            cores_field,
             format!("{cores} must divide the CPU count {count}"),
         ));
     }
     if !CPU_SPEEDS.contains(&speed) {
         return Err(ApiError::invalid(
-            &format!("{prefix}speed"),
+            speed_field,
             format!("`{speed}` must be one of {}", CPU_SPEEDS.join(", ")),
         ));
     }
@@ -587,7 +589,12 @@ pub fn deploy(ctx: &mut Ctx, customized: bool) -> Result<Reply, ApiError> {
         ),
         None => (t.cpu, 1, "STANDARD".into()),
     };
-    check_cpu(count, cores, &speed, "cpu.")?;
+    check_cpu(
+        count,
+        cores,
+        &speed,
+        ["cpu.count", "cpu.coresPerSocket", "cpu.speed"],
+    )?;
     let memory_gb = body.memory_gb.unwrap_or(t.memory_gb);
     check_memory(memory_gb)?;
 
@@ -855,14 +862,12 @@ pub fn reconfigure(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         .cpu_speed
         .clone()
         .unwrap_or_else(|| s.cpu_speed.clone());
-    check_cpu(count, cores, &speed, "cpu").map_err(|mut e| {
-        e.message = e
-            .message
-            .replacen("cpucount", "cpuCount", 1)
-            .replacen("cpucoresPerSocket", "coresPerSocket", 1)
-            .replacen("cpuspeed", "cpuSpeed", 1);
-        e
-    })?;
+    check_cpu(
+        count,
+        cores,
+        &speed,
+        ["cpuCount", "coresPerSocket", "cpuSpeed"],
+    )?;
     let memory = body.memory_gb.unwrap_or(s.memory_gb);
     check_memory(memory)?;
     let s = find_mut(ctx.org, &body.id)?;
