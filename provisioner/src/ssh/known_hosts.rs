@@ -219,7 +219,21 @@ fn parse_line(line: usize, text: &str) -> Option<Entry> {
     })
 }
 
-/// Appends `host_token key` to the file (created with mode 0600, parent directories too).
+/// `|1|salt|hash` for a host token, as OpenSSH's `HashKnownHosts` writes it.
+pub fn hashed_token(token: &str, salt: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut mac = Hmac::<Sha1>::new_from_slice(salt).expect("HMAC takes any key length");
+    mac.update(token.as_bytes());
+    format!(
+        "|1|{}|{}",
+        b64.encode(salt),
+        b64.encode(mac.finalize().into_bytes())
+    )
+}
+
+/// Appends `host_token key` to the file (created with mode 0600, parent directories too). When
+/// the file already holds hashed entries, the new one is hashed too, so the file keeps not
+/// revealing which hosts it knows.
 pub fn record(path: &Path, host: &str, port: u16, key: &PublicKey) -> std::io::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
@@ -234,22 +248,29 @@ pub fn record(path: &Path, host: &str, port: u16, key: &PublicKey) -> std::io::R
     let mut file = options.open(path)?;
     let existing = std::fs::metadata(path)?.len();
     let mut text = String::new();
-    if existing > 0 && !ends_with_newline(path)? {
+    let previous = if existing > 0 {
+        std::fs::read_to_string(path)?
+    } else {
+        String::new()
+    };
+    if existing > 0 && !previous.ends_with('\n') {
         text.push('\n');
     }
+    let hashed = previous.lines().any(|l| l.trim_start().starts_with("|1|"));
     let key_text = key
         .to_openssh()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
     // Drop the comment: known_hosts lines carry none.
     let mut parts = key_text.split_whitespace();
     let (alg, blob) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    text.push_str(&format!("{} {alg} {blob}\n", host_token(host, port)));
+    let token = host_token(host, port);
+    let name = if hashed {
+        hashed_token(&token, &rand::random::<[u8; 20]>())
+    } else {
+        token
+    };
+    text.push_str(&format!("{name} {alg} {blob}\n"));
     file.write_all(text.as_bytes())
-}
-
-fn ends_with_newline(path: &Path) -> std::io::Result<bool> {
-    let bytes = std::fs::read(path)?;
-    Ok(bytes.last() == Some(&b'\n'))
 }
 
 #[cfg(test)]
@@ -263,17 +284,6 @@ mod tests {
 
     fn key(text: &str) -> PublicKey {
         PublicKey::from_openssh(text).unwrap()
-    }
-
-    fn hashed(token: &str, salt: &[u8]) -> String {
-        let mut mac = Hmac::<Sha1>::new_from_slice(salt).unwrap();
-        mac.update(token.as_bytes());
-        let b64 = base64::engine::general_purpose::STANDARD;
-        format!(
-            "|1|{}|{}",
-            b64.encode(salt),
-            b64.encode(mac.finalize().into_bytes())
-        )
     }
 
     #[test]
@@ -327,7 +337,7 @@ mod tests {
     fn hashed_entries_match_by_hmac() {
         let line = format!(
             "{} {ED_A}\n",
-            hashed("[fd77::11]:2222", b"0123456789abcdefghij")
+            hashed_token("[fd77::11]:2222", b"0123456789abcdefghij")
         );
         let kh = KnownHosts::parse(&line);
         assert_eq!(kh.check("fd77::11", 2222, &key(ED_A)), Verdict::Trusted);
@@ -388,6 +398,23 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn recording_into_a_hashed_file_hashes_the_new_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("known_hosts");
+        std::fs::write(
+            &path,
+            format!("{} {ED_A}\n", hashed_token("other", b"salt")),
+        )
+        .unwrap();
+        record(&path, "10.77.0.11", 22, &key(ED_B)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("10.77.0.11"), "{text}");
+        assert_eq!(text.lines().filter(|l| l.starts_with("|1|")).count(), 2);
+        let kh = KnownHosts::parse(&text);
+        assert_eq!(kh.check("10.77.0.11", 22, &key(ED_B)), Verdict::Trusted);
     }
 
     #[test]
