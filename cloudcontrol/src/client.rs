@@ -81,6 +81,7 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout)
             // Never follow redirects: credentials go only where they were configured to go.
             .redirect(reqwest::redirect::Policy::none())
+            .use_preconfigured_tls(crate::tls::client_config().map_err(Error::TlsSetup)?)
             .build()
             .map_err(Error::ClientSetup)?;
         Ok(Client {

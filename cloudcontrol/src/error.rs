@@ -73,6 +73,9 @@ pub enum Error {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     ClientSetup(#[source] reqwest::Error),
+    /// The TLS settings could not be built.
+    #[error("cannot set up TLS: {0}")]
+    TlsSetup(String),
     /// The API rejected the credentials (HTTP 401/403).
     #[error("{operation}: the API rejected the credentials for user `{username}` (HTTP {http_status}); check username and password")]
     Unauthorized {

@@ -47,6 +47,7 @@ pub mod resources;
 mod schedule;
 mod secret;
 mod state;
+mod tls;
 mod wait;
 
 pub use client::{Client, ClientBuilder, API_VERSION};

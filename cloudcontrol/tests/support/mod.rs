@@ -105,6 +105,9 @@ impl Emulator {
     /// The emulator's request log as `(method, path, responseCode)` triples
     /// (an emulator-only diagnostic endpoint).
     pub async fn requests(&self) -> Vec<(String, String, String)> {
+        // The workspace's reqwest carries no crypto provider of its own (the client library
+        // configures aws-lc-rs itself); this plain test client needs the process default.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let log: serde_json::Value = reqwest::Client::new()
             .get(format!(
                 "{}/_emulator/requests",
