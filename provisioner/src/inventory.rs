@@ -69,6 +69,8 @@ pub struct DockerSettings {
     pub apt_key_file: Option<PathBuf>,
     /// yum/dnf repository; `None` = use the already configured repositories.
     pub yum: Option<YumRepo>,
+    /// Content for `/etc/docker/daemon.json` (validated JSON); `None` = not managed.
+    pub daemon_json: Option<String>,
 }
 
 /// Which disk extends the root volume group.
@@ -177,6 +179,7 @@ struct RawBase {
 #[serde(deny_unknown_fields)]
 struct RawDocker {
     packages: Option<Vec<String>>,
+    daemon_json: Option<String>,
     service: Option<String>,
     start: Option<bool>,
     apt: Option<RawApt>,
@@ -387,7 +390,25 @@ pub fn parse(text: &str, base_dir: &Path, scope: Scope) -> Result<Inventory, Vec
                 problems.push("docker.yum.baseurl: must not be empty".to_string());
             }
         }
+        let daemon_json = d.daemon_json.as_ref().and_then(|text| {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(serde_json::Value::Object(_)) => {
+                    let mut t = text.trim().to_string();
+                    t.push('\n');
+                    Some(t)
+                }
+                Ok(_) => {
+                    problems.push("docker.daemon_json: must be a JSON object".to_string());
+                    None
+                }
+                Err(e) => {
+                    problems.push(format!("docker.daemon_json: invalid JSON: {e}"));
+                    None
+                }
+            }
+        });
         DockerSettings {
+            daemon_json,
             packages,
             service: d.service.unwrap_or_else(|| "docker".to_string()),
             start: d.start.unwrap_or(true),
@@ -677,6 +698,22 @@ mod tests {
         )
         .unwrap();
         assert!(parse(&text, dir.path(), Scope::SettingsOnly).is_ok());
+    }
+
+    #[test]
+    fn docker_daemon_json_must_be_a_json_object() {
+        let dir = dir_with_files();
+        let ok = format!("{HEAD}[docker]\ndaemon_json = '{{\"log-driver\": \"journald\"}}'\n");
+        let inv = parse(&ok, dir.path(), Scope::SettingsOnly).unwrap();
+        assert_eq!(
+            inv.settings.docker.unwrap().daemon_json.as_deref(),
+            Some("{\"log-driver\": \"journald\"}\n")
+        );
+        let bad = format!("{HEAD}[docker]\ndaemon_json = '[1'\n");
+        let err = parse(&bad, dir.path(), Scope::SettingsOnly)
+            .unwrap_err()
+            .join("\n");
+        assert!(err.contains("docker.daemon_json: invalid JSON"), "{err}");
     }
 
     #[test]

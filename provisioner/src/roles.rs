@@ -139,6 +139,17 @@ fn base(ctx: &HostCtx, docker_apt_key: Option<&str>) -> Vec<Box<dyn Step>> {
                 )));
             }
         }
+        if let Some(json) = &d.daemon_json {
+            // Written before the install so a fresh engine starts with it; later edits restart it.
+            let mut conf = FileStep::root(
+                "docker daemon.json",
+                docker::DAEMON_JSON,
+                json.clone(),
+                "644",
+            );
+            conf.notify = vec![Handler::systemctl("restart", &d.service)];
+            steps.push(Box::new(conf));
+        }
         steps.push(Box::new(PackagesStep {
             name: "docker packages".to_string(),
             packages: d.packages.clone(),
@@ -149,4 +160,80 @@ fn base(ctx: &HostCtx, docker_apt_key: Option<&str>) -> Vec<Box<dyn Step>> {
         }));
     }
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::inventory::DockerSettings;
+    use crate::render::docker::{AptRepo, YumRepo};
+    use crate::steps::testkit::{ctx_full, settings, FakeHost};
+
+    /// A throw-away key used only to build step lists (never sent anywhere).
+    const TEST_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACDRSco7iw56nlA5JWPJ4Ukyb5PKULF5ly4bjxgYNAbCDAAAAJCeiMScnojE\nnAAAAAtzc2gtZWQyNTUxOQAAACDRSco7iw56nlA5JWPJ4Ukyb5PKULF5ly4bjxgYNAbCDA\nAAAEDZ5KKszdzlwp552Wbd/oGlC1b7vzThwK6+EuJIBg/hfdFJyjuLDnqeUDklY8nhSTJv\nk8pQsXmXLhuPGBg0BsIMAAAAB3Jvb3RAdm0BAgMEBQY=\n-----END OPENSSH PRIVATE KEY-----\n";
+
+    fn names(family: Family, docker: bool) -> Vec<String> {
+        let mut s = settings();
+        s.base.time.servers = vec!["10.0.0.11".into()];
+        if docker {
+            s.docker = Some(DockerSettings {
+                packages: vec![pkg("docker-ce")],
+                service: "docker".into(),
+                start: true,
+                apt: Some(AptRepo {
+                    source: "deb [trusted=yes] file:/srv/repo ./".into(),
+                }),
+                apt_key_file: None,
+                yum: Some(YumRepo {
+                    baseurl: "https://example.invalid/el".into(),
+                    gpgkey: None,
+                    gpgcheck: true,
+                }),
+                daemon_json: Some("{}\n".into()),
+            });
+        }
+        let c = ctx_full(Arc::new(FakeHost::default()), family, false, false, s);
+        let key = Arc::new(russh::keys::PrivateKey::from_openssh(TEST_KEY).unwrap());
+        PHASES
+            .iter()
+            .flat_map(|p| steps_for(p, &c, &key, None))
+            .map(|s| s.name())
+            .collect()
+    }
+
+    #[test]
+    fn access_phase_proves_key_login_before_hardening() {
+        let n = names(Family::Debian12, false);
+        let prove = n.iter().position(|s| s == "key login as ops").unwrap();
+        let harden = n.iter().position(|s| s == "sshd hardening").unwrap();
+        assert!(prove < harden);
+        assert_eq!(n[0], "sudo package");
+    }
+
+    #[test]
+    fn el7_gets_vault_repos_ntpd_and_chronyd_off() {
+        let n = names(Family::El7, false);
+        assert_eq!(n[6], "centos 7 vault repositories");
+        assert!(n.contains(&"service chronyd off".to_string()));
+        assert!(n.contains(&"service ntpd".to_string()));
+        assert!(!names(Family::El9, false).contains(&"centos 7 vault repositories".to_string()));
+    }
+
+    #[test]
+    fn docker_steps_follow_the_family_repository_kind() {
+        let deb = names(Family::Ubuntu2404, true);
+        let el = names(Family::El8, true);
+        for n in [&deb, &el] {
+            let repo = n.iter().position(|s| s == "docker repository").unwrap();
+            let json = n.iter().position(|s| s == "docker daemon.json").unwrap();
+            let pkgs = n.iter().position(|s| s == "docker packages").unwrap();
+            assert!(repo < json && json < pkgs);
+            assert_eq!(n.last().unwrap(), "service docker");
+        }
+        assert!(!names(Family::Debian12, false)
+            .iter()
+            .any(|s| s.contains("docker")));
+    }
 }

@@ -6,6 +6,8 @@ use crate::facts::Family;
 pub const APT_LIST: &str = "/etc/apt/sources.list.d/mesos-provisioner-docker.list";
 /// Where `[docker.apt].key_file` is copied.
 pub const APT_KEY: &str = "/etc/apt/keyrings/mesos-provisioner-docker.asc";
+/// Docker daemon configuration written when `[docker].daemon_json` is set.
+pub const DAEMON_JSON: &str = "/etc/docker/daemon.json";
 /// yum/dnf repository file written when `[docker.yum]` is set.
 pub const YUM_REPO: &str = "/etc/yum.repos.d/mesos-provisioner-docker.repo";
 

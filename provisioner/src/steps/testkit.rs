@@ -88,7 +88,12 @@ pub fn ctx_with(
     check_mode: bool,
     first_contact: bool,
 ) -> HostCtx {
-    let settings = Settings {
+    ctx_full(fake, family, check_mode, first_contact, settings())
+}
+
+/// The settings [`ctx`] uses: operator `ops`, security updates, LVM auto, no Docker.
+pub fn settings() -> Settings {
+    Settings {
         ssh: SshSettings {
             user: "ops".into(),
             private_key: "/nonexistent".into(),
@@ -104,7 +109,17 @@ pub fn ctx_with(
             el7_vault_url: crate::render::vault::DEFAULT_URL.into(),
         },
         docker: None,
-    };
+    }
+}
+
+/// A context with explicit settings.
+pub fn ctx_full(
+    fake: Arc<FakeHost>,
+    family: Family,
+    check_mode: bool,
+    first_contact: bool,
+    settings: Settings,
+) -> HostCtx {
     let node = Node {
         name: "n1".into(),
         address: "10.0.0.1".into(),
