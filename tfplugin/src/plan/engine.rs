@@ -43,6 +43,7 @@ pub fn plan_resource_change(
     let prior = block.normalize(prior);
     let config = block.normalize(config);
     let mut planned = block.normalize(proposed);
+    drop_removed_single_blocks(block, &config, &mut planned);
     apply_defaults(block, &config, &mut planned);
     if planned != prior {
         mark_computed_unknown(block, &config, &mut planned);
@@ -107,6 +108,28 @@ fn for_each_instance(
                 *planned = Value::set(all);
             }
         }
+    }
+}
+
+/// Terraform before 1.3 proposes a NestingSingle block removed from configuration as an
+/// object of nulls (hashicorp/terraform#32460), then rejects that very plan with "planned
+/// for existence but config wants absence". Plan what the configuration says: no block.
+fn drop_removed_single_blocks(block: &Block, config: &Value, planned: &mut Value) {
+    let Some(entries) = planned.entries_mut() else {
+        return;
+    };
+    for b in &block.block_types {
+        let config_b = config.attr(&b.type_name);
+        let Some(v) = entries.get_mut(&b.type_name) else {
+            continue;
+        };
+        if b.nesting == NestingMode::Single && config_b.is_null() {
+            *v = Value::Null;
+            continue;
+        }
+        for_each_instance(b.nesting, &b.block, config_b, v, |c, p| {
+            drop_removed_single_blocks(&b.block, c, p)
+        });
     }
 }
 
@@ -408,6 +431,63 @@ mod tests {
         let change = plan_resource_change(&schema(), &prior(), &Value::Null, &Value::Null);
         assert!(change.planned.is_null());
         assert!(change.requires_replace.is_empty());
+    }
+
+    /// Terraform 1.0.3 proposes `timeouts = {create = null}` after the block was removed
+    /// from configuration; the plan must say "absent", as the configuration does.
+    #[test]
+    fn removed_single_block_is_planned_absent() {
+        let block = Block::new()
+            .attribute(Attribute::string("name").required())
+            .block(crate::schema::timeouts_block(&[
+                crate::schema::TimeoutOp::Create,
+            ]))
+            .block(NestedBlock::list(
+                "disk",
+                Block::new().block(NestedBlock::single(
+                    "tuning",
+                    Block::new().attribute(Attribute::string("mode").optional()),
+                )),
+            ));
+        let all_null = |b: &Block| b.normalize(&Value::object::<_, &str>([]));
+        let timeouts = &block.get_block_type("timeouts").unwrap().block;
+        let tuning = &block.get_block_type("disk").unwrap().block.block_types[0].block;
+        let prior = block.normalize(&Value::object([
+            ("name", Value::from("web")),
+            ("timeouts", Value::object([("create", Value::from("5m"))])),
+            (
+                "disk",
+                Value::list([Value::object([(
+                    "tuning",
+                    Value::object([("mode", Value::from("fast"))]),
+                )])]),
+            ),
+        ]));
+        let config = block.normalize(&Value::object([
+            ("name", Value::from("web")),
+            ("disk", Value::list([Value::object::<_, &str>([])])),
+        ]));
+        let proposed = block.normalize(&Value::object([
+            ("name", Value::from("web")),
+            ("timeouts", all_null(timeouts)),
+            (
+                "disk",
+                Value::list([Value::object([("tuning", all_null(tuning))])]),
+            ),
+        ]));
+        let change = plan_resource_change(&block, &prior, &config, &proposed);
+        assert!(change.planned.attr("timeouts").is_null());
+        assert!(change.planned.attr("disk").elements()[0]
+            .attr("tuning")
+            .is_null());
+        let violations = crate::plan::check_plan(
+            &block,
+            &prior,
+            &config,
+            &change.planned,
+            &change.requires_replace,
+        );
+        assert!(violations.is_empty(), "{violations:?}");
     }
 
     #[test]
