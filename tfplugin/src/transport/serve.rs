@@ -354,7 +354,7 @@ mod tests {
             .as_ref()
             .ok_or("no server certificate")?;
         let config = tls_client_config(server_der, client).map_err(|e| e.to_string())?;
-        let tcp = TcpStream::connect(handshake.addr)
+        let tcp = TcpStream::connect(handshake.tcp_addr().ok_or("not tcp")?)
             .await
             .map_err(|e| e.to_string())?;
         let name = ServerName::try_from("localhost").unwrap();
@@ -390,7 +390,7 @@ mod tests {
         let terraform = ClientIdentity::generate().unwrap();
         let (handshake, server) = start(Some(terraform.cert_pem.clone())).await;
         assert_eq!((handshake.core_version, handshake.protocol_version), (1, 6));
-        assert!(handshake.addr.ip().is_loopback());
+        assert!(handshake.tcp_addr().unwrap().ip().is_loopback());
         h2_over_tls(&handshake, Some(&terraform)).await.unwrap();
         server.abort();
     }
@@ -419,11 +419,12 @@ mod tests {
     async fn controller_shutdown_stops_the_server_promptly() {
         let (handshake, server) = start(None).await;
         assert!(handshake.server_cert_der.is_none());
-        let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", handshake.addr))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
+        let channel =
+            tonic::transport::Endpoint::from_shared(format!("http://{}", handshake.address))
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
         GrpcControllerClient::new(channel)
             .shutdown(Empty {})
             .await
