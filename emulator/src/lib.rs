@@ -55,6 +55,11 @@ impl Drop for Running {
 
 /// Binds the listener, loads the state file and starts serving on the current Tokio runtime.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    anyhow::ensure!(
+        config.time_scale.is_finite() && config.time_scale >= 0.0,
+        "--time-scale must be a finite number >= 0, got {}",
+        config.time_scale
+    );
     let state = Arc::new(AppState::new(&config)?);
     let listener = TcpListener::bind(config.listen)
         .await
@@ -103,5 +108,28 @@ async fn accept_loop(listener: TcpListener, router: axum::Router) {
                 _ = kill.notified() => {}
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[tokio::test]
+    async fn negative_time_scale_is_refused() {
+        let config = Config::parse_from(["cloudcontrol-emulator", "--time-scale=-1"]);
+        let err = start(config).await.err().expect("refused");
+        assert!(err.to_string().contains("--time-scale"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn binds_a_free_port_and_reports_it() {
+        let running = start(Config::for_tests()).await.unwrap();
+        assert_ne!(running.local_addr.port(), 0);
+        assert_eq!(
+            running.base_url,
+            format!("http://127.0.0.1:{}", running.local_addr.port())
+        );
     }
 }
