@@ -206,6 +206,16 @@ async fn every_used_endpoint_matches_its_recorded_shape() {
     let (_, pending) = slow.get(&format!("network/networkDomain/{snd}")).await;
     check("networkDomain", &pending);
     assert_eq!(pending["state"], "PENDING_ADD");
+    // A deploying server carries `progress`; 420 s x 0.01 leaves seconds to look at it.
+    let busy = emulator(&["--time-scale", "0.01"]).await;
+    let bnd = busy.domain("b", "NA9").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let bvlan = busy.vlan(&bnd, "v", "10.0.0.0", 24).await;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let bs = busy.server(&bnd, &bvlan, "s", true).await;
+    let (_, deploying) = busy.get(&format!("server/server/{bs}")).await;
+    assert_eq!(deploying["progress"]["action"], "DEPLOY_SERVER");
+    check("server", &deploying);
 
     // Public IPs, NAT, firewall.
     let block = emu
