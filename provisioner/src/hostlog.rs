@@ -87,20 +87,52 @@ impl HostLog {
 
     fn write(&self, text: &str) {
         let Some(file) = &self.file else { return };
-        let secs = SystemTime::now()
+        let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
+            .unwrap_or_default();
+        let stamp = utc_timestamp(now.as_secs(), now.subsec_millis());
         let clean = redact(text, &self.secrets);
         if let Ok(mut f) = file.lock() {
-            let _ = write!(f, "[{secs:.3}] {clean}");
+            let _ = write!(f, "[{stamp}] {clean}");
         }
     }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a Unix time (proleptic Gregorian calendar, UTC).
+pub fn utc_timestamp(secs: u64, millis: u32) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_are_utc_calendar_dates() {
+        assert_eq!(utc_timestamp(0, 0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(utc_timestamp(951_782_400, 5), "2000-02-29T00:00:00.005Z");
+        assert_eq!(
+            utc_timestamp(1_795_478_434, 247),
+            "2026-11-24T00:00:34.247Z"
+        );
+    }
 
     #[test]
     fn commands_are_logged_with_secrets_redacted() {
