@@ -1,0 +1,211 @@
+//! Shared pieces of the `provider_*` end-to-end tests: the built provider and emulator
+//! binaries, a running emulator with a tiny loopback HTTP client for its API and its
+//! test-only endpoints (request log, inventory), and a Terraform workspace wired to both.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+use e2e::terraform::{ProviderPackage, Workspace};
+use serde_json::Value;
+
+/// `demo:demo`, the emulator's default account, as a Basic credential.
+const DEMO_AUTH: &str = "ZGVtbzpkZW1v";
+
+/// `target/<profile>/<name>`, built by `cargo build --workspace --bins` before the tests.
+pub fn binary(name: &str) -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("locating the test binary")?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("the test binary is not in target/<profile>/deps")?;
+    let bin = dir.join(name);
+    if !bin.is_file() {
+        bail!(
+            "{} is missing: run `cargo build --workspace --bins` (same profile and target dir) first",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+/// A running `cloudcontrol-emulator --time-scale 0`, killed on drop.
+pub struct Emulator {
+    child: Child,
+    /// Base URL, e.g. `http://127.0.0.1:40123`.
+    pub base_url: String,
+    addr: String,
+}
+
+impl Emulator {
+    /// Starts the emulator on a free loopback port.
+    pub fn start() -> Result<Self> {
+        let mut child = Command::new(binary("cloudcontrol-emulator")?)
+            .args(["--listen", "127.0.0.1:0", "--time-scale", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting cloudcontrol-emulator")?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().context("emulator stdout")?)
+            .read_line(&mut line)
+            .context("reading the emulator's base URL")?;
+        let base_url = line.trim().trim_end_matches('/').to_owned();
+        let addr = base_url
+            .strip_prefix("http://")
+            .context("the emulator URL is not http")?
+            .to_owned();
+        Ok(Self {
+            child,
+            base_url,
+            addr,
+        })
+    }
+
+    /// One HTTP/1.1 request with the demo account; returns status and parsed JSON body.
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, Value)> {
+        let mut stream = TcpStream::connect(&self.addr).context("connecting to the emulator")?;
+        let payload = body.map(Value::to_string).unwrap_or_default();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic {DEMO_AUTH}\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+            self.addr,
+            payload.len()
+        )?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw)?;
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, rest) = text
+            .split_once("\r\n\r\n")
+            .context("malformed HTTP response")?;
+        let status: u16 = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .context("no HTTP status")?;
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(rest)
+        } else {
+            rest.to_owned()
+        };
+        let json = serde_json::from_str(&body).unwrap_or(Value::Null);
+        Ok((status, json))
+    }
+
+    /// The demo account's organisation id.
+    pub fn org_id(&self) -> Result<String> {
+        let (_, me) = self.request("GET", "/caas/2.10/user/myUser", None)?;
+        me["organization"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .context("myUser has no organization id")
+    }
+
+    /// An API action as another client would make it (e.g. deleting behind Terraform's back).
+    pub fn action(&self, area_op: &str, body: Value) -> Result<Value> {
+        let path = format!("/caas/2.10/{}/{area_op}", self.org_id()?);
+        let (status, reply) = self.request("POST", &path, Some(&body))?;
+        if status != 200 {
+            bail!("{area_op} failed with {status}: {reply}");
+        }
+        Ok(reply)
+    }
+
+    /// Everything the demo organisation owns.
+    pub fn inventory(&self) -> Result<Value> {
+        let path = format!("/_emulator/inventory/{}", self.org_id()?);
+        Ok(self.request("GET", &path, None)?.1)
+    }
+
+    /// The highest request-log sequence number so far.
+    pub fn last_seq(&self) -> Result<u64> {
+        Ok(self
+            .requests_since(0)?
+            .iter()
+            .filter_map(|r| r["seq"].as_u64())
+            .max()
+            .unwrap_or(0))
+    }
+
+    /// Logged requests with a sequence number above `seq`.
+    pub fn requests_since(&self, seq: u64) -> Result<Vec<Value>> {
+        let (_, log) = self.request("GET", &format!("/_emulator/requests?since={seq}"), None)?;
+        Ok(log["request"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Logged POSTs (the API's only mutating method) after `seq`, as `METHOD path` lines.
+    pub fn mutations_since(&self, seq: u64) -> Result<Vec<String>> {
+        Ok(self
+            .requests_since(seq)?
+            .iter()
+            .filter(|r| r["method"] == "POST" && r["seq"].as_u64().unwrap_or(0) > seq)
+            .map(|r| format!("POST {}", r["path"].as_str().unwrap_or("?")))
+            .collect())
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// A Terraform workspace with the provider installed from a mirror and pointed at `emulator`
+/// through the environment fallbacks, initialised once.
+pub fn workspace(emulator: &Emulator, main_tf: &str) -> Result<Workspace> {
+    let package = ProviderPackage::new(
+        "cloudcontrol",
+        "cloudcontrol",
+        "0.1.0",
+        binary("terraform-provider-cloudcontrol")?,
+    );
+    let mut ws = Workspace::new(&package)?;
+    ws.set_env("CLOUDCONTROL_ENDPOINT", &emulator.base_url);
+    ws.set_env("CLOUDCONTROL_USERNAME", "demo");
+    ws.set_env("CLOUDCONTROL_PASSWORD", "demo");
+    ws.write_main_tf(&format!(
+        "{}\n{main_tf}",
+        package.required_providers_block()
+    ))?;
+    ws.init()?;
+    Ok(ws)
+}
+
+/// Replaces `main.tf` keeping the `required_providers` block.
+pub fn rewrite(ws: &Workspace, main_tf: &str) -> Result<()> {
+    let package = ProviderPackage::new("cloudcontrol", "cloudcontrol", "0.1.0", "unused");
+    ws.write_main_tf(&format!(
+        "{}\n{main_tf}",
+        package.required_providers_block()
+    ))
+}
+
+/// The `id` of a resource in state.
+pub fn id_of(ws: &Workspace, address: &str) -> Result<String> {
+    ws.resource_values(address)?
+        .and_then(|v| v["id"].as_str().map(str::to_owned))
+        .with_context(|| format!("{address} is not in state"))
+}

@@ -1,0 +1,114 @@
+//! `cloudcontrol_network_domain` and `cloudcontrol_vlan` through the real Terraform CLI
+//! against the emulator: create, empty re-plan, in-place update, forced replacement,
+//! import without diff, drift (deleted behind Terraform's back) and destroy.
+
+mod provider_common;
+
+use anyhow::{ensure, Result};
+use e2e::terraform::PlanOutcome;
+use provider_common::{id_of, rewrite, workspace, Emulator};
+use serde_json::json;
+
+fn config(description: &str, prefix: u32, gateway: &str) -> String {
+    format!(
+        r#"
+resource "cloudcontrol_network_domain" "nd" {{
+  name        = "e2e-domain"
+  description = "{description}"
+  datacenter  = "NA9"
+}}
+
+resource "cloudcontrol_vlan" "v" {{
+  network_domain_id  = cloudcontrol_network_domain.nd.id
+  name               = "e2e-vlan"
+  ipv4_base_address  = "10.0.0.0"
+  ipv4_prefix_size   = {prefix}
+  gateway_addressing = "{gateway}"
+}}
+"#
+    )
+}
+
+#[test]
+fn network_domain_and_vlan_lifecycle() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let ws = workspace(&emulator, &config("first", 24, "LOW"))?;
+
+    // Create, then nothing left to do.
+    ws.apply(&[])?;
+    let (outcome, plan) = ws.plan(&[])?;
+    ensure!(
+        outcome == PlanOutcome::NoChanges,
+        "re-plan after create: {plan}"
+    );
+    let nd = ws
+        .resource_values("cloudcontrol_network_domain.nd")?
+        .unwrap();
+    ensure!(
+        nd["type"] == "ESSENTIALS" && nd["nat_ipv4_address"].is_string(),
+        "{nd}"
+    );
+    let vlan_id = id_of(&ws, "cloudcontrol_vlan.v")?;
+
+    // In place: description and growing the VLAN keep both ids.
+    let nd_id = id_of(&ws, "cloudcontrol_network_domain.nd")?;
+    rewrite(&ws, &config("second", 23, "LOW"))?;
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(plan.stdout.contains("2 to change, 0 to destroy"), "{plan}");
+    ws.apply(&[])?;
+    ensure!(
+        id_of(&ws, "cloudcontrol_vlan.v")? == vlan_id,
+        "growing the VLAN replaced it"
+    );
+    ensure!(id_of(&ws, "cloudcontrol_network_domain.nd")? == nd_id);
+    let vlan = ws.resource_values("cloudcontrol_vlan.v")?.unwrap();
+    ensure!(vlan["ipv4_prefix_size"] == 23, "{vlan}");
+    let (outcome, plan) = ws.plan(&[])?;
+    ensure!(
+        outcome == PlanOutcome::NoChanges,
+        "re-plan after update: {plan}"
+    );
+
+    // Forced replacement: the gateway addressing cannot change in place.
+    rewrite(&ws, &config("second", 23, "HIGH"))?;
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(plan.stdout.contains("must be replaced"), "{plan}");
+    ws.apply(&[])?;
+    let new_vlan_id = id_of(&ws, "cloudcontrol_vlan.v")?;
+    ensure!(new_vlan_id != vlan_id, "the VLAN was not replaced");
+    let vlan = ws.resource_values("cloudcontrol_vlan.v")?.unwrap();
+    ensure!(vlan["ipv4_gateway"] == "10.0.1.254", "{vlan}");
+
+    // Import both into an empty state: no diff.
+    for address in ["cloudcontrol_vlan.v", "cloudcontrol_network_domain.nd"] {
+        ws.run(&["state", "rm", address])?.ensure_success()?;
+    }
+    ws.import("cloudcontrol_network_domain.nd", &nd_id)?;
+    ws.import("cloudcontrol_vlan.v", &new_vlan_id)?;
+    let (outcome, plan) = ws.plan(&[])?;
+    ensure!(
+        outcome == PlanOutcome::NoChanges,
+        "plan after import: {plan}"
+    );
+
+    // Drift: the VLAN is deleted behind Terraform's back; refresh drops it, the plan re-creates it.
+    emulator.action("network/deleteVlan", json!({ "id": new_vlan_id }))?;
+    let (outcome, plan) = ws.plan(&[])?;
+    ensure!(
+        outcome == PlanOutcome::Changes
+            && plan.stdout.contains("cloudcontrol_vlan.v will be created"),
+        "plan after drift: {plan}"
+    );
+    ws.apply(&[])?;
+    let (outcome, plan) = ws.plan(&[])?;
+    ensure!(
+        outcome == PlanOutcome::NoChanges,
+        "re-plan after re-create: {plan}"
+    );
+
+    // Destroy leaves nothing behind.
+    ws.destroy()?;
+    let inventory = emulator.inventory()?;
+    ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
+    Ok(())
+}
