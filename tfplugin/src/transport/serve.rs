@@ -31,6 +31,8 @@ use crate::proto::tfplugin6::provider_server::{Provider as ProviderRpc, Provider
 pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
 /// How long a TLS handshake may take before the connection is dropped.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Upper bound on the async runtime's worker threads (see `worker_threads`).
+pub const MAX_WORKER_THREADS: usize = 4;
 /// Grace period for in-flight requests after Shutdown before the process exits anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
@@ -80,6 +82,7 @@ pub fn serve_rpc<S: ProviderRpc>(service: S, module: &str) -> ExitCode {
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads())
         .enable_all()
         .build()
     {
@@ -100,6 +103,15 @@ pub fn serve_rpc<S: ProviderRpc>(service: S, module: &str) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Worker threads for the provider's runtime: one per CPU, at most [`MAX_WORKER_THREADS`].
+/// Tokio starts them all before the handshake, and provider work waits on the network,
+/// so dozens of workers on a large machine would only cost start-up time and memory.
+fn worker_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |cpus| cpus.get())
+        .min(MAX_WORKER_THREADS)
 }
 
 /// Serves an already parsed environment, printing the handshake on stdout; returns once
