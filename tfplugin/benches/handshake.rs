@@ -153,17 +153,17 @@ fn run() -> Result<bool, String> {
         "machine: {cpus} CPUs; load average (1/5/15 min) before {load_before}, after {load_after}\n"
     );
     println!(
-        "{:<44} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "{:<52} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
         "provider", "time med", "time p90", "CPU med", "CPU p90", "RSS med", "RSS p90"
     );
     println!(
-        "{:<44} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "{:<52} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
         "", "ms", "ms", "ms", "ms", "MiB", "MiB"
     );
     let summaries: Vec<Summary> = candidates.iter().map(Candidate::summary).collect();
     for (candidate, summary) in candidates.iter().zip(&summaries) {
         println!(
-            "{:<44} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+            "{:<52} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
             candidate.label,
             millis(summary.time.0),
             millis(summary.time.1),
@@ -177,7 +177,7 @@ fn run() -> Result<bool, String> {
     let (go, ours) = summaries.split_last().expect("the Go provider is measured");
     println!("\nratios to the Go provider (median / median):\n");
     println!(
-        "{:<44} {:>8} {:>8} {:>6}   {:>8} {:>8} {:>6}   {:>8}",
+        "{:<52} {:>8} {:>8} {:>6}   {:>8} {:>8} {:>6}   {:>8}",
         "provider", "time", "target", "", "RSS", "target", "", "CPU"
     );
     let mut all_pass = true;
@@ -189,7 +189,7 @@ fn run() -> Result<bool, String> {
         let rss_pass = rss_ratio <= RSS_TARGET;
         all_pass &= time_pass && rss_pass;
         println!(
-            "{:<44} {:>7.3}x {:>7.2}x {:>6}   {:>7.3}x {:>7.2}x {:>6}   {:>7.3}x",
+            "{:<52} {:>7.3}x {:>7.2}x {:>6}   {:>7.3}x {:>7.2}x {:>6}   {:>7.3}x",
             candidate.label,
             time_ratio,
             TIME_TARGET,
