@@ -6,7 +6,7 @@ use crate::envelope::{request_id, ApiError, Code, Reply};
 use crate::faults::{Decision, Faults};
 use crate::requestlog::{Entry, RequestLog};
 use crate::resources::{self, Call, Ctx};
-use crate::store::{Persister, World};
+use crate::store::{Durability, Persister, World};
 use crate::{clock, inventory};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -30,6 +30,8 @@ pub struct AppState {
     pub world: Mutex<World>,
     /// State file writer, when `--state` is given.
     pub persister: Option<Persister>,
+    /// Group-commit bookkeeping for the state file.
+    pub durability: Durability,
     /// Known accounts.
     pub accounts: Vec<Account>,
     /// Fault injector.
@@ -53,6 +55,7 @@ impl AppState {
         Ok(AppState {
             world: Mutex::new(world),
             persister,
+            durability: Durability::default(),
             accounts: config.effective_accounts(),
             faults: Faults::new(config.faults.clone()),
             log: RequestLog::new(config.request_log_size),
@@ -76,46 +79,52 @@ impl AppState {
             .find(|a| a.user == user && a.password == password)
     }
 
-    /// Executes a routed call under the state lock; persists acknowledged writes before returning.
+    /// Executes a routed call under the state lock. A successful write is on disk before this
+    /// returns (group commit: writes that arrive while a save is running share the next save).
     pub fn execute(&self, call: &Call) -> Result<Reply, ApiError> {
-        let mut guard = self.world.lock().unwrap_or_else(|p| p.into_inner());
-        let world = &mut *guard;
-        let org = world.orgs.entry(call.org_id.clone()).or_default();
-        org.advance(call.now_ms);
-        let snapshot = match (&self.persister, call.post) {
-            (Some(_), true) => Some((org.clone(), world.counters.clone())),
-            _ => None,
-        };
-        let result = {
-            let mut ctx = Ctx {
-                org,
-                counters: &mut world.counters,
-                call,
+        let persist = call.post && self.persister.is_some();
+        if persist {
+            self.durability.check_healthy()?;
+        }
+        let (result, version) = {
+            let mut guard = self.world.lock().unwrap_or_else(|p| p.into_inner());
+            let world = &mut *guard;
+            let org = world.orgs.entry(call.org_id.clone()).or_default();
+            org.advance(call.now_ms);
+            let result = {
+                let mut ctx = Ctx {
+                    org,
+                    counters: &mut world.counters,
+                    call,
+                };
+                resources::dispatch(&mut ctx)
             };
-            resources::dispatch(&mut ctx)
-        };
-        let result = result.map_err(|e| {
-            if e.code == Code::ResourceNotFound {
-                if let Some(owner) = foreign_owner(world, call) {
-                    return ApiError::new(
-                        Code::AuthorizationFailure,
-                        format!("The asset belongs to another organization ({owner}); access is refused."),
-                    );
+            let result = result.map_err(|e| {
+                if e.code == Code::ResourceNotFound {
+                    if let Some(owner) = foreign_owner(world, call) {
+                        return ApiError::new(
+                            Code::AuthorizationFailure,
+                            format!("The asset belongs to another organization ({owner}); access is refused."),
+                        );
+                    }
                 }
+                e
+            });
+            if persist && result.is_ok() {
+                world.version += 1;
             }
-            e
-        });
-        if let (Ok(_), Some(p), Some((org, counters))) = (&result, &self.persister, snapshot) {
-            if let Err(err) = p.save(world) {
-                tracing::error!(error = %format!("{err:#}"), "persisting state failed; the request is rolled back");
-                world.orgs.insert(call.org_id.clone(), org);
-                world.counters = counters;
-                return Err(ApiError::new(
-                    Code::UnexpectedError,
-                    "The request could not be stored; it was not applied.",
-                )
-                .with_status(StatusCode::INTERNAL_SERVER_ERROR));
-            }
+            (result, world.version)
+        };
+        if let (Ok(_), true, Some(p)) = (&result, persist, &self.persister) {
+            self.durability.wait_durable(
+                version,
+                || {
+                    let guard = self.world.lock().unwrap_or_else(|p| p.into_inner());
+                    let bytes = serde_json::to_vec(&*guard);
+                    (bytes, guard.version)
+                },
+                p,
+            )?;
         }
         result
     }
