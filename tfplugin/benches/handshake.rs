@@ -8,8 +8,8 @@
 //! * the binary named by `TFPLUGIN_BENCH_PROVIDER`;
 //! * the workspace test provider `terraform-provider-tftest`
 //!   (`cargo build --release -p e2e --bin terraform-provider-tftest`);
-//! * the example provider `terraform-provider-scratch`, which `cargo bench -p tfplugin`
-//!   builds with the same optimised profile as this benchmark.
+//! * the example provider `terraform-provider-scratch`
+//!   (`cargo build --release -p tfplugin --example terraform-provider-scratch`).
 //!
 //! Candidates are launched interleaved, so load changes on a shared machine hit all of them
 //! alike. Targets: at most 0.2x the Go provider's median time and 0.3x its median RSS.
@@ -107,7 +107,11 @@ fn rust_candidates() -> Result<Vec<Candidate>, String> {
         }
     }
     if found.is_empty() {
-        return Err("no provider built on tfplugin found; run `cargo bench -p tfplugin`".into());
+        return Err(
+            "no provider built on tfplugin found; run `cargo build --release -p tfplugin \
+             --example terraform-provider-scratch` first"
+                .into(),
+        );
     }
     Ok(found)
 }
