@@ -189,7 +189,7 @@ impl Resource<ProviderData> for FirewallRuleResource {
         let relative = config.attr("relative_to_rule");
         match placement.as_deref() {
             Some("BEFORE" | "AFTER") if relative.is_null() => diags.error_at(
-                AttributePath::attribute("relative_to_rule"),
+                AttributePath::attribute("placement"),
                 "Missing attribute",
                 "relative_to_rule is required when placement is BEFORE or AFTER",
             ),
