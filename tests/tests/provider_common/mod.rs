@@ -194,6 +194,41 @@ pub fn workspace(emulator: &Emulator, main_tf: &str) -> Result<Workspace> {
     Ok(ws)
 }
 
+/// A Terraform workspace holding a copy of the `*.tf` files of `example` (a folder under the
+/// repository's `examples/`, which declares its own `required_providers`), pointed at
+/// `emulator` through the environment fallbacks, initialised once.
+pub fn example_workspace(emulator: &Emulator, example: &str) -> Result<Workspace> {
+    let package = ProviderPackage::new(
+        "cloudcontrol",
+        "cloudcontrol",
+        "0.1.0",
+        binary("terraform-provider-cloudcontrol")?,
+    );
+    let mut ws = Workspace::new(&package)?;
+    ws.set_env("CLOUDCONTROL_ENDPOINT", &emulator.base_url);
+    ws.set_env("CLOUDCONTROL_USERNAME", "demo");
+    ws.set_env("CLOUDCONTROL_PASSWORD", "demo");
+    let source = e2e::terraform::workspace_root()
+        .join("examples")
+        .join(example);
+    let entries =
+        std::fs::read_dir(&source).with_context(|| format!("reading {}", source.display()))?;
+    let mut copied = 0;
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "tf") {
+            let target = ws.work_dir().join(path.file_name().context("file name")?);
+            std::fs::copy(&path, &target).with_context(|| format!("copying {}", path.display()))?;
+            copied += 1;
+        }
+    }
+    if copied == 0 {
+        bail!("{} holds no .tf files", source.display());
+    }
+    ws.init()?;
+    Ok(ws)
+}
+
 /// Replaces `main.tf` keeping the `required_providers` block.
 pub fn rewrite(ws: &Workspace, main_tf: &str) -> Result<()> {
     let package = ProviderPackage::new("cloudcontrol", "cloudcontrol", "0.1.0", "unused");
