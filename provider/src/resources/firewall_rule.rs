@@ -31,8 +31,8 @@ fn scope_block(which: &str) -> NestedBlock {
         which,
         Block::new()
             .description(format!("The rule's {which}; omit the block (or set ip = \"any\") for any address and port."))
-            .attribute(Attribute::string("ip").optional().description(
-                "An IPv4/IPv6 address or network address, or \"any\". Unset means any.",
+            .attribute(Attribute::string("ip").optional_computed().description(
+                "An IPv4/IPv6 address or network address, or \"any\". Unset means any (and reads as \"any\").",
             ))
             .attribute(Attribute::number("prefix_size").optional().description(
                 "Prefix size when `ip` is a network address.",
@@ -208,6 +208,16 @@ impl Resource<ProviderData> for FirewallRuleResource {
     }
 
     async fn modify_plan(&self, _ctx: &OperationContext<'_, ProviderData>, plan: &mut ModifyPlan) {
+        // An unset `ip` in a present block means any address; planning it as "any" keeps an
+        // imported rule (whose state cannot tell the two spellings apart) free of a diff.
+        for which in SCOPES {
+            let config_ip = plan.config.attr(which).attr("ip");
+            let mut block = plan.planned.attr(which).clone();
+            if block.is_known() && !block.is_null() && config_ip.is_null() {
+                block.set_attr("ip", "any");
+                plan.planned.set_attr(which, block);
+            }
+        }
         if plan.prior.is_null() {
             return;
         }
@@ -391,10 +401,10 @@ fn scope_state(scope: &FirewallScope, prior: &Value) -> Value {
     }
     let ip = match ip_scope {
         Some(ip) => Value::from(ip.address.as_str()),
-        // Keep "any" if that is how the configuration says it.
+        // Keep the configuration's spelling of "any" ("ANY", "any").
         None => match string(prior, "ip") {
             Some(written) if written.eq_ignore_ascii_case("any") => Value::from(written),
-            _ => Value::Null,
+            _ => Value::from("any"),
         },
     };
     Value::object([
