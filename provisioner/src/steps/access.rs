@@ -53,8 +53,14 @@ impl Step for UserStep {
 
     async fn apply(&self, ctx: &HostCtx) -> anyhow::Result<()> {
         let u = sh_quote(&self.user);
+        // A system group may already carry the operator's name (Debian ships `operator`):
+        // useradd then refuses to create the user's own group, so the user joins the
+        // distribution's default group instead of a privileged system group.
         ctx.run_ok(&format!(
-            "getent passwd {u} >/dev/null || useradd -m -s /bin/bash {u}; usermod -p '*' {u}"
+            "if ! getent passwd {u} >/dev/null; then \
+               if getent group {u} >/dev/null; then useradd -m -s /bin/bash -N {u}; \
+               else useradd -m -s /bin/bash {u}; fi; \
+             fi && usermod -p '*' {u}"
         ))
         .await?;
         Ok(())
