@@ -1,0 +1,187 @@
+//! `cloudcontrol_public_ip_block` and `cloudcontrol_nat_rule` through the real Terraform CLI
+//! against the emulator (create, empty re-plan, replacement, pinned public address, import
+//! without diff, drift, destroy), and the data sources: datacenter, network domain and VLAN
+//! lookups by name, and an unknown image name failing with the close names.
+
+mod provider_common;
+
+use anyhow::{ensure, Result};
+use e2e::terraform::{PlanOutcome, Workspace};
+use provider_common::{id_of, rewrite, workspace, Emulator};
+use serde_json::json;
+
+/// `internal` is the NAT rule's private address; `external` an optional pinned public one.
+fn config(internal: &str, external: Option<&str>) -> String {
+    let external = external
+        .map(|ip| format!("external_ipv4     = \"{ip}\""))
+        .unwrap_or_default();
+    format!(
+        r#"
+resource "cloudcontrol_network_domain" "nd" {{
+  name       = "e2e-addressing"
+  datacenter = "NA9"
+}}
+
+resource "cloudcontrol_vlan" "v" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "e2e-nodes"
+  ipv4_base_address = "10.0.0.0"
+  ipv4_prefix_size  = 24
+}}
+
+resource "cloudcontrol_public_ip_block" "b" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+}}
+
+resource "cloudcontrol_nat_rule" "n" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  internal_ipv4     = "{internal}"
+  {external}
+
+  depends_on = [cloudcontrol_public_ip_block.b, cloudcontrol_vlan.v]
+}}
+
+data "cloudcontrol_datacenter" "dc" {{
+  id = "NA9"
+}}
+
+data "cloudcontrol_network_domain" "by_name" {{
+  name       = "e2e-addressing"
+  datacenter = "NA9"
+
+  depends_on = [cloudcontrol_network_domain.nd]
+}}
+
+data "cloudcontrol_vlan" "by_name" {{
+  name              = "e2e-nodes"
+  network_domain_id = data.cloudcontrol_network_domain.by_name.id
+
+  depends_on = [cloudcontrol_vlan.v]
+}}
+
+output "found" {{
+  value = {{
+    datacenter = data.cloudcontrol_datacenter.dc.display_name
+    domain_id  = data.cloudcontrol_network_domain.by_name.id
+    vlan_id    = data.cloudcontrol_vlan.by_name.id
+    vlan_cidr  = "${{data.cloudcontrol_vlan.by_name.ipv4_base_address}}/${{data.cloudcontrol_vlan.by_name.ipv4_prefix_size}}"
+  }}
+}}
+"#
+    )
+}
+
+fn ensure_no_changes(ws: &Workspace, step: &str) -> Result<()> {
+    let (outcome, plan) = ws.plan(&[])?;
+    ensure!(
+        outcome == PlanOutcome::NoChanges,
+        "re-plan after {step}: {plan}"
+    );
+    Ok(())
+}
+
+#[test]
+fn public_ip_block_nat_rule_and_lookups() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let ws = workspace(&emulator, &config("10.0.0.10", None))?;
+
+    // Create; the lookups find what was just created.
+    ws.apply(&[])?;
+    ensure_no_changes(&ws, "create")?;
+    let found = ws.show_json()?["values"]["outputs"]["found"]["value"].clone();
+    ensure!(
+        found["domain_id"] == id_of(&ws, "cloudcontrol_network_domain.nd")?.as_str()
+            && found["vlan_id"] == id_of(&ws, "cloudcontrol_vlan.v")?.as_str()
+            && found["vlan_cidr"] == "10.0.0.0/24"
+            && found["datacenter"].as_str().is_some_and(|n| !n.is_empty()),
+        "lookups: {found}"
+    );
+    let block = ws
+        .resource_values("cloudcontrol_public_ip_block.b")?
+        .unwrap();
+    ensure!(
+        block["size"] == 2 && block["base_ip"].is_string(),
+        "{block}"
+    );
+    let nat = ws.resource_values("cloudcontrol_nat_rule.n")?.unwrap();
+    let picked = nat["external_ipv4"].as_str().unwrap_or_default().to_owned();
+    ensure!(!picked.is_empty(), "no public address picked: {nat}");
+    let nat_id = id_of(&ws, "cloudcontrol_nat_rule.n")?;
+
+    // Replacement: another private address; then the public address pinned to the block's other one.
+    rewrite(&ws, &config("10.0.0.20", None))?;
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(plan.stdout.contains("must be replaced"), "{plan}");
+    ws.apply(&[])?;
+    ensure!(
+        id_of(&ws, "cloudcontrol_nat_rule.n")? != nat_id,
+        "not replaced"
+    );
+    ensure_no_changes(&ws, "replacement")?;
+    let current = ws.resource_values("cloudcontrol_nat_rule.n")?.unwrap()["external_ipv4"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let base: std::net::Ipv4Addr = block["base_ip"].as_str().unwrap_or_default().parse()?;
+    let second = std::net::Ipv4Addr::from(u32::from(base) + 1).to_string();
+    let other = if current == second {
+        base.to_string()
+    } else {
+        second
+    };
+    rewrite(&ws, &config("10.0.0.20", Some(&other)))?;
+    ws.apply(&[])?;
+    let nat = ws.resource_values("cloudcontrol_nat_rule.n")?.unwrap();
+    ensure!(nat["external_ipv4"] == other.as_str(), "{nat}");
+    ensure_no_changes(&ws, "pinning the public address")?;
+
+    // Import both into an empty state: no diff.
+    let nat_id = id_of(&ws, "cloudcontrol_nat_rule.n")?;
+    let block_id = id_of(&ws, "cloudcontrol_public_ip_block.b")?;
+    for address in ["cloudcontrol_nat_rule.n", "cloudcontrol_public_ip_block.b"] {
+        ws.run(&["state", "rm", address])?.ensure_success()?;
+    }
+    ws.import("cloudcontrol_public_ip_block.b", &block_id)?;
+    ws.import("cloudcontrol_nat_rule.n", &nat_id)?;
+    ensure_no_changes(&ws, "import")?;
+
+    // Drift: the NAT rule is deleted behind Terraform's back; the plan re-creates it.
+    emulator.action("network/deleteNatRule", json!({ "id": nat_id }))?;
+    let (outcome, plan) = ws.plan(&[])?;
+    ensure!(
+        outcome == PlanOutcome::Changes
+            && plan
+                .stdout
+                .contains("cloudcontrol_nat_rule.n will be created"),
+        "plan after drift: {plan}"
+    );
+    ws.apply(&[])?;
+    ensure_no_changes(&ws, "re-create")?;
+
+    // An unknown image name fails at plan time naming the close ones.
+    let with_image = format!(
+        "{}\ndata \"cloudcontrol_image\" \"typo\" {{\n  name       = \"Rocky Linux 8 64bit 2 CPU\"\n  datacenter = \"NA9\"\n}}\n",
+        config("10.0.0.20", Some(&other))
+    );
+    rewrite(&ws, &with_image)?;
+    let failed = ws.run(&["plan", "-input=false", "-no-color"])?;
+    // Terraform wraps diagnostic text: compare with the line breaks folded.
+    let message = failed
+        .stderr
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    ensure!(
+        failed.code == 1
+            && message.contains("Image not found")
+            && message.contains("Close names: Rocky Linux 8 64-bit 2 CPU"),
+        "{failed}"
+    );
+    rewrite(&ws, &config("10.0.0.20", Some(&other)))?;
+
+    // Destroy leaves nothing behind.
+    ws.destroy()?;
+    let inventory = emulator.inventory()?;
+    ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
+    Ok(())
+}
