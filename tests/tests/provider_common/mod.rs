@@ -42,10 +42,16 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Starts the emulator on a free loopback port.
+    /// Starts the emulator on a free loopback port; asynchronous operations finish at once.
     pub fn start() -> Result<Self> {
+        Self::start_scaled("0")
+    }
+
+    /// Starts the emulator with `--time-scale time_scale` (e.g. `"0.01"`: a server deploy takes
+    /// 4.2 s), so concurrent operations overlap as they do against the real API.
+    pub fn start_scaled(time_scale: &str) -> Result<Self> {
         let mut child = Command::new(binary("cloudcontrol-emulator")?)
-            .args(["--listen", "127.0.0.1:0", "--time-scale", "0"])
+            .args(["--listen", "127.0.0.1:0", "--time-scale", time_scale])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
