@@ -11,10 +11,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Installs the global subscriber writing hclog JSON to stderr. Calling it twice is harmless.
 pub fn init(module: &str) {
@@ -25,7 +27,29 @@ pub fn init(module: &str) {
         .event_format(HclogJson {
             module: module.to_owned(),
         })
+        .finish()
+        .with(quiet_transport_crates(level))
         .try_init();
+}
+
+/// The per-crate filter: our own and the provider's events pass at `level`, while the HTTP/2,
+/// TLS and middleware crates under the gRPC server stay at warnings. At trace level they would
+/// otherwise forward thousands of frame-by-frame lines per `terraform apply`.
+pub fn quiet_transport_crates(level: LevelFilter) -> Targets {
+    let transport = level.min(LevelFilter::WARN);
+    Targets::new().with_default(level).with_targets(
+        [
+            "h2",
+            "hyper",
+            "hyper_util",
+            "rustls",
+            "tokio_rustls",
+            "tower",
+            "tonic",
+        ]
+        .into_iter()
+        .map(|target| (target, transport)),
+    )
 }
 
 /// Picks the maximum level from `TF_LOG_PROVIDER` or `TF_LOG` (`JSON` means trace).
@@ -182,6 +206,20 @@ impl Visit for FieldCollector {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn transport_crates_stay_at_warnings_while_ours_follow_tf_log() {
+        let filter = quiet_transport_crates(LevelFilter::TRACE);
+        assert!(filter.would_enable("tfplugin::server", &Level::TRACE));
+        assert!(filter.would_enable("terraform_provider_cloudcontrol", &Level::DEBUG));
+        assert!(!filter.would_enable("h2::codec", &Level::DEBUG));
+        assert!(!filter.would_enable("rustls::server", &Level::INFO));
+        assert!(filter.would_enable("hyper::proto", &Level::WARN));
+
+        let quiet = quiet_transport_crates(LevelFilter::ERROR);
+        assert!(!quiet.would_enable("h2", &Level::WARN));
+        assert!(!quiet.would_enable("tfplugin", &Level::WARN));
+    }
 
     #[test]
     fn timestamp_has_six_fraction_digits_and_utc() {
