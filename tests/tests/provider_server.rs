@@ -17,6 +17,9 @@ struct Shape {
     data_disk_gb: u32,
     vlan: &'static str,
     ssh_enabled: bool,
+    started: bool,
+    third_disk: bool,
+    monitoring: bool,
 }
 
 const FIRST: Shape = Shape {
@@ -25,6 +28,9 @@ const FIRST: Shape = Shape {
     data_disk_gb: 50,
     vlan: "a",
     ssh_enabled: true,
+    started: true,
+    third_disk: false,
+    monitoring: false,
 };
 
 fn config(shape: &Shape) -> String {
@@ -34,7 +40,20 @@ fn config(shape: &Shape) -> String {
         data_disk_gb,
         vlan,
         ssh_enabled,
+        started,
+        third_disk,
+        monitoring,
     } = shape;
+    let third_disk = if *third_disk {
+        "disk {\n    scsi_id = 2\n    size_gb = 20\n  }"
+    } else {
+        ""
+    };
+    let monitoring = if *monitoring {
+        "monitoring_plan = \"ESSENTIALS\""
+    } else {
+        ""
+    };
     format!(
         r#"
 data "cloudcontrol_image" "rocky8" {{
@@ -69,6 +88,8 @@ resource "cloudcontrol_server" "s" {{
   cpu_count         = {cpu_count}
   memory_gb         = {memory_gb}
   allow_reboot      = true
+  started           = {started}
+  {monitoring}
 
   primary_nic {{
     vlan_id = cloudcontrol_vlan.{vlan}.id
@@ -83,6 +104,8 @@ resource "cloudcontrol_server" "s" {{
     scsi_id = 1
     size_gb = {data_disk_gb}
   }}
+
+  {third_disk}
 }}
 
 resource "cloudcontrol_firewall_rule" "ssh" {{
@@ -245,10 +268,50 @@ fn server_and_firewall_rule_lifecycle() -> Result<()> {
     ensure!(rule["enabled"] == false, "{rule}");
     ensure_no_changes(&ws, "disabling the rule")?;
 
-    // Forced replacement: the primary NIC moves to another VLAN.
+    // In place: powered off, with a disk added while it is off.
+    let stopped = Shape {
+        started: false,
+        third_disk: true,
+        ..closed
+    };
+    rewrite(&ws, &config(&stopped))?;
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    ws.apply(&[])?;
+    let server = emulated_server(&emulator)?;
+    let disks = server["scsiController"][0]["disk"]
+        .as_array()
+        .map_or(0, Vec::len);
+    ensure!(server["started"] == false && disks == 3, "{server}");
+    ensure_no_changes(&ws, "power-off and disk addition")?;
+
+    // In place: running again, with a monitoring plan.
+    let monitored = Shape {
+        started: true,
+        monitoring: true,
+        ..stopped
+    };
+    rewrite(&ws, &config(&monitored))?;
+    ws.apply(&[])?;
+    let server = emulated_server(&emulator)?;
+    ensure!(
+        server["started"] == true && server["monitoring"]["servicePlan"] == "ESSENTIALS",
+        "{server}"
+    );
+    ensure!(
+        id_of(&ws, "cloudcontrol_server.s")? == server_id,
+        "the server was replaced"
+    );
+    ensure_no_changes(&ws, "start and monitoring")?;
+
+    // Forced replacement: the primary NIC moves to another VLAN (the running, monitored
+    // server is powered off and its monitoring disabled before the delete).
     let moved = Shape {
         vlan: "b",
-        ..closed
+        ..monitored
     };
     rewrite(&ws, &config(&moved))?;
     let (_, plan) = ws.plan(&[])?;
