@@ -32,8 +32,19 @@ fn mesos_cluster_example_with_overlapping_operations() -> Result<()> {
     cluster_round_trip("0.01")
 }
 
+/// The same with one request in ten answered RESOURCE_BUSY (and not applied): the client's
+/// retries absorb them.
+#[test]
+fn mesos_cluster_example_with_injected_resource_busy() -> Result<()> {
+    let emulator = Emulator::start_with(&["--time-scale", "0", "--faults", "busy=0.1,seed=7"])?;
+    cluster_round_trip_on(emulator, "0 with busy=0.1")
+}
+
 fn cluster_round_trip(time_scale: &str) -> Result<()> {
-    let emulator = Emulator::start_scaled(time_scale)?;
+    cluster_round_trip_on(Emulator::start_scaled(time_scale)?, time_scale)
+}
+
+fn cluster_round_trip_on(emulator: Emulator, time_scale: &str) -> Result<()> {
     let mut ws = example_workspace(&emulator, "mesos-cluster")?;
     ws.set_env("TF_VAR_admin_password", ADMIN_PASSWORD);
     let seq = emulator.last_seq()?;

@@ -50,8 +50,14 @@ impl Emulator {
     /// Starts the emulator with `--time-scale time_scale` (e.g. `"0.01"`: a server deploy takes
     /// 4.2 s), so concurrent operations overlap as they do against the real API.
     pub fn start_scaled(time_scale: &str) -> Result<Self> {
+        Self::start_with(&["--time-scale", time_scale])
+    }
+
+    /// Starts the emulator with extra flags (e.g. `--faults busy=0.1,seed=7`).
+    pub fn start_with(flags: &[&str]) -> Result<Self> {
         let mut child = Command::new(binary("cloudcontrol-emulator")?)
-            .args(["--listen", "127.0.0.1:0", "--time-scale", time_scale])
+            .args(["--listen", "127.0.0.1:0"])
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
