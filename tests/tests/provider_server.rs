@@ -16,6 +16,8 @@ struct Shape {
     memory_gb: u32,
     data_disk_gb: u32,
     vlan: &'static str,
+    name: &'static str,
+    private_ipv4: Option<&'static str>,
     ssh_enabled: bool,
     started: bool,
     third_disk: bool,
@@ -27,6 +29,8 @@ const FIRST: Shape = Shape {
     memory_gb: 4,
     data_disk_gb: 50,
     vlan: "a",
+    name: "e2e-server",
+    private_ipv4: None,
     ssh_enabled: true,
     started: true,
     third_disk: false,
@@ -39,6 +43,8 @@ fn config(shape: &Shape) -> String {
         memory_gb,
         data_disk_gb,
         vlan,
+        name,
+        private_ipv4,
         ssh_enabled,
         started,
         third_disk,
@@ -49,6 +55,9 @@ fn config(shape: &Shape) -> String {
     } else {
         ""
     };
+    let private_ipv4 = private_ipv4
+        .map(|ip| format!("private_ipv4 = \"{ip}\""))
+        .unwrap_or_default();
     let monitoring = if *monitoring {
         "monitoring_plan = \"ESSENTIALS\""
     } else {
@@ -81,7 +90,7 @@ resource "cloudcontrol_vlan" "b" {{
 }}
 
 resource "cloudcontrol_server" "s" {{
-  name              = "e2e-server"
+  name              = "{name}"
   network_domain_id = cloudcontrol_network_domain.nd.id
   image_id          = data.cloudcontrol_image.rocky8.id
   admin_password    = "Server-e2e-7q!"
@@ -93,6 +102,7 @@ resource "cloudcontrol_server" "s" {{
 
   primary_nic {{
     vlan_id = cloudcontrol_vlan.{vlan}.id
+    {private_ipv4}
   }}
 
   disk {{
@@ -186,10 +196,12 @@ fn server_and_firewall_rule_lifecycle() -> Result<()> {
         "{state}"
     );
 
-    // In place: more CPUs and memory.
+    // In place: more CPUs and memory, a new name and another private address.
     let bigger = Shape {
         cpu_count: 4,
         memory_gb: 8,
+        name: "e2e-server-renamed",
+        private_ipv4: Some("10.0.0.50"),
         ..FIRST
     };
     rewrite(&ws, &config(&bigger))?;
@@ -205,7 +217,10 @@ fn server_and_firewall_rule_lifecycle() -> Result<()> {
     );
     let server = emulated_server(&emulator)?;
     ensure!(
-        server["cpu"]["count"] == 4 && server["memoryGb"] == 8,
+        server["cpu"]["count"] == 4
+            && server["memoryGb"] == 8
+            && server["name"] == "e2e-server-renamed"
+            && server["networkInfo"]["primaryNic"]["privateIpv4"] == "10.0.0.50",
         "{server}"
     );
     ensure_no_changes(&ws, "CPU/memory change")?;
@@ -311,6 +326,7 @@ fn server_and_firewall_rule_lifecycle() -> Result<()> {
     // server is powered off and its monitoring disabled before the delete).
     let moved = Shape {
         vlan: "b",
+        private_ipv4: None,
         ..monitored
     };
     rewrite(&ws, &config(&moved))?;
