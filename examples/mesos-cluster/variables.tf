@@ -82,7 +82,7 @@ variable "allowed_cidr" {
 variable "ssh_user" {
   description = "Operator user the provisioner creates on every node and logs in as afterwards."
   type        = string
-  default     = "operator"
+  default     = "ops"
 }
 
 variable "ssh_private_key_file" {

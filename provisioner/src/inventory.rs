@@ -267,10 +267,11 @@ pub fn parse(text: &str, base_dir: &Path, scope: Scope) -> Result<Inventory, Vec
     };
 
     // [ssh]
-    let user = raw.ssh.user.unwrap_or_else(|| "operator".to_string());
-    if user == "root" || !valid_user(&user) {
+    // Not "operator": EL images ship a system account of that name whose home is /root.
+    let user = raw.ssh.user.unwrap_or_else(|| "ops".to_string());
+    if RESERVED_USERS.contains(&user.as_str()) || !valid_user(&user) {
         problems.push(format!(
-            "ssh.user: `{user}` must be a valid user name other than root"
+            "ssh.user: `{user}` must be a valid user name and not an account the OS already has (root, operator, ...)"
         ));
     }
     let private_key = match raw.ssh.private_key {
@@ -549,6 +550,36 @@ pub fn parse(text: &str, base_dir: &Path, scope: Scope) -> Result<Inventory, Vec
     })
 }
 
+/// Accounts every supported distribution already has: creating "the operator" under one of
+/// these names would hand the key to a system account (EL's `operator` lives in /root).
+const RESERVED_USERS: &[&str] = &[
+    "root",
+    "bin",
+    "daemon",
+    "adm",
+    "lp",
+    "sync",
+    "shutdown",
+    "halt",
+    "mail",
+    "operator",
+    "games",
+    "ftp",
+    "nobody",
+    "sys",
+    "man",
+    "news",
+    "uucp",
+    "proxy",
+    "www-data",
+    "backup",
+    "list",
+    "irc",
+    "gnats",
+    "systemd-network",
+    "sshd",
+];
+
 fn valid_user(user: &str) -> bool {
     !user.is_empty()
         && user.len() <= 32
@@ -665,6 +696,20 @@ mod tests {
         .join("\n");
         assert!(err.contains("ssh.user: `root`"), "{err}");
         assert!(err.contains("base.lvm_disk: `sdb`"), "{err}");
+    }
+
+    #[test]
+    fn system_accounts_are_refused_as_the_operator() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("k"), "").unwrap();
+        let err = parse(
+            "[ssh]\nuser = \"operator\"\nprivate_key = \"k\"\nhost_key_policy = \"insecure\"\n",
+            dir.path(),
+            Scope::SettingsOnly,
+        )
+        .unwrap_err()
+        .join("\n");
+        assert!(err.contains("ssh.user: `operator`"), "{err}");
     }
 
     #[test]
