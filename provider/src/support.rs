@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use cloudcontrol::WaitOptions;
-use tfplugin::provider::OperationContext;
+use tfplugin::provider::{ApplyResponse, OperationContext, ReadResponse};
 use tfplugin::{Diagnostic, Value};
 
 use crate::provider::ProviderData;
@@ -42,4 +42,41 @@ pub fn wait(ctx: &OperationContext<'_, ProviderData>, default: Duration) -> Wait
 /// response code, message and request id.
 pub fn api_error(what: &str, error: &cloudcontrol::Error) -> Diagnostic {
     Diagnostic::error(format!("Could not {what}"), error.to_string())
+}
+
+/// Records the outcome of a create in `response`: the new object's state; or, when the API
+/// accepted the request but waiting for it failed, only its id, so Terraform keeps track of
+/// what exists (and taints it) instead of orphaning it; or nothing when no object was made.
+pub fn record_create<T>(
+    what: &str,
+    result: Result<T, cloudcontrol::Error>,
+    to_state: impl FnOnce(&T) -> Value,
+    response: &mut ApplyResponse,
+) {
+    match result {
+        Ok(object) => response.state = to_state(&object),
+        Err(e) => {
+            if let Some(id) = e.resource_id() {
+                response.state.set_attr("id", id);
+            } else {
+                response.state = Value::Null;
+            }
+            response.diagnostics.push(api_error(what, &e));
+        }
+    }
+}
+
+/// Records the outcome of a refresh in `response`: the object's state, or null when it is
+/// gone (deleted behind Terraform's back, so the next plan re-creates it).
+pub fn record_read<T>(
+    what: &str,
+    result: Result<Option<T>, cloudcontrol::Error>,
+    to_state: impl FnOnce(&T) -> Value,
+    response: &mut ReadResponse,
+) {
+    match result {
+        Ok(Some(object)) => response.state = to_state(&object),
+        Ok(None) => response.state = Value::Null,
+        Err(e) => response.diagnostics.push(api_error(what, &e)),
+    }
 }

@@ -18,7 +18,7 @@ use tfplugin::{AttributePath, Diagnostics, Value};
 
 use crate::provider::ProviderData;
 use crate::rules::{check_port_range, FirewallRuleNameRule};
-use crate::support::{api_error, boolean, int, string, wait};
+use crate::support::{api_error, boolean, int, record_create, record_read, string, wait};
 
 /// The `cloudcontrol_firewall_rule` resource type.
 pub struct FirewallRuleResource;
@@ -274,24 +274,15 @@ impl Resource<ProviderData> for FirewallRuleResource {
             source: to_scope(planned.attr("source")),
             destination: to_scope(planned.attr("destination")),
         };
-        match ctx
-            .data
-            .client
-            .create_firewall_rule(&create, &wait(ctx, TIMEOUT))
-            .await
-        {
-            Ok(rule) => response.state = to_state(&rule, planned),
-            Err(e) => {
-                if let Some(id) = e.resource_id() {
-                    response.state.set_attr("id", id);
-                } else {
-                    response.state = Value::Null;
-                }
-                response
-                    .diagnostics
-                    .push(api_error("create the firewall rule", &e));
-            }
-        }
+        record_create(
+            "create the firewall rule",
+            ctx.data
+                .client
+                .create_firewall_rule(&create, &wait(ctx, TIMEOUT))
+                .await,
+            |rule| to_state(rule, planned),
+            response,
+        );
     }
 
     async fn read(
@@ -303,13 +294,12 @@ impl Resource<ProviderData> for FirewallRuleResource {
         let Some(id) = string(&request.state, "id") else {
             return;
         };
-        match ctx.data.client.get_firewall_rule(&id).await {
-            Ok(Some(rule)) => response.state = to_state(&rule, &request.state),
-            Ok(None) => response.state = Value::Null,
-            Err(e) => response
-                .diagnostics
-                .push(api_error("read the firewall rule", &e)),
-        }
+        record_read(
+            "read the firewall rule",
+            ctx.data.client.get_firewall_rule(&id).await,
+            |rule| to_state(rule, &request.state),
+            response,
+        );
     }
 
     async fn update(

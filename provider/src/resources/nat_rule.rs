@@ -14,7 +14,7 @@ use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{Diagnostics, Value};
 
 use crate::provider::ProviderData;
-use crate::support::{api_error, string, wait};
+use crate::support::{api_error, record_create, record_read, string, wait};
 
 /// The `cloudcontrol_nat_rule` resource type.
 pub struct NatRuleResource;
@@ -69,24 +69,15 @@ impl Resource<ProviderData> for NatRuleResource {
             internal_ip: string(planned, "internal_ipv4").unwrap_or_default(),
             external_ip: string(planned, "external_ipv4"),
         };
-        match ctx
-            .data
-            .client
-            .create_nat_rule(&create, &wait(ctx, TIMEOUT))
-            .await
-        {
-            Ok(rule) => response.state = to_state(&rule, planned),
-            Err(e) => {
-                if let Some(id) = e.resource_id() {
-                    response.state.set_attr("id", id);
-                } else {
-                    response.state = Value::Null;
-                }
-                response
-                    .diagnostics
-                    .push(api_error("create the NAT rule", &e));
-            }
-        }
+        record_create(
+            "create the NAT rule",
+            ctx.data
+                .client
+                .create_nat_rule(&create, &wait(ctx, TIMEOUT))
+                .await,
+            |rule| to_state(rule, planned),
+            response,
+        );
     }
 
     async fn read(
@@ -98,13 +89,12 @@ impl Resource<ProviderData> for NatRuleResource {
         let Some(id) = string(&request.state, "id") else {
             return;
         };
-        match ctx.data.client.get_nat_rule(&id).await {
-            Ok(Some(rule)) => response.state = to_state(&rule, &request.state),
-            Ok(None) => response.state = Value::Null,
-            Err(e) => response
-                .diagnostics
-                .push(api_error("read the NAT rule", &e)),
-        }
+        record_read(
+            "read the NAT rule",
+            ctx.data.client.get_nat_rule(&id).await,
+            |rule| to_state(rule, &request.state),
+            response,
+        );
     }
 
     async fn update(

@@ -15,7 +15,7 @@ use tfplugin::{Diagnostics, Value};
 
 use crate::provider::ProviderData;
 use crate::rules::{NameRule, MAX_NAME_LEN};
-use crate::support::{api_error, string, wait};
+use crate::support::{api_error, record_create, record_read, string, wait};
 
 /// The `cloudcontrol_network_domain` resource type.
 pub struct NetworkDomainResource;
@@ -100,25 +100,15 @@ impl Resource<ProviderData> for NetworkDomainResource {
             description: string(planned, "description").unwrap_or_default(),
             kind: string(planned, "type").unwrap_or_else(|| "ESSENTIALS".into()),
         };
-        match ctx
-            .data
-            .client
-            .deploy_network_domain(&deploy, &wait(ctx, DEPLOY_TIMEOUT))
-            .await
-        {
-            Ok(domain) => response.state = to_state(&domain, planned),
-            Err(e) => {
-                // A deploy that was accepted but did not finish still created the domain.
-                if let Some(id) = e.resource_id() {
-                    response.state.set_attr("id", id);
-                } else {
-                    response.state = Value::Null;
-                }
-                response
-                    .diagnostics
-                    .push(api_error("deploy the network domain", &e));
-            }
-        }
+        record_create(
+            "deploy the network domain",
+            ctx.data
+                .client
+                .deploy_network_domain(&deploy, &wait(ctx, DEPLOY_TIMEOUT))
+                .await,
+            |domain| to_state(domain, planned),
+            response,
+        );
     }
 
     async fn read(
@@ -130,13 +120,12 @@ impl Resource<ProviderData> for NetworkDomainResource {
         let Some(id) = string(&request.state, "id") else {
             return;
         };
-        match ctx.data.client.get_network_domain(&id).await {
-            Ok(Some(domain)) => response.state = to_state(&domain, &request.state),
-            Ok(None) => response.state = Value::Null,
-            Err(e) => response
-                .diagnostics
-                .push(api_error("read the network domain", &e)),
-        }
+        record_read(
+            "read the network domain",
+            ctx.data.client.get_network_domain(&id).await,
+            |domain| to_state(domain, &request.state),
+            response,
+        );
     }
 
     async fn update(

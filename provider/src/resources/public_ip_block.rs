@@ -12,7 +12,7 @@ use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{Diagnostics, Value};
 
 use crate::provider::ProviderData;
-use crate::support::{api_error, string, wait};
+use crate::support::{api_error, record_create, record_read, string, wait};
 
 /// The `cloudcontrol_public_ip_block` resource type.
 pub struct PublicIpBlockResource;
@@ -59,24 +59,15 @@ impl Resource<ProviderData> for PublicIpBlockResource {
         response: &mut ApplyResponse,
     ) {
         let domain = string(&request.planned, "network_domain_id").unwrap_or_default();
-        match ctx
-            .data
-            .client
-            .add_public_ip_block(&domain, &wait(ctx, TIMEOUT))
-            .await
-        {
-            Ok(block) => response.state = to_state(&block, &request.planned),
-            Err(e) => {
-                if let Some(id) = e.resource_id() {
-                    response.state.set_attr("id", id);
-                } else {
-                    response.state = Value::Null;
-                }
-                response
-                    .diagnostics
-                    .push(api_error("add the public IP block", &e));
-            }
-        }
+        record_create(
+            "add the public IP block",
+            ctx.data
+                .client
+                .add_public_ip_block(&domain, &wait(ctx, TIMEOUT))
+                .await,
+            |block| to_state(block, &request.planned),
+            response,
+        );
     }
 
     async fn read(
@@ -88,13 +79,12 @@ impl Resource<ProviderData> for PublicIpBlockResource {
         let Some(id) = string(&request.state, "id") else {
             return;
         };
-        match ctx.data.client.get_public_ip_block(&id).await {
-            Ok(Some(block)) => response.state = to_state(&block, &request.state),
-            Ok(None) => response.state = Value::Null,
-            Err(e) => response
-                .diagnostics
-                .push(api_error("read the public IP block", &e)),
-        }
+        record_read(
+            "read the public IP block",
+            ctx.data.client.get_public_ip_block(&id).await,
+            |block| to_state(block, &request.state),
+            response,
+        );
     }
 
     async fn update(

@@ -22,7 +22,7 @@ use crate::rules::{
     check_ip_in_vlan, NameRule, PasswordRule, ScsiIdRule, CPU_RANGE, DISK_GB_RANGE,
     MAX_ADDITIONAL_STORAGE_GB, MAX_NAME_LEN, MEMORY_GB_RANGE,
 };
-use crate::support::{api_error, boolean, int, opt_string, string, wait};
+use crate::support::{api_error, boolean, int, opt_string, record_read, string, wait};
 
 /// The `cloudcontrol_server` resource type.
 pub struct ServerResource;
@@ -334,11 +334,12 @@ impl Resource<ProviderData> for ServerResource {
         let Some(id) = string(&request.state, "id") else {
             return;
         };
-        match ctx.data.client.get_server(&id).await {
-            Ok(Some(server)) => response.state = to_state(&server, &request.state),
-            Ok(None) => response.state = Value::Null,
-            Err(e) => response.diagnostics.push(api_error("read the server", &e)),
-        }
+        record_read(
+            "read the server",
+            ctx.data.client.get_server(&id).await,
+            |server| to_state(server, &request.state),
+            response,
+        );
     }
 
     async fn update(

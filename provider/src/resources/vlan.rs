@@ -15,7 +15,7 @@ use tfplugin::{AttributePath, Diagnostics, Value};
 
 use crate::provider::ProviderData;
 use crate::rules::{check_vlan_network, NameRule, MAX_NAME_LEN, VLAN_PREFIX_RANGE};
-use crate::support::{api_error, int, string, wait};
+use crate::support::{api_error, int, record_create, record_read, string, wait};
 
 /// The `cloudcontrol_vlan` resource type.
 pub struct VlanResource;
@@ -145,22 +145,15 @@ impl Resource<ProviderData> for VlanResource {
                     .unwrap_or_else(|| "LOW".into()),
             },
         };
-        match ctx
-            .data
-            .client
-            .deploy_vlan(&deploy, &wait(ctx, DEPLOY_TIMEOUT))
-            .await
-        {
-            Ok(vlan) => response.state = to_state(&vlan, planned),
-            Err(e) => {
-                if let Some(id) = e.resource_id() {
-                    response.state.set_attr("id", id);
-                } else {
-                    response.state = Value::Null;
-                }
-                response.diagnostics.push(api_error("deploy the VLAN", &e));
-            }
-        }
+        record_create(
+            "deploy the VLAN",
+            ctx.data
+                .client
+                .deploy_vlan(&deploy, &wait(ctx, DEPLOY_TIMEOUT))
+                .await,
+            |vlan| to_state(vlan, planned),
+            response,
+        );
     }
 
     async fn read(
@@ -172,11 +165,12 @@ impl Resource<ProviderData> for VlanResource {
         let Some(id) = string(&request.state, "id") else {
             return;
         };
-        match ctx.data.client.get_vlan(&id).await {
-            Ok(Some(vlan)) => response.state = to_state(&vlan, &request.state),
-            Ok(None) => response.state = Value::Null,
-            Err(e) => response.diagnostics.push(api_error("read the VLAN", &e)),
-        }
+        record_read(
+            "read the VLAN",
+            ctx.data.client.get_vlan(&id).await,
+            |vlan| to_state(vlan, &request.state),
+            response,
+        );
     }
 
     async fn update(
