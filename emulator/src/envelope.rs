@@ -99,6 +99,11 @@ impl ApiError {
         Self::new(Code::ResourceNotFound, format!("{kind} {id} not found."))
     }
 
+    /// `RESOURCE_BUSY` for an asset whose state (e.g. `PENDING_CHANGE`) forbids the request.
+    pub fn busy(kind: &str, id: &str, state: &str) -> Self {
+        Self::new(Code::ResourceBusy, format!("{kind} {id} is {state}."))
+    }
+
     /// Overrides the HTTP status.
     pub fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;

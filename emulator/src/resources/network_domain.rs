@@ -229,10 +229,7 @@ pub fn edit(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         .get_mut(&body.id)
         .ok_or_else(|| ApiError::not_found("Network Domain", &body.id))?;
     if nd.state != State::Normal {
-        return Err(ApiError::new(
-            Code::ResourceBusy,
-            format!("Network Domain {} is {}.", nd.id, nd.state.as_str()),
-        ));
+        return Err(ApiError::busy("Network Domain", &nd.id, nd.state.as_str()));
     }
     if let Some(name) = body.name {
         nd.name = name;
@@ -254,10 +251,7 @@ pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
     let nd = find(ctx.org, "id", &body.id)?;
     if nd.state.is_pending() {
-        return Err(ApiError::new(
-            Code::ResourceBusy,
-            format!("Network Domain {} is {}.", nd.id, nd.state.as_str()),
-        ));
+        return Err(ApiError::busy("Network Domain", &nd.id, nd.state.as_str()));
     }
     let vlans = ctx
         .org

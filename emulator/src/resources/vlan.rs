@@ -495,10 +495,7 @@ pub fn edit(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         .get_mut(&body.id)
         .ok_or_else(|| ApiError::not_found("VLAN", &body.id))?;
     if vlan.state != State::Normal {
-        return Err(ApiError::new(
-            Code::ResourceBusy,
-            format!("VLAN {} is {}.", vlan.id, vlan.state.as_str()),
-        ));
+        return Err(ApiError::busy("VLAN", &vlan.id, vlan.state.as_str()));
     }
     if let Some(name) = body.name {
         vlan.name = name;
@@ -517,10 +514,7 @@ pub fn expand(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: ExpandBody = ctx.body()?;
     let vlan = find(ctx.org, "id", &body.id)?;
     if vlan.state != State::Normal {
-        return Err(ApiError::new(
-            Code::ResourceBusy,
-            format!("VLAN {} is {}.", vlan.id, vlan.state.as_str()),
-        ));
+        return Err(ApiError::busy("VLAN", &vlan.id, vlan.state.as_str()));
     }
     if body.private_ipv4_prefix_size >= vlan.prefix {
         return Err(ApiError::invalid(
@@ -569,10 +563,7 @@ pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
     let vlan = find(ctx.org, "id", &body.id)?;
     if vlan.state.is_pending() {
-        return Err(ApiError::new(
-            Code::ResourceBusy,
-            format!("VLAN {} is {}.", vlan.id, vlan.state.as_str()),
-        ));
+        return Err(ApiError::busy("VLAN", &vlan.id, vlan.state.as_str()));
     }
     let attached: Vec<&str> = ctx
         .org
