@@ -5,6 +5,7 @@
 //! operations. Local rules shared by several of them live in [`rules`].
 
 pub mod data_sources;
+mod import_id;
 mod provider;
 pub mod resources;
 pub mod rules;

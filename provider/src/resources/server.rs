@@ -10,13 +10,14 @@ use cloudcontrol::{
     ImageKind, NicRequest, ReconfigureServer, Secret, Server, WaitOptions,
 };
 use tfplugin::provider::{
-    ApplyResponse, CreateRequest, DeleteRequest, ModifyPlan, OperationContext, ReadRequest,
-    ReadResponse, Resource, UpdateRequest,
+    ApplyResponse, CreateRequest, DeleteRequest, ImportResponse, ModifyPlan, OperationContext,
+    ReadRequest, ReadResponse, Resource, UpdateRequest,
 };
 use tfplugin::schema::validators::{int_between, one_of, string_length, Ipv4Address};
 use tfplugin::schema::{timeouts_block, Attribute, Block, NestedBlock, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Value};
 
+use crate::import_id::{import_state, EnvSecret, ImportOptions};
 use crate::provider::ProviderData;
 use crate::rules::{
     check_ip_in_vlan, NameRule, PasswordRule, ScsiIdRule, CPU_RANGE, DISK_GB_RANGE,
@@ -456,7 +457,29 @@ impl Resource<ProviderData> for ServerResource {
         }
         diags
     }
+
+    async fn import(
+        &self,
+        _ctx: &OperationContext<'_, ProviderData>,
+        id: &str,
+        response: &mut ImportResponse,
+    ) {
+        match import_state(&self.schema().block, id, &IMPORT_OPTIONS) {
+            Ok(state) => response.state = state,
+            Err(diags) => response.diagnostics.append(diags),
+        }
+    }
 }
+
+/// The API reports neither the deployment password nor the reboot permission: an import id may
+/// carry `allow_reboot`, and the password comes from the environment.
+const IMPORT_OPTIONS: ImportOptions = ImportOptions {
+    settable: &["allow_reboot"],
+    secrets: &[EnvSecret {
+        attribute: "admin_password",
+        variable: "CLOUDCONTROL_IMPORT_ADMIN_PASSWORD",
+    }],
+};
 
 fn gone(id: &str) -> cloudcontrol::Error {
     cloudcontrol::Error::UnexpectedResponse {
