@@ -1,60 +1,10 @@
 //! Command-line configuration of the emulator.
 
+use crate::accounts::{Account, AccountSources, AccountsError, ACCOUNTS_ENV};
 use crate::faults::FaultConfig;
 use clap::{Parser, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::str::FromStr;
-
-/// The organisation id of the default `demo` account (stable so scripts can rely on it).
-pub const DEMO_ORG_ID: &str = "8a8f6abc-2745-4d8a-9cbc-8dabe5a7d0e4";
-
-/// A login and the organisation it belongs to: `user:password[:orgId]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account {
-    /// Basic-auth user name.
-    pub user: String,
-    /// Basic-auth password.
-    pub password: String,
-    /// Organisation id (UUID) the user acts in.
-    pub org_id: String,
-}
-
-impl Account {
-    /// The documented default account `demo` / `demo`.
-    pub fn demo() -> Self {
-        Account {
-            user: "demo".into(),
-            password: "demo".into(),
-            org_id: DEMO_ORG_ID.into(),
-        }
-    }
-}
-
-impl FromStr for Account {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut parts = s.splitn(3, ':');
-        let user = parts.next().unwrap_or_default();
-        let password = parts.next().ok_or("expected user:password[:orgId]")?;
-        if user.is_empty() || password.is_empty() {
-            return Err("user and password must not be empty".into());
-        }
-        let org_id = match parts.next() {
-            Some(org) => uuid::Uuid::parse_str(org)
-                .map_err(|e| format!("orgId `{org}` is not a UUID: {e}"))?
-                .to_string(),
-            // A stable id derived from the user name, so restarts keep the same organisation.
-            None => uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, user.as_bytes()).to_string(),
-        };
-        Ok(Account {
-            user: user.into(),
-            password: password.into(),
-            org_id,
-        })
-    }
-}
 
 /// Whether the "3 public IPs per deployed server" rule is enforced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,9 +35,16 @@ pub struct Config {
     #[arg(long, default_value = "")]
     pub faults: FaultConfig,
 
-    /// Account `user:password[:orgId]`, repeatable. Default: `demo:demo`.
-    #[arg(long = "account")]
-    pub accounts: Vec<Account>,
+    /// File of accounts, one `user:password[:orgId]` per line (`#` comments and blank lines
+    /// allowed); it must not be accessible by group or others (chmod 600). Accounts can also come
+    /// from the CLOUDCONTROL_EMULATOR_ACCOUNTS environment variable (`;`-separated entries).
+    /// Default when neither is given: `demo` / `demo`.
+    #[arg(long, value_name = "PATH")]
+    pub accounts_file: Option<PathBuf>,
+
+    /// Refused: passwords on the command line show in `ps`. Kept only to explain the refusal.
+    #[arg(long = "account", hide = true, value_name = "REFUSED")]
+    pub refused_accounts: Vec<String>,
 
     /// Enforce at most 3 public IPv4 addresses per deployed server in a network domain.
     #[arg(long, value_enum, default_value_t = Switch::On)]
@@ -108,13 +65,15 @@ impl Config {
         Config::parse_from(["cloudcontrol-emulator", "--time-scale", "0"])
     }
 
-    /// The configured accounts, or the default `demo` account when none are given.
-    pub fn effective_accounts(&self) -> Vec<Account> {
-        if self.accounts.is_empty() {
-            vec![Account::demo()]
-        } else {
-            self.accounts.clone()
+    /// The accounts from `--accounts-file` and the `CLOUDCONTROL_EMULATOR_ACCOUNTS` environment
+    /// variable, or the default `demo` account when neither gives any. Any `--account` is refused.
+    pub fn effective_accounts(&self) -> Result<Vec<Account>, AccountsError> {
+        AccountSources {
+            file: self.accounts_file.as_deref(),
+            env: std::env::var_os(ACCOUNTS_ENV).map(|v| v.into_string()),
+            command_line: self.refused_accounts.len(),
         }
+        .load()
     }
 }
 
@@ -123,22 +82,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_accounts() {
-        let a: Account = "alice:s3cret:11111111-2222-4333-8444-555555555555"
-            .parse()
-            .unwrap();
-        assert_eq!(a.user, "alice");
-        assert_eq!(a.org_id, "11111111-2222-4333-8444-555555555555");
-        let b: Account = "bob:pw".parse().unwrap();
-        assert_eq!(b.org_id, "bob:pw".parse::<Account>().unwrap().org_id);
-        assert!("bob".parse::<Account>().is_err());
-        assert!("bob:pw:not-a-uuid".parse::<Account>().is_err());
+    fn for_tests_is_instant_with_no_accounts_configured() {
+        let c = Config::for_tests();
+        assert_eq!(c.accounts_file, None);
+        assert!(c.refused_accounts.is_empty());
+        assert_eq!(c.time_scale, 0.0);
     }
 
     #[test]
-    fn default_account_is_demo() {
-        let c = Config::for_tests();
-        assert_eq!(c.effective_accounts(), vec![Account::demo()]);
-        assert_eq!(c.time_scale, 0.0);
+    fn accounts_file_flag_is_parsed_and_account_flag_is_refused() {
+        let c = Config::parse_from(["cloudcontrol-emulator", "--accounts-file", "/run/accounts"]);
+        assert_eq!(c.accounts_file, Some(PathBuf::from("/run/accounts")));
+        let c = Config::parse_from(["cloudcontrol-emulator", "--account", "bob:hunter2"]);
+        let err = c.effective_accounts().unwrap_err();
+        assert!(matches!(err, AccountsError::PasswordOnCommandLine));
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 }

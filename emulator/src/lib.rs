@@ -3,6 +3,7 @@
 //!
 //! Start it in-process with [`start`]; the binary `cloudcontrol-emulator` wraps the same function.
 
+pub mod accounts;
 pub mod catalog;
 pub mod clock;
 pub mod config;
@@ -27,7 +28,8 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
-pub use config::{Account, Config, DEMO_ORG_ID};
+pub use accounts::{Account, AccountsError, ACCOUNTS_ENV, DEMO_ORG_ID};
+pub use config::Config;
 
 /// A running emulator; dropping it stops accepting connections.
 pub struct Running {

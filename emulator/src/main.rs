@@ -28,7 +28,7 @@ async fn main() -> anyhow::Result<()> {
         url = %running.base_url,
         state = ?config.state,
         time_scale = config.time_scale,
-        accounts = config.effective_accounts().len(),
+        accounts = running.state.accounts.len(),
         "CloudControl emulator ready"
     );
     shutdown_signal().await;

@@ -1,7 +1,8 @@
 //! HTTP layer: version-agnostic routing of `/caas/2.N/…` and `/oec/0.9/…`, Basic auth, body limits,
 //! fault injection, the request log and the emulator-only admin endpoints.
 
-use crate::config::{Account, Config, Switch};
+use crate::accounts::Account;
+use crate::config::{Config, Switch};
 use crate::envelope::{request_id, ApiError, Code, Reply};
 use crate::faults::{Decision, Faults};
 use crate::requestlog::{Entry, RequestLog};
@@ -56,7 +57,7 @@ impl AppState {
             world: Mutex::new(world),
             persister,
             durability: Durability::default(),
-            accounts: config.effective_accounts(),
+            accounts: config.effective_accounts()?,
             faults: Faults::new(config.faults.clone()),
             log: RequestLog::new(config.request_log_size),
             time_scale: config.time_scale,

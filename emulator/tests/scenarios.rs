@@ -2,17 +2,17 @@
 
 mod common;
 
-use common::{assert_error, emulator};
+use common::{assert_error, emulator, emulator_with_accounts};
 use serde_json::json;
 
 #[tokio::test]
 async fn auth_is_required_and_orgs_are_isolated() {
-    let emu = emulator(&[
-        "--account",
-        "demo:demo:8a8f6abc-2745-4d8a-9cbc-8dabe5a7d0e4",
-        "--account",
-        "bob:pw:11111111-2222-4333-8444-555555555555",
-    ])
+    let emu = emulator_with_accounts(
+        "# two organisations\n\
+         demo:demo:8a8f6abc-2745-4d8a-9cbc-8dabe5a7d0e4\n\
+         bob:pw:11111111-2222-4333-8444-555555555555\n",
+        &[],
+    )
     .await;
     let r = emu
         .client

@@ -1,6 +1,6 @@
 //! The caller's account: `GET /caas/2.N/user/myUser` (JSON) and `GET /oec/0.9/myaccount` (XML).
 
-use crate::config::Account;
+use crate::accounts::Account;
 use serde_json::{json, Value};
 
 /// `GET /caas/2.N/user/myUser`.

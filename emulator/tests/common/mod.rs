@@ -39,6 +39,33 @@ pub async fn emulator(extra: &[&str]) -> Emu {
     }
 }
 
+/// Starts an emulator whose accounts come from an owner-only (0600) accounts file holding `lines`.
+/// The file is read at start, so its temporary directory is removed when this returns.
+pub async fn emulator_with_accounts(lines: &str, extra: &[&str]) -> Emu {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = private_file(dir.path(), "accounts", lines);
+    let path = path.to_str().expect("UTF-8 temp path");
+    let mut args = vec!["--accounts-file", path];
+    args.extend_from_slice(extra);
+    emulator(&args).await
+}
+
+/// Writes `text` to `dir/name` with mode 0600 (created so, never readable by others).
+pub fn private_file(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(name);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .expect("accounts file created");
+    file.write_all(text.as_bytes())
+        .expect("accounts file written");
+    path
+}
+
 impl Emu {
     /// `/caas/2.<minor>/<org>/<path>`.
     pub fn url(&self, minor: u32, path: &str) -> String {
