@@ -9,13 +9,14 @@ use cloudcontrol::{
     PlacementPosition, PortRange, Protocol,
 };
 use tfplugin::provider::{
-    ApplyResponse, CreateRequest, DeleteRequest, ModifyPlan, OperationContext, ReadRequest,
-    ReadResponse, Resource, UpdateRequest,
+    ApplyResponse, CreateRequest, DeleteRequest, ImportResponse, ModifyPlan, OperationContext,
+    ReadRequest, ReadResponse, Resource, UpdateRequest,
 };
 use tfplugin::schema::validators::one_of;
 use tfplugin::schema::{timeouts_block, Attribute, Block, NestedBlock, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Value};
 
+use crate::import_id::{import_state, ImportOptions};
 use crate::provider::ProviderData;
 use crate::rules::{check_port_range, FirewallRuleNameRule};
 use crate::support::{api_error, boolean, int, record_create, record_read, string, wait};
@@ -100,7 +101,7 @@ impl Resource<ProviderData> for FirewallRuleResource {
                     Attribute::string("placement")
                         .optional()
                         .validator(one_of(["FIRST", "LAST", "BEFORE", "AFTER"]))
-                        .description("Where the rule is inserted at creation: FIRST, LAST (the default), BEFORE or AFTER `relative_to_rule`. Used only when the rule is created."),
+                        .description("Where the rule is inserted at creation: FIRST, LAST (the default), BEFORE or AFTER `relative_to_rule`. Used only when the rule is created; the API cannot report it, so an import id may carry it (see Import)."),
                 )
                 .attribute(
                     Attribute::string("relative_to_rule")
@@ -350,6 +351,94 @@ impl Resource<ProviderData> for FirewallRuleResource {
         }
         diags
     }
+
+    async fn import(
+        &self,
+        _ctx: &OperationContext<'_, ProviderData>,
+        id: &str,
+        response: &mut ImportResponse,
+    ) {
+        let (rest, written) = match scope_options(id) {
+            Ok(split) => split,
+            Err(rule) => return response.diagnostics.error("Invalid import id", rule),
+        };
+        match import_state(&self.schema().block, &rest, &IMPORT_OPTIONS) {
+            Ok(mut state) => match placement_conflict(&state) {
+                Some(rule) => response.diagnostics.error("Invalid import id", rule),
+                None => {
+                    for (which, ip) in written {
+                        state.set_attr(which, any_block(ip));
+                    }
+                    response.state = state;
+                }
+            },
+            Err(diags) => response.diagnostics.append(diags),
+        }
+    }
+}
+
+/// The API cannot report where a rule was placed: an import id may carry the placement the
+/// configuration asks for, so the first plan after the import is empty.
+const IMPORT_OPTIONS: ImportOptions = ImportOptions {
+    settable: &["placement", "relative_to_rule"],
+    secrets: &[],
+};
+
+/// Scopes an import id declares as written blocks, with the spelling of `any` used.
+type WrittenScopes<'a> = Vec<(&'static str, &'a str)>;
+
+/// Splits `source=any` / `destination=any` off an import id, returning the rest and the
+/// scopes so declared. The API reports "any address, any port" the same way whether the
+/// configuration omits the block or writes it (`source { ip = "any" }`); by default an import
+/// reads it as omitted, and these options say it is written, with the spelling of `any` used.
+fn scope_options(raw: &str) -> Result<(String, WrittenScopes<'_>), String> {
+    let mut rest = Vec::new();
+    let mut written: WrittenScopes = Vec::new();
+    for (i, part) in raw.split(',').enumerate() {
+        let scope = part
+            .split_once('=')
+            .filter(|_| i > 0)
+            .and_then(|(name, ip)| SCOPES.iter().find(|s| **s == name).map(|s| (*s, ip)));
+        let Some((which, ip)) = scope else {
+            rest.push(part);
+            continue;
+        };
+        if !ip.eq_ignore_ascii_case("any") {
+            return Err(format!(
+                "{which} can only be given as {which}=any (a {which} block meaning any address and any port); other scopes are read from the API, got {ip:?}"
+            ));
+        }
+        if written.iter().any(|(w, _)| *w == which) {
+            return Err(format!("{which} is given twice"));
+        }
+        written.push((which, ip));
+    }
+    Ok((rest.join(","), written))
+}
+
+/// A scope block meaning any address and any port, with `ip` spelled as written.
+fn any_block(ip: &str) -> Value {
+    Value::object([
+        ("ip", Value::from(ip)),
+        ("prefix_size", Value::Null),
+        ("port", Value::Null),
+        ("port_end", Value::Null),
+    ])
+}
+
+/// Why the placement options of an imported state contradict each other, if they do (the
+/// same rule as the configuration's, so an accepted import id matches a valid configuration).
+fn placement_conflict(state: &Value) -> Option<&'static str> {
+    let relative = !state.attr("relative_to_rule").is_null();
+    match string(state, "placement").as_deref() {
+        Some("BEFORE" | "AFTER") if !relative => {
+            Some("relative_to_rule is required when placement is BEFORE or AFTER")
+        }
+        Some("FIRST" | "LAST") | None if relative => {
+            Some("relative_to_rule is only used with placement BEFORE or AFTER")
+        }
+        _ => None,
+    }
 }
 
 /// A scope block as the API scope it means (`any` when absent).
@@ -423,4 +512,54 @@ fn to_state(rule: &FirewallRule, base: &Value) -> Value {
     state.set_attr("source", source);
     state.set_attr("destination", destination);
     state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_options_are_split_off_the_import_id() {
+        let (rest, written) =
+            scope_options("abc,placement=FIRST,source=any,destination=ANY").unwrap();
+        assert_eq!(rest, "abc,placement=FIRST");
+        assert_eq!(written, [("source", "any"), ("destination", "ANY")]);
+        let (rest, written) = scope_options("abc").unwrap();
+        assert_eq!((rest.as_str(), written.len()), ("abc", 0));
+    }
+
+    #[test]
+    fn a_scope_option_other_than_any_or_repeated_is_refused() {
+        let error = scope_options("abc,source=10.0.0.1").unwrap_err();
+        assert!(
+            error.contains("source can only be given as source=any"),
+            "{error}"
+        );
+        let error = scope_options("abc,destination=any,destination=any").unwrap_err();
+        assert!(error.contains("destination is given twice"), "{error}");
+    }
+
+    #[test]
+    fn placement_options_must_agree() {
+        let state = |placement: Option<&str>, relative: Option<&str>| {
+            Value::object([
+                (
+                    "placement",
+                    placement.map(Value::from).unwrap_or(Value::Null),
+                ),
+                (
+                    "relative_to_rule",
+                    relative.map(Value::from).unwrap_or(Value::Null),
+                ),
+            ])
+        };
+        assert_eq!(placement_conflict(&state(Some("FIRST"), None)), None);
+        assert_eq!(placement_conflict(&state(None, None)), None);
+        assert_eq!(placement_conflict(&state(Some("AFTER"), Some("web"))), None);
+        assert!(placement_conflict(&state(Some("BEFORE"), None))
+            .is_some_and(|r| r.contains("required")));
+        assert!(
+            placement_conflict(&state(None, Some("web"))).is_some_and(|r| r.contains("only used"))
+        );
+    }
 }
