@@ -1,6 +1,6 @@
 //! `cloudcontrol_public_ip_block` and `cloudcontrol_nat_rule` through the real Terraform CLI
-//! against the emulator (create, empty re-plan, replacement, pinned public address, import
-//! without diff, drift, destroy), and the data sources: datacenter, network domain and VLAN
+//! against the emulator (create, empty re-plan, replacement of both, pinned public address,
+//! import without diff, drift of both, destroy), and the data sources: datacenter, network domain and VLAN
 //! lookups by name, and an unknown image name failing with the close names.
 
 mod provider_common;
@@ -10,8 +10,17 @@ use e2e::terraform::{PlanOutcome, Workspace};
 use provider_common::{id_of, rewrite, workspace, Emulator};
 use serde_json::json;
 
+/// Where the spare public IP block lives: `"second"` or `"third"` network domain (the first
+/// block of a domain is always allowed, whatever the servers-to-addresses ratio).
+const SPARE_IN: &str = "second";
+
 /// `internal` is the NAT rule's private address; `external` an optional pinned public one.
 fn config(internal: &str, external: Option<&str>) -> String {
+    config_with_spare(internal, external, SPARE_IN)
+}
+
+/// [`config`] with the spare public IP block in the network domain `spare_in`.
+fn config_with_spare(internal: &str, external: Option<&str>, spare_in: &str) -> String {
     let external = external
         .map(|ip| format!("external_ipv4     = \"{ip}\""))
         .unwrap_or_default();
@@ -31,6 +40,20 @@ resource "cloudcontrol_vlan" "v" {{
 
 resource "cloudcontrol_public_ip_block" "b" {{
   network_domain_id = cloudcontrol_network_domain.nd.id
+}}
+
+resource "cloudcontrol_network_domain" "second" {{
+  name       = "e2e-addressing-2"
+  datacenter = "NA9"
+}}
+
+resource "cloudcontrol_network_domain" "third" {{
+  name       = "e2e-addressing-3"
+  datacenter = "NA9"
+}}
+
+resource "cloudcontrol_public_ip_block" "spare" {{
+  network_domain_id = cloudcontrol_network_domain.{spare_in}.id
 }}
 
 resource "cloudcontrol_nat_rule" "n" {{
@@ -158,10 +181,55 @@ fn public_ip_block_nat_rule_and_lookups() -> Result<()> {
     ws.apply(&[])?;
     ensure_no_changes(&ws, "re-create")?;
 
+    // Forced replacement: the spare block moves to another network domain.
+    let spare_id = id_of(&ws, "cloudcontrol_public_ip_block.spare")?;
+    rewrite(&ws, &config_with_spare("10.0.0.20", Some(&other), "third"))?;
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(
+        plan.stdout.contains("must be replaced")
+            && plan.stdout.contains("1 to add, 0 to change, 1 to destroy"),
+        "{plan}"
+    );
+    ws.apply(&[])?;
+    let moved_id = id_of(&ws, "cloudcontrol_public_ip_block.spare")?;
+    ensure!(moved_id != spare_id, "the spare block was not replaced");
+    let third = id_of(&ws, "cloudcontrol_network_domain.third")?;
+    let inventory = emulator.inventory()?;
+    let blocks = inventory["publicIpBlock"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    ensure!(
+        blocks.len() == 2
+            && blocks
+                .iter()
+                .any(|b| b["id"] == moved_id.as_str() && b["networkDomainId"] == third.as_str()),
+        "blocks after the move: {blocks:?}"
+    );
+    ensure_no_changes(&ws, "moving the spare block")?;
+
+    // Drift: the spare block is removed behind Terraform's back; the plan adds it again.
+    emulator.action("network/removePublicIpBlock", json!({ "id": moved_id }))?;
+    let (outcome, plan) = ws.plan(&[])?;
+    ensure!(
+        outcome == PlanOutcome::Changes
+            && plan
+                .stdout
+                .contains("cloudcontrol_public_ip_block.spare will be created")
+            && plan.stdout.contains("1 to add, 0 to change, 0 to destroy"),
+        "plan after the block's drift: {plan}"
+    );
+    ws.apply(&[])?;
+    ensure!(
+        id_of(&ws, "cloudcontrol_public_ip_block.spare")? != moved_id,
+        "the block was not added again"
+    );
+    ensure_no_changes(&ws, "re-adding the block")?;
+    let other_config = config_with_spare("10.0.0.20", Some(&other), "third");
+
     // An unknown image name fails at plan time naming the close ones.
     let with_image = format!(
-        "{}\ndata \"cloudcontrol_image\" \"typo\" {{\n  name       = \"Rocky Linux 8 64bit 2 CPU\"\n  datacenter = \"NA9\"\n}}\n",
-        config("10.0.0.20", Some(&other))
+        "{other_config}\ndata \"cloudcontrol_image\" \"typo\" {{\n  name       = \"Rocky Linux 8 64bit 2 CPU\"\n  datacenter = \"NA9\"\n}}\n"
     );
     rewrite(&ws, &with_image)?;
     let failed = ws.run(&["plan", "-input=false", "-no-color"])?;
@@ -177,7 +245,7 @@ fn public_ip_block_nat_rule_and_lookups() -> Result<()> {
             && message.contains("Close names: Rocky Linux 8 64-bit 2 CPU"),
         "{failed}"
     );
-    rewrite(&ws, &config("10.0.0.20", Some(&other)))?;
+    rewrite(&ws, &other_config)?;
 
     // Destroy leaves nothing behind.
     ws.destroy()?;

@@ -1,7 +1,10 @@
 //! `cloudcontrol_server` and `cloudcontrol_firewall_rule` through the real Terraform CLI
 //! against the emulator: create, empty re-plan, in-place CPU/memory change, disk growth with
 //! `allow_reboot`, a firewall rule disabled in place, forced replacement (another VLAN),
-//! import without diff, drift (deleted behind Terraform's back) and destroy.
+//! import without diff, drift (deleted behind Terraform's back) and destroy; disk speed changes
+//! (in place, no reboot) and disk removal (in place, power-cycled with `allow_reboot`; the OS
+//! disk never); and the server's import forms (`<id>,allow_reboot=true` with the password from
+//! `CLOUDCONTROL_IMPORT_ADMIN_PASSWORD`, or the id alone) without the password in any log.
 
 mod provider_common;
 
@@ -384,6 +387,310 @@ fn server_and_firewall_rule_lifecycle() -> Result<()> {
     ensure_no_changes(&ws, "re-create")?;
 
     // Destroy leaves nothing behind.
+    ws.destroy()?;
+    let inventory = emulator.inventory()?;
+    ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
+    Ok(())
+}
+
+/// The deployment password of the disk and import test; it must never show up in logs.
+const DISK_TEST_PASSWORD: &str = "Imp0rt-e2e-Zq8!";
+
+/// A server with the given `(scsi_id, size_gb, speed)` disks, in its own network domain.
+fn disk_config(disks: &[(u8, u32, &str)], allow_reboot: bool) -> String {
+    let disks: String = disks
+        .iter()
+        .map(|(scsi_id, size_gb, speed)| {
+            format!(
+                "\n  disk {{\n    scsi_id = {scsi_id}\n    size_gb = {size_gb}\n    speed   = \"{speed}\"\n  }}\n"
+            )
+        })
+        .collect();
+    format!(
+        r#"
+data "cloudcontrol_image" "rocky8" {{
+  name       = "Rocky Linux 8 64-bit 2 CPU"
+  datacenter = "NA9"
+}}
+
+resource "cloudcontrol_network_domain" "nd" {{
+  name       = "e2e-disks"
+  datacenter = "NA9"
+}}
+
+resource "cloudcontrol_vlan" "v" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "e2e-disks"
+  ipv4_base_address = "10.2.0.0"
+  ipv4_prefix_size  = 24
+}}
+
+resource "cloudcontrol_server" "s" {{
+  name              = "e2e-disks"
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  image_id          = data.cloudcontrol_image.rocky8.id
+  admin_password    = "{DISK_TEST_PASSWORD}"
+  allow_reboot      = {allow_reboot}
+
+  primary_nic {{
+    vlan_id = cloudcontrol_vlan.v.id
+  }}
+{disks}}}
+"#
+    )
+}
+
+/// The emulator's disks of the only server as `(scsi_id, size_gb, speed)`, by SCSI id.
+fn emulated_disks(emulator: &Emulator) -> Result<Vec<(i64, i64, String)>> {
+    let server = emulated_server(emulator)?;
+    let mut disks: Vec<(i64, i64, String)> = server["scsiController"]
+        .as_array()
+        .context("no SCSI controllers")?
+        .iter()
+        .flat_map(|c| c["disk"].as_array().cloned().unwrap_or_default())
+        .map(|d| {
+            (
+                d["scsiId"].as_i64().unwrap_or(-1),
+                d["sizeGb"].as_i64().unwrap_or(-1),
+                d["speed"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    disks.sort();
+    Ok(disks)
+}
+
+fn disks(expected: &[(i64, i64, &str)]) -> Vec<(i64, i64, String)> {
+    expected
+        .iter()
+        .map(|(id, size, speed)| (*id, *size, (*speed).to_owned()))
+        .collect()
+}
+
+/// A plan that must fail: its folded error text, after checking no API call changed anything.
+fn failed_plan(ws: &e2e::terraform::Workspace, emulator: &Emulator) -> Result<String> {
+    let seq = emulator.last_seq()?;
+    let failed = ws.run(&["plan", "-input=false", "-no-color"])?;
+    ensure!(failed.code == 1, "the plan should fail: {failed}");
+    let calls = emulator.mutations_since(seq)?;
+    ensure!(calls.is_empty(), "a failing plan called {calls:?}");
+    // Terraform wraps diagnostic text: compare with the line breaks folded.
+    Ok(failed
+        .stderr
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+#[test]
+fn server_disk_speed_and_removal_in_place() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let three = [
+        (0, 10, "STANDARD"),
+        (1, 50, "STANDARD"),
+        (2, 20, "STANDARD"),
+    ];
+    let ws = workspace(&emulator, &disk_config(&three, false))?;
+    ws.apply(&[])?;
+    ensure_no_changes(&ws, "create")?;
+    let server_id = id_of(&ws, "cloudcontrol_server.s")?;
+    ensure!(
+        emulated_disks(&emulator)?
+            == disks(&[
+                (0, 10, "STANDARD"),
+                (1, 50, "STANDARD"),
+                (2, 20, "STANDARD")
+            ]),
+        "created disks {:?}",
+        emulated_disks(&emulator)?
+    );
+
+    // A speed change is made in place on the running server, without a reboot (the API's
+    // changeDiskSpeed works on a running server), so allow_reboot = false is enough.
+    let faster = [
+        (0, 10, "STANDARD"),
+        (1, 50, "HIGHPERFORMANCE"),
+        (2, 20, "ECONOMY"),
+    ];
+    rewrite(&ws, &disk_config(&faster, false))?;
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy")
+            && changed_attributes(&plan.stdout) == ["disk", "disk", "speed", "speed"],
+        "{plan}"
+    );
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    let calls = emulator.mutations_since(seq)?;
+    ensure!(
+        calls.len() == 2 && calls.iter().all(|c| c.ends_with("/server/changeDiskSpeed")),
+        "speed change calls: {calls:?}"
+    );
+    ensure!(
+        emulated_disks(&emulator)?
+            == disks(&[
+                (0, 10, "STANDARD"),
+                (1, 50, "HIGHPERFORMANCE"),
+                (2, 20, "ECONOMY")
+            ]),
+        "disks after the speed change {:?}",
+        emulated_disks(&emulator)?
+    );
+    ensure!(emulated_server(&emulator)?["started"] == true, "stopped");
+    ensure!(
+        id_of(&ws, "cloudcontrol_server.s")? == server_id,
+        "replaced"
+    );
+    ensure_no_changes(&ws, "speed change")?;
+
+    // Removing a disk needs the server off: without allow_reboot the plan fails on `disk`.
+    let two = [(0, 10, "STANDARD"), (1, 50, "HIGHPERFORMANCE")];
+    rewrite(&ws, &disk_config(&two, false))?;
+    let message = failed_plan(&ws, &emulator)?;
+    ensure!(
+        message.contains("Change needs a reboot")
+            && message.contains("removing the disk at scsi_id 2")
+            && message.contains("allow_reboot = true")
+            && message.contains("disk"),
+        "{message}"
+    );
+
+    // With allow_reboot the disk is removed in place: shut down, removeDisk, started again.
+    rewrite(&ws, &disk_config(&two, true))?;
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    let calls = emulator.mutations_since(seq)?;
+    let removes = calls.iter().filter(|c| c.ends_with("/removeDisk")).count();
+    ensure!(
+        removes == 1
+            && calls.iter().any(|c| c.ends_with("/shutdownServer"))
+            && calls.last().is_some_and(|c| c.ends_with("/startServer")),
+        "disk removal calls: {calls:?}"
+    );
+    ensure!(
+        emulated_disks(&emulator)? == disks(&[(0, 10, "STANDARD"), (1, 50, "HIGHPERFORMANCE")]),
+        "disks after the removal {:?}",
+        emulated_disks(&emulator)?
+    );
+    ensure!(emulated_server(&emulator)?["started"] == true, "left off");
+    ensure!(
+        id_of(&ws, "cloudcontrol_server.s")? == server_id,
+        "replaced"
+    );
+    ensure_no_changes(&ws, "disk removal")?;
+
+    // The OS disk can never be removed: a plan-time error, even with allow_reboot.
+    rewrite(&ws, &disk_config(&[(1, 50, "HIGHPERFORMANCE")], true))?;
+    let message = failed_plan(&ws, &emulator)?;
+    ensure!(
+        message.contains("The OS disk cannot be removed") && message.contains("scsi_id = 0"),
+        "{message}"
+    );
+    rewrite(&ws, &disk_config(&two, true))?;
+    ensure_no_changes(&ws, "restoring the configuration")?;
+
+    ws.destroy()?;
+    let inventory = emulator.inventory()?;
+    ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
+    Ok(())
+}
+
+#[test]
+fn server_import_with_options_and_password_from_the_environment() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let config = disk_config(&[(0, 10, "STANDARD"), (1, 30, "ECONOMY")], true);
+    let mut ws = workspace(&emulator, &config)?;
+    ws.apply(&[])?;
+    let server_id = id_of(&ws, "cloudcontrol_server.s")?;
+    let address = "cloudcontrol_server.s";
+    let forget = |ws: &e2e::terraform::Workspace| -> Result<()> {
+        ws.run(&["state", "rm", address])?.ensure_success()?;
+        Ok(())
+    };
+    // Provider logs at TRACE go to Terraform's standard error: the password must not be there.
+    ws.set_env("TF_LOG_PROVIDER", "TRACE");
+    let first_seq = emulator.last_seq()?;
+
+    // The full form: the reboot permission in the id, the password from the environment.
+    forget(&ws)?;
+    ws.set_env("CLOUDCONTROL_IMPORT_ADMIN_PASSWORD", DISK_TEST_PASSWORD);
+    let imported = ws.import(address, &format!("{server_id},allow_reboot=true"))?;
+    ensure!(
+        imported.stderr.contains("GET") && imported.stderr.contains("/server/server/"),
+        "no provider log at TRACE: {imported}"
+    );
+    ensure!(
+        !imported.combined().contains(DISK_TEST_PASSWORD),
+        "the import printed the password: {imported}"
+    );
+    let state = ws.resource_values(address)?.context("not imported")?;
+    ensure!(state["allow_reboot"] == true, "{state}");
+    let (outcome, plan) = ws.plan(&[])?;
+    ensure!(
+        outcome == PlanOutcome::NoChanges,
+        "plan after a full import: {plan}"
+    );
+    ensure!(
+        !plan.combined().contains(DISK_TEST_PASSWORD),
+        "the plan printed the password: {plan}"
+    );
+
+    // The plain form: the first plan records the two write-only arguments and nothing else,
+    // and applying it calls no API.
+    forget(&ws)?;
+    ws.set_env("CLOUDCONTROL_IMPORT_ADMIN_PASSWORD", "");
+    ws.import(address, &server_id)?;
+    let (_, plan) = ws.plan(&[])?;
+    let changed = changed_attributes(&plan.stdout);
+    ensure!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy")
+            && changed == ["admin_password", "allow_reboot"],
+        "plan after a plain import changes {changed:?}: {plan}"
+    );
+    let seq = emulator.last_seq()?;
+    let applied = ws.apply(&[])?;
+    ensure!(
+        emulator.mutations_since(seq)?.is_empty(),
+        "recording write-only arguments called the API"
+    );
+    ensure!(
+        !applied.combined().contains(DISK_TEST_PASSWORD),
+        "the apply printed the password: {applied}"
+    );
+    ensure_no_changes(&ws, "the plain import's apply")?;
+
+    // A weak password in the environment fails the import, naming the variable, not the value.
+    forget(&ws)?;
+    let weak = "weakpassword42";
+    ws.set_env("CLOUDCONTROL_IMPORT_ADMIN_PASSWORD", weak);
+    let failed = ws.run(&["import", "-input=false", "-no-color", address, &server_id])?;
+    ensure!(
+        failed.code == 1
+            && failed.stderr.contains("CLOUDCONTROL_IMPORT_ADMIN_PASSWORD")
+            && !failed.combined().contains(weak),
+        "{failed}"
+    );
+    ensure!(
+        ws.resource_values(address)?.is_none(),
+        "a failed import left state"
+    );
+
+    // Imported again properly; the emulator never saw the password after the deployment (its
+    // request log holds no secret either).
+    ws.set_env("CLOUDCONTROL_IMPORT_ADMIN_PASSWORD", DISK_TEST_PASSWORD);
+    ws.import(address, &format!("{server_id},allow_reboot=true"))?;
+    ensure_no_changes(&ws, "the re-import")?;
+    let logged = serde_json::to_string(&emulator.requests_since(first_seq)?)?;
+    ensure!(
+        logged.contains("/server/server/") && !logged.contains(DISK_TEST_PASSWORD),
+        "request log: {logged}"
+    );
+
     ws.destroy()?;
     let inventory = emulator.inventory()?;
     ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");

@@ -18,7 +18,7 @@ resource "cloudcontrol_server" "web" {
   memory_gb         = 8
   monitoring_plan   = "ESSENTIALS"
 
-  # Growing or adding disks later powers the server off and on again.
+  # Growing, adding or removing disks later powers the server off and on again.
   allow_reboot = true
 
   primary_nic {

@@ -31,6 +31,8 @@ pub struct ServerResource;
 const DEPLOY_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// The image's operating-system disk, which the API never removes.
+const OS_DISK_SCSI_ID: u8 = 0;
 const DISK_SPEEDS: [&str; 4] = ["STANDARD", "HIGHPERFORMANCE", "ECONOMY", "PROVISIONEDIOPS"];
 
 /// A disk as configured: SCSI id, size and speed.
@@ -86,13 +88,13 @@ impl Resource<ProviderData> for ServerResource {
                 Attribute::number("size_gb")
                     .required()
                     .validator(int_between(DISK_GB_RANGE.0, DISK_GB_RANGE.1))
-                    .description("Size in GB. Disks only grow; growing and adding power-cycle a running server, which needs allow_reboot = true."),
+                    .description("Size in GB. Disks only grow; growing, adding and removing a disk power-cycle a running server, which needs allow_reboot = true. Removing a disk block removes the disk in place; the OS disk (scsi_id 0) cannot be removed."),
             )
             .attribute(
                 Attribute::string("speed")
                     .default("STANDARD")
                     .validator(one_of(DISK_SPEEDS))
-                    .description("Disk speed: STANDARD, HIGHPERFORMANCE, ECONOMY or PROVISIONEDIOPS."),
+                    .description("Disk speed: STANDARD, HIGHPERFORMANCE, ECONOMY or PROVISIONEDIOPS. Changed in place on a running server (no reboot)."),
             );
         Schema::new(
             Block::new()
@@ -192,7 +194,15 @@ impl Resource<ProviderData> for ServerResource {
             }
         }
         let planned_ids: Vec<u8> = disks_of(&plan.planned).iter().map(|d| d.scsi_id).collect();
-        if let Some(removed) = prior.iter().find(|p| !planned_ids.contains(&p.scsi_id)) {
+        for removed in prior.iter().filter(|p| !planned_ids.contains(&p.scsi_id)) {
+            if removed.scsi_id == OS_DISK_SCSI_ID {
+                plan.diagnostics.error_at(
+                    AttributePath::attribute("disk"),
+                    "The OS disk cannot be removed",
+                    format!("the disk at scsi_id {OS_DISK_SCSI_ID} holds the image's operating system and CloudControl cannot remove it; declare it again: disk {{ scsi_id = {OS_DISK_SCSI_ID} size_gb = {} }}", removed.size_gb),
+                );
+                continue;
+            }
             needs_stop.get_or_insert((
                 AttributePath::attribute("disk"),
                 format!("removing the disk at scsi_id {}", removed.scsi_id),
@@ -307,7 +317,7 @@ impl Resource<ProviderData> for ServerResource {
         };
         response.state.set_attr("id", server.id.as_str());
         let steps = async {
-            server = apply_disks(client, &server, &wanted, &options).await?;
+            server = apply_disks(client, &server, &wanted, started, &options).await?;
             if started && !server.started {
                 server = client.start_server(&server.id, &options).await?;
             }
@@ -379,8 +389,9 @@ impl Resource<ProviderData> for ServerResource {
             }
             let mut server = client.get_server(&id).await?.ok_or_else(|| gone(&id))?;
             let wanted = disks_of(planned);
+            let started = boolean(planned, "started").unwrap_or(true);
             if wanted != disks_of(prior) {
-                server = apply_disks(client, &server, &wanted, &options).await?;
+                server = apply_disks(client, &server, &wanted, started, &options).await?;
             }
             let nic = planned.attr("primary_nic");
             if let Some(ip) = string(nic, "private_ipv4") {
@@ -406,7 +417,6 @@ impl Resource<ProviderData> for ServerResource {
                 (Some(_), None) => server = client.disable_server_monitoring(&id, &options).await?,
                 _ => {}
             }
-            let started = boolean(planned, "started").unwrap_or(true);
             if started && !server.started {
                 server = client.start_server(&id, &options).await?;
             } else if !started && server.started {
@@ -489,20 +499,22 @@ fn gone(id: &str) -> cloudcontrol::Error {
     }
 }
 
-/// Brings the server's disks to `wanted`: removes, grows, adds and re-speeds disks, powering
-/// a running server off first (plan time made sure that is allowed) and restarting it after.
+/// Brings the server's disks on SCSI bus 0 to `wanted`: removes, grows, adds and re-speeds
+/// disks, powering a running server off first when the API needs that (plan time made sure it
+/// is allowed) and starting it again after if `keep_running`. Speed changes alone need no stop.
 async fn apply_disks(
     client: &cloudcontrol::Client,
     server: &Server,
     wanted: &[DiskSpec],
+    keep_running: bool,
     options: &WaitOptions,
 ) -> cloudcontrol::Result<Server> {
-    let current: Vec<_> = server.disks();
-    let find = |scsi: u8| {
-        current
-            .iter()
-            .find(|d| d.bus_number == 0 && d.disk.scsi_id == scsi)
-    };
+    let current: Vec<_> = server
+        .disks()
+        .into_iter()
+        .filter(|d| d.bus_number == 0)
+        .collect();
+    let find = |scsi: u8| current.iter().find(|d| d.disk.scsi_id == scsi);
     let removals: Vec<_> = current
         .iter()
         .filter(|d| wanted.iter().all(|w| w.scsi_id != d.disk.scsi_id))
@@ -550,7 +562,7 @@ async fn apply_disks(
             }
         }
     }
-    if stop_needed && was_running {
+    if stop_needed && was_running && keep_running {
         latest = client.start_server(&server.id, options).await?;
     }
     Ok(latest)
