@@ -4,7 +4,8 @@
 //! rule checked in the order the API lists the domain's rules, an empty re-plan, `enabled`
 //! changed in place, forced replacement (another port range, another protocol), import without
 //! diff with the placement carried in the import id (`<id>,placement=…,relative_to_rule=…`) and
-//! bad import ids refused, drift (deleted behind Terraform's back) and destroy.
+//! bad import ids refused, drift (deleted behind Terraform's back, or enabled behind its back)
+//! and destroy.
 
 mod provider_common;
 
@@ -367,8 +368,31 @@ fn firewall_rule_lifecycle() -> Result<()> {
             && !plan.stdout.contains("must be replaced"),
         "plan after a bare-id import of a placed rule: {plan}"
     );
+    // Applying it records the placement in state without calling the API (the rule stays put).
+    let seq = emulator.last_seq()?;
+    ws.apply(&["-target=cloudcontrol_firewall_rule.ping"])?;
+    let calls = emulator.mutations_since(seq)?;
+    ensure!(calls.is_empty(), "recording the placement called {calls:?}");
+    ensure!(
+        ws.resource_values(&address("ping"))?.context("ping")?["placement"] == "FIRST",
+        "placement not recorded"
+    );
+    ensure_placed(&emulator, &domain_id, "after recording a placement")?;
     ws.run(&["state", "rm", &address("ping")])?
         .ensure_success()?;
+    // A rule that does not exist cannot be imported.
+    let missing = "0a0b0c0d-1111-4222-8333-444455556666";
+    let failed = ws.run(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        &address("ping"),
+        missing,
+    ])?;
+    ensure!(
+        failed.code == 1 && failed.stderr.contains("non-existent remote object"),
+        "import of a missing rule: {failed}"
+    );
     // With the placement in the import id, every rule imports without a diff.
     for (i, rule) in RULES.iter().enumerate() {
         let id = &new_ids[i];
@@ -404,6 +428,22 @@ fn firewall_rule_lifecycle() -> Result<()> {
     );
     ensure_placed(&emulator, &domain_id, "after re-creation")?;
     ensure_no_changes(&ws, "re-creation")?;
+
+    // Drift in place: `web_https` is enabled behind Terraform's back; the plan disables it again.
+    emulator.action(
+        "network/editFirewallRule",
+        json!({ "id": new_ids[0], "enabled": true }),
+    )?;
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(
+        plan.stdout.contains("~ enabled           = true -> false")
+            && plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "plan after enabled drift: {plan}"
+    );
+    ws.apply(&[])?;
+    let web = emulated_rule(&emulator, &new_ids[0])?.context("web_https")?;
+    ensure!(web["enabled"] == false, "{web}");
+    ensure_no_changes(&ws, "disabling again")?;
 
     // Destroy leaves no rule and no domain behind.
     ws.destroy()?;
