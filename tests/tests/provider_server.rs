@@ -396,8 +396,13 @@ fn server_and_firewall_rule_lifecycle() -> Result<()> {
 /// The deployment password of the disk and import test; it must never show up in logs.
 const DISK_TEST_PASSWORD: &str = "Imp0rt-e2e-Zq8!";
 
-/// A server with the given `(scsi_id, size_gb, speed)` disks, in its own network domain.
+/// A running server with the given `(scsi_id, size_gb, speed)` disks, in its own network domain.
 fn disk_config(disks: &[(u8, u32, &str)], allow_reboot: bool) -> String {
+    powered_disk_config(disks, allow_reboot, true)
+}
+
+/// [`disk_config`] with the power state `started`.
+fn powered_disk_config(disks: &[(u8, u32, &str)], allow_reboot: bool, started: bool) -> String {
     let disks: String = disks
         .iter()
         .map(|(scsi_id, size_gb, speed)| {
@@ -431,6 +436,7 @@ resource "cloudcontrol_server" "s" {{
   image_id          = data.cloudcontrol_image.rocky8.id
   admin_password    = "{DISK_TEST_PASSWORD}"
   allow_reboot      = {allow_reboot}
+  started           = {started}
 
   primary_nic {{
     vlan_id = cloudcontrol_vlan.v.id
@@ -593,6 +599,31 @@ fn server_disk_speed_and_removal_in_place() -> Result<()> {
     );
     rewrite(&ws, &disk_config(&two, true))?;
     ensure_no_changes(&ws, "restoring the configuration")?;
+
+    // Powering off in the same change needs no reboot permission: the server is shut down for
+    // the removal and stays off (it is not started in between).
+    let os_only = [(0, 10, "STANDARD")];
+    rewrite(&ws, &powered_disk_config(&os_only, false, false))?;
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    let calls = emulator.mutations_since(seq)?;
+    ensure!(
+        calls.len() == 2
+            && calls[0].ends_with("/shutdownServer")
+            && calls[1].ends_with("/removeDisk"),
+        "power-off with a disk removal called {calls:?}"
+    );
+    ensure!(
+        emulated_disks(&emulator)? == disks(&[(0, 10, "STANDARD")]),
+        "disks after the power-off removal {:?}",
+        emulated_disks(&emulator)?
+    );
+    ensure!(emulated_server(&emulator)?["started"] == false, "started");
+    ensure!(
+        id_of(&ws, "cloudcontrol_server.s")? == server_id,
+        "replaced"
+    );
+    ensure_no_changes(&ws, "power-off with a disk removal")?;
 
     ws.destroy()?;
     let inventory = emulator.inventory()?;
