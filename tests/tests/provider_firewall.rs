@@ -454,3 +454,96 @@ fn firewall_rule_lifecycle() -> Result<()> {
     );
     Ok(())
 }
+
+/// A domain alone, or with a rule for SSH over IPv6 from the network written as `source_ip`.
+fn portal_config(source_ip: Option<&str>) -> String {
+    let rule = source_ip.map_or_else(String::new, |ip| {
+        format!(
+            r#"
+resource "cloudcontrol_firewall_rule" "portal_ssh" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "portal_ssh"
+  ip_version        = "IPV6"
+  protocol          = "TCP"
+  placement         = "FIRST"
+
+  source {{
+    ip          = "{ip}"
+    prefix_size = 32
+  }}
+
+  destination {{
+    ip   = "any"
+    port = 22
+  }}
+}}
+"#
+        )
+    });
+    format!(
+        r#"
+resource "cloudcontrol_network_domain" "nd" {{
+  name       = "e2e-portal"
+  datacenter = "NA9"
+}}
+{rule}"#
+    )
+}
+
+#[test]
+fn a_rule_made_elsewhere_imports_without_diff() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let ws = workspace(&emulator, &portal_config(None))?;
+    ws.apply(&[])?;
+    let domain_id = id_of(&ws, "cloudcontrol_network_domain.nd")?;
+
+    // Made by another client, which writes the IPv6 network in full.
+    let made = emulator.action(
+        "network/createFirewallRule",
+        json!({
+            "networkDomainId": domain_id,
+            "name": "portal_ssh",
+            "action": "ACCEPT_DECISIVELY",
+            "enabled": true,
+            "placement": {"position": "FIRST"},
+            "ipVersion": "IPV6",
+            "protocol": "TCP",
+            "source": {"ip": {"address": "2001:0db8:0:0:0:0:0:0", "prefixSize": 32}},
+            "destination": {"ip": {"address": "ANY"}, "port": {"begin": 22}},
+        }),
+    )?;
+    let rule_id = made["info"]
+        .as_array()
+        .and_then(|info| info.iter().find(|i| i["name"] == "firewallRuleId"))
+        .and_then(|i| i["value"].as_str())
+        .with_context(|| format!("no firewallRuleId in {made}"))?
+        .to_owned();
+
+    // The configuration writes the network the short way; the import reads it without a diff.
+    rewrite(&ws, &portal_config(Some("2001:db8::")))?;
+    ws.import(
+        &address("portal_ssh"),
+        &format!("{rule_id},placement=FIRST"),
+    )?;
+    ensure_no_changes(&ws, "import")?;
+
+    // Another spelling of the same network is no replacement: state records it, the API is
+    // not called.
+    rewrite(&ws, &portal_config(Some("2001:DB8::")))?;
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    let calls = emulator.mutations_since(seq)?;
+    ensure!(calls.is_empty(), "a new spelling called {calls:?}");
+    ensure!(id_of(&ws, &address("portal_ssh"))? == rule_id, "replaced");
+    ensure_no_changes(&ws, "a new spelling")?;
+
+    ws.destroy()?;
+    let inventory = emulator.inventory()?;
+    ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
+    Ok(())
+}

@@ -1,6 +1,6 @@
 //! `cloudcontrol_firewall_rule`: a rule of a network domain's firewall.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -460,9 +460,12 @@ fn to_scope(block: &Value) -> FirewallScope {
     }
 }
 
-/// A scope block reduced to what it means, so `ip = "any"` and an absent block compare equal.
+/// A scope block reduced to what it means, so `ip = "any"` and an absent block compare equal,
+/// and so do two spellings of one address (`2001:DB8::` and `2001:db8:0:0:0:0:0:0`).
 fn normalized(block: &Value) -> (Option<String>, Option<i64>, Option<i64>, Option<i64>) {
-    let ip = string(block, "ip").filter(|ip| !ip.eq_ignore_ascii_case("any"));
+    let ip = string(block, "ip")
+        .filter(|ip| !ip.eq_ignore_ascii_case("any"))
+        .map(|ip| canonical(&ip));
     (
         ip,
         int(block, "prefix_size"),
@@ -479,7 +482,7 @@ fn scope_state(scope: &FirewallScope, prior: &Value) -> Value {
         return Value::Null;
     }
     let ip = match ip_scope {
-        Some(ip) => Value::from(ip.address.as_str()),
+        Some(ip) => Value::from(address_state(&ip.address, string(prior, "ip"))),
         // Keep the configuration's spelling of "any" ("ANY", "any").
         None => match string(prior, "ip") {
             Some(written) if written.eq_ignore_ascii_case("any") => Value::from(written),
@@ -495,6 +498,22 @@ fn scope_state(scope: &FirewallScope, prior: &Value) -> Value {
         ("port", port.map(|p| i64::from(p.begin)).into()),
         ("port_end", port.and_then(|p| p.end).map(i64::from).into()),
     ])
+}
+
+/// `address` in its canonical text form (RFC 5952 for IPv6), or as given when it is no address.
+fn canonical(address: &str) -> String {
+    address
+        .parse::<IpAddr>()
+        .map_or_else(|_| address.to_owned(), |ip| ip.to_string())
+}
+
+/// The state's spelling of an address the API reports: the prior spelling when it is the same
+/// address (the API may write IPv6 addresses in full), the canonical form otherwise.
+fn address_state(reported: &str, prior: Option<String>) -> String {
+    match prior {
+        Some(written) if canonical(&written) == canonical(reported) => written,
+        _ => canonical(reported),
+    }
 }
 
 /// The state of `rule`, keeping placement (not reported by the API) and timeouts from `base`.
@@ -537,6 +556,33 @@ mod tests {
         );
         let error = scope_options("abc,destination=any,destination=any").unwrap_err();
         assert!(error.contains("destination is given twice"), "{error}");
+    }
+
+    #[test]
+    fn reported_addresses_keep_the_written_spelling_or_become_canonical() {
+        let full = "2001:0db8:0:0:0:0:0:0";
+        assert_eq!(address_state(full, Some("2001:DB8::".into())), "2001:DB8::");
+        assert_eq!(address_state(full, None), "2001:db8::");
+        assert_eq!(address_state(full, Some("2001:db9::".into())), "2001:db8::");
+        assert_eq!(
+            address_state("10.0.0.1", Some("10.0.0.1".into())),
+            "10.0.0.1"
+        );
+        assert_eq!(address_state("not-an-ip", None), "not-an-ip");
+    }
+
+    #[test]
+    fn spellings_of_one_address_mean_the_same_scope() {
+        let block = |ip: &str| Value::object([("ip", Value::from(ip))]);
+        assert_eq!(
+            normalized(&block("2001:DB8::")),
+            normalized(&block("2001:db8:0:0:0:0:0:0"))
+        );
+        assert_eq!(normalized(&block("ANY")), normalized(&Value::Null));
+        assert_ne!(
+            normalized(&block("10.0.0.1")),
+            normalized(&block("10.0.0.2"))
+        );
     }
 
     #[test]
