@@ -3,7 +3,7 @@
 //! `allow_reboot`, a firewall rule disabled in place, forced replacement (another VLAN),
 //! import without diff, drift (deleted behind Terraform's back) and destroy; disk speed changes
 //! (in place, no reboot) and disk removal (in place, power-cycled with `allow_reboot`; the OS
-//! disk never); and the server's import forms (`<id>,allow_reboot=true` with the password from
+//! disk never), a disk slowed down or removed behind Terraform's back put back in place; and the server's import forms (`<id>,allow_reboot=true` with the password from
 //! `CLOUDCONTROL_IMPORT_ADMIN_PASSWORD`, or the id alone) without the password in any log.
 
 mod provider_common;
@@ -589,6 +589,51 @@ fn server_disk_speed_and_removal_in_place() -> Result<()> {
         "replaced"
     );
     ensure_no_changes(&ws, "disk removal")?;
+
+    // Drift: behind Terraform's back the data disk is slowed down, then the server is powered
+    // off and the disk removed; each time the plan puts it back in place.
+    let data_disk = emulated_server(&emulator)?["scsiController"][0]["disk"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["scsiId"] == 1))
+        .and_then(|d| d["id"].as_str().map(str::to_owned))
+        .context("no disk at scsi_id 1")?;
+    emulator.action(
+        "server/changeDiskSpeed",
+        json!({ "id": data_disk, "speed": "STANDARD" }),
+    )?;
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(
+        plan.stdout
+            .contains(r#"~ speed   = "STANDARD" -> "HIGHPERFORMANCE""#)
+            && plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "plan after the speed drift: {plan}"
+    );
+    ws.apply(&[])?;
+    ensure_no_changes(&ws, "undoing the speed drift")?;
+    emulator.action("server/powerOffServer", json!({ "id": server_id }))?;
+    emulator.action("server/removeDisk", json!({ "id": data_disk }))?;
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(
+        plan.stdout.contains("~ started")
+            && plan.stdout.contains("+ disk {")
+            && plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "plan after the disk drift: {plan}"
+    );
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    let calls = emulator.mutations_since(seq)?;
+    ensure!(
+        calls.len() == 2
+            && calls[0].ends_with("/server/addDisk")
+            && calls[1].ends_with("/server/startServer"),
+        "undoing the disk drift called {calls:?}"
+    );
+    ensure!(
+        emulated_disks(&emulator)? == disks(&[(0, 10, "STANDARD"), (1, 50, "HIGHPERFORMANCE")]),
+        "disks after undoing the drift {:?}",
+        emulated_disks(&emulator)?
+    );
+    ensure_no_changes(&ws, "undoing the disk drift")?;
 
     // The OS disk can never be removed: a plan-time error, even with allow_reboot.
     rewrite(&ws, &disk_config(&[(1, 50, "HIGHPERFORMANCE")], true))?;
