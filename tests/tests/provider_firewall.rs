@@ -3,9 +3,10 @@
 //! block, as `ip = "any"` and as an unset `ip`, ICMP), placement FIRST and BEFORE/AFTER another
 //! rule checked in the order the API lists the domain's rules, an empty re-plan, `enabled`
 //! changed in place, forced replacement (another port range, another protocol), import without
-//! diff with the placement carried in the import id (`<id>,placement=…,relative_to_rule=…`) and
-//! bad import ids refused, drift (deleted behind Terraform's back, or enabled behind its back)
-//! and destroy.
+//! diff with the placement carried in the import id (`<id>,placement=…,relative_to_rule=…`),
+//! bad import ids refused, drift (deleted, or enabled, behind Terraform's back) and destroy;
+//! and a rule made by another client: its name refused at create, then imported without diff
+//! although the API spells its IPv6 network in full.
 
 mod provider_common;
 
@@ -519,8 +520,21 @@ fn a_rule_made_elsewhere_imports_without_diff() -> Result<()> {
         .with_context(|| format!("no firewallRuleId in {made}"))?
         .to_owned();
 
-    // The configuration writes the network the short way; the import reads it without a diff.
+    // The configuration writes the network the short way. Creating it fails on the name the
+    // other client took, naming the API's code, and leaves nothing in state.
     rewrite(&ws, &portal_config(Some("2001:db8::")))?;
+    let failed = ws.try_apply(&[])?;
+    ensure!(
+        failed.code == 1
+            && failed.stderr.contains("Could not create the firewall rule")
+            && failed.stderr.contains("NAME_NOT_UNIQUE"),
+        "{failed}"
+    );
+    ensure!(
+        ws.resource_values(&address("portal_ssh"))?.is_none(),
+        "a failed create left state"
+    );
+    // The import reads it without a diff.
     ws.import(
         &address("portal_ssh"),
         &format!("{rule_id},placement=FIRST"),
