@@ -772,3 +772,87 @@ fn server_import_with_options_and_password_from_the_environment() -> Result<()> 
     ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
     Ok(())
 }
+
+/// A server in NA12, which offers no PROVISIONEDIOPS disks, with a data disk of `speed`.
+fn na12_config(speed: &str) -> String {
+    format!(
+        r#"
+data "cloudcontrol_image" "rocky8" {{
+  name       = "Rocky Linux 8 64-bit 2 CPU"
+  datacenter = "NA12"
+}}
+
+resource "cloudcontrol_network_domain" "nd" {{
+  name       = "e2e-speeds"
+  datacenter = "NA12"
+}}
+
+resource "cloudcontrol_vlan" "v" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "e2e-speeds"
+  ipv4_base_address = "10.3.0.0"
+  ipv4_prefix_size  = 24
+}}
+
+resource "cloudcontrol_server" "s" {{
+  name              = "e2e-speeds"
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  image_id          = data.cloudcontrol_image.rocky8.id
+
+  primary_nic {{
+    vlan_id = cloudcontrol_vlan.v.id
+  }}
+
+  disk {{
+    scsi_id = 0
+    size_gb = 10
+  }}
+
+  disk {{
+    scsi_id = 1
+    size_gb = 20
+    speed   = "{speed}"
+  }}
+}}
+"#
+    )
+}
+
+#[test]
+fn server_disk_speed_not_offered_in_the_datacenter_fails_at_plan() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let ws = workspace(&emulator, &na12_config("PROVISIONEDIOPS"))?;
+    let ensure_refused = |step: &str| -> Result<()> {
+        let message = failed_plan(&ws, &emulator)?;
+        ensure!(
+            message.contains("Disk speed not offered")
+                && message
+                    .contains("disk[1].speed PROVISIONEDIOPS is not offered in datacenter NA12")
+                && message.contains("it offers STANDARD"),
+            "{step}: {message}"
+        );
+        Ok(())
+    };
+    // A new server: the datacenter comes from the image; nothing is deployed.
+    ensure_refused("new server")?;
+    ensure!(
+        emulator.inventory()?["totalAssets"] == 0,
+        "the refused plan created something"
+    );
+
+    // An existing server: the datacenter comes from the state.
+    rewrite(&ws, &na12_config("STANDARD"))?;
+    ws.apply(&[])?;
+    rewrite(&ws, &na12_config("PROVISIONEDIOPS"))?;
+    ensure_refused("existing server")?;
+    rewrite(&ws, &na12_config("ECONOMY"))?;
+    ws.apply(&[])?;
+    ensure!(
+        emulated_disks(&emulator)? == disks(&[(0, 10, "STANDARD"), (1, 20, "ECONOMY")]),
+        "{:?}",
+        emulated_disks(&emulator)?
+    );
+    ensure_no_changes(&ws, "an offered speed")?;
+    ws.destroy()?;
+    Ok(())
+}

@@ -94,7 +94,7 @@ impl Resource<ProviderData> for ServerResource {
                 Attribute::string("speed")
                     .default("STANDARD")
                     .validator(one_of(DISK_SPEEDS))
-                    .description("Disk speed: STANDARD, HIGHPERFORMANCE, ECONOMY or PROVISIONEDIOPS. Changed in place on a running server (no reboot)."),
+                    .description("Disk speed: STANDARD, HIGHPERFORMANCE, ECONOMY or PROVISIONEDIOPS, one the datacenter offers (checked at plan time). Changed in place on a running server (no reboot)."),
             );
         Schema::new(
             Block::new()
@@ -165,6 +165,7 @@ impl Resource<ProviderData> for ServerResource {
             .clone();
         plan.planned.set_attr("primary_ipv4", nic_ip);
         check_ip_against_vlan(ctx, plan).await;
+        check_disk_speeds(ctx, plan).await;
         if plan.prior.is_null() {
             check_image_disks(ctx, plan).await;
             return;
@@ -589,6 +590,61 @@ async fn check_ip_against_vlan(ctx: &OperationContext<'_, ProviderData>, plan: &
                 AttributePath::attribute("primary_nic").attr("private_ipv4"),
                 "Address not usable in the VLAN",
                 format!("primary_nic.private_ipv4: {rule} (VLAN {})", vlan.name),
+            );
+        }
+    }
+}
+
+/// Plan-time check that every new or re-speeded disk asks for a speed the server's datacenter
+/// offers (the API would refuse it only after the server is deployed or powered off).
+/// Only reads: the datacenter comes from the state or, for a new server, from its image.
+async fn check_disk_speeds(ctx: &OperationContext<'_, ProviderData>, plan: &mut ModifyPlan) {
+    let prior = disks_of(&plan.prior);
+    let changed: Vec<(usize, DiskSpec)> = disks_of(&plan.planned)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, d)| {
+            prior
+                .iter()
+                .all(|p| p.scsi_id != d.scsi_id || !p.speed.eq_ignore_ascii_case(&d.speed))
+        })
+        .collect();
+    if changed.is_empty() {
+        return;
+    }
+    let client = &ctx.data.client;
+    let datacenter_id = match string(&plan.prior, "datacenter") {
+        Some(id) => id,
+        None => {
+            let Some(image_id) = string(&plan.config, "image_id") else {
+                return;
+            };
+            match client.get_image(ImageKind::Os, &image_id).await {
+                Ok(Some(image)) => image.datacenter_id,
+                _ => return,
+            }
+        }
+    };
+    let Ok(Some(datacenter)) = client.get_datacenter(&datacenter_id).await else {
+        return;
+    };
+    let offered: Vec<&str> = datacenter
+        .hypervisor
+        .disk_speed
+        .iter()
+        .filter(|s| s.available)
+        .map(|s| s.id.as_str())
+        .collect();
+    for (i, disk) in changed {
+        if !datacenter.offers_disk_speed(&disk.speed) {
+            plan.diagnostics.error_at(
+                disk_path(i, "speed"),
+                "Disk speed not offered",
+                format!(
+                    "disk[{i}].speed {} is not offered in datacenter {datacenter_id}; it offers {}",
+                    disk.speed,
+                    offered.join(", ")
+                ),
             );
         }
     }
