@@ -1,6 +1,7 @@
 //! `cloudcontrol_public_ip_block` and `cloudcontrol_nat_rule` through the real Terraform CLI
 //! against the emulator (create, empty re-plan, replacement of both, pinned public address,
-//! import without diff, drift of both, destroy), and the data sources: datacenter, network domain and VLAN
+//! import without diff, drift of both, timeouts changed in place without an API call,
+//! destroy), and the data sources: datacenter, network domain and VLAN
 //! lookups by name, and an unknown image name failing with the close names.
 
 mod provider_common;
@@ -16,11 +17,20 @@ const SPARE_IN: &str = "second";
 
 /// `internal` is the NAT rule's private address; `external` an optional pinned public one.
 fn config(internal: &str, external: Option<&str>) -> String {
-    config_with_spare(internal, external, SPARE_IN)
+    config_with_spare(internal, external, SPARE_IN, None)
 }
 
-/// [`config`] with the spare public IP block in the network domain `spare_in`.
-fn config_with_spare(internal: &str, external: Option<&str>, spare_in: &str) -> String {
+/// [`config`] with the spare public IP block in the network domain `spare_in`, and with a
+/// `timeouts { create = ... }` block on the NAT rule and the spare block when `create_timeout`.
+fn config_with_spare(
+    internal: &str,
+    external: Option<&str>,
+    spare_in: &str,
+    create_timeout: Option<&str>,
+) -> String {
+    let timeouts = create_timeout
+        .map(|t| format!("timeouts {{\n    create = \"{t}\"\n  }}"))
+        .unwrap_or_default();
     let external = external
         .map(|ip| format!("external_ipv4     = \"{ip}\""))
         .unwrap_or_default();
@@ -54,12 +64,14 @@ resource "cloudcontrol_network_domain" "third" {{
 
 resource "cloudcontrol_public_ip_block" "spare" {{
   network_domain_id = cloudcontrol_network_domain.{spare_in}.id
+  {timeouts}
 }}
 
 resource "cloudcontrol_nat_rule" "n" {{
   network_domain_id = cloudcontrol_network_domain.nd.id
   internal_ipv4     = "{internal}"
   {external}
+  {timeouts}
 
   depends_on = [cloudcontrol_public_ip_block.b, cloudcontrol_vlan.v]
 }}
@@ -183,7 +195,10 @@ fn public_ip_block_nat_rule_and_lookups() -> Result<()> {
 
     // Forced replacement: the spare block moves to another network domain.
     let spare_id = id_of(&ws, "cloudcontrol_public_ip_block.spare")?;
-    rewrite(&ws, &config_with_spare("10.0.0.20", Some(&other), "third"))?;
+    rewrite(
+        &ws,
+        &config_with_spare("10.0.0.20", Some(&other), "third", None),
+    )?;
     let (_, plan) = ws.plan(&[])?;
     ensure!(
         plan.stdout.contains("must be replaced")
@@ -225,7 +240,34 @@ fn public_ip_block_nat_rule_and_lookups() -> Result<()> {
         "the block was not added again"
     );
     ensure_no_changes(&ws, "re-adding the block")?;
-    let other_config = config_with_spare("10.0.0.20", Some(&other), "third");
+
+    // In place: timeouts are the only arguments these two can change without replacement;
+    // recording them calls no API.
+    let other_config = config_with_spare("10.0.0.20", Some(&other), "third", Some("7m"));
+    rewrite(&ws, &other_config)?;
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(
+        plan.stdout.contains("0 to add, 2 to change, 0 to destroy")
+            && plan
+                .stdout
+                .contains("cloudcontrol_nat_rule.n will be updated in-place")
+            && plan
+                .stdout
+                .contains("cloudcontrol_public_ip_block.spare will be updated in-place"),
+        "{plan}"
+    );
+    let nat_id = id_of(&ws, "cloudcontrol_nat_rule.n")?;
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    let calls = emulator.mutations_since(seq)?;
+    ensure!(calls.is_empty(), "changing timeouts called {calls:?}");
+    ensure!(
+        id_of(&ws, "cloudcontrol_nat_rule.n")? == nat_id,
+        "the NAT rule was replaced"
+    );
+    let nat = ws.resource_values("cloudcontrol_nat_rule.n")?.unwrap();
+    ensure!(nat["timeouts"]["create"] == "7m", "{nat}");
+    ensure_no_changes(&ws, "changing timeouts")?;
 
     // An unknown image name fails at plan time naming the close ones.
     let with_image = format!(
