@@ -688,8 +688,9 @@ fn server_import_with_options_and_password_from_the_environment() -> Result<()> 
         ws.run(&["state", "rm", address])?.ensure_success()?;
         Ok(())
     };
-    // Provider logs at TRACE go to Terraform's standard error: the password must not be there.
-    ws.set_env("TF_LOG_PROVIDER", "TRACE");
+    // Terraform's and the provider's logs at TRACE go to standard error: the password must
+    // not be there.
+    ws.set_env("TF_LOG", "TRACE");
     let first_seq = emulator.last_seq()?;
 
     // The full form: the reboot permission in the id, the password from the environment.
