@@ -757,9 +757,37 @@ fn server_import_with_options_and_password_from_the_environment() -> Result<()> 
         "a failed import left state"
     );
 
+    // A missing server and an option the id cannot carry are refused, leaving no state.
+    ws.set_env("CLOUDCONTROL_IMPORT_ADMIN_PASSWORD", DISK_TEST_PASSWORD);
+    let missing = "7b664b9c-7f0a-4a4d-a0b9-3eb1bd5b8e1f";
+    let failed = ws.run(&["import", "-input=false", "-no-color", address, missing])?;
+    ensure!(
+        failed.code == 1
+            && failed
+                .stderr
+                .contains("Cannot import non-existent remote object"),
+        "{failed}"
+    );
+    let bad_option = format!("{server_id},started=false");
+    let failed = ws.run(&["import", "-input=false", "-no-color", address, &bad_option])?;
+    let message = failed
+        .stderr
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    ensure!(
+        failed.code == 1
+            && message.contains("\"started\" cannot be set in the import id")
+            && message.contains("<id>[,allow_reboot=<value>]"),
+        "{failed}"
+    );
+    ensure!(
+        ws.resource_values(address)?.is_none(),
+        "a refused import left state"
+    );
+
     // Imported again properly; the emulator never saw the password after the deployment (its
     // request log holds no secret either).
-    ws.set_env("CLOUDCONTROL_IMPORT_ADMIN_PASSWORD", DISK_TEST_PASSWORD);
     ws.import(address, &format!("{server_id},allow_reboot=true"))?;
     ensure_no_changes(&ws, "the re-import")?;
     let logged = serde_json::to_string(&emulator.requests_since(first_seq)?)?;
