@@ -7,8 +7,8 @@
 mod provider_common;
 
 use anyhow::{ensure, Result};
-use e2e::terraform::{PlanOutcome, Workspace};
-use provider_common::{id_of, rewrite, workspace, Emulator};
+use e2e::terraform::PlanOutcome;
+use provider_common::{ensure_no_changes, id_of, rewrite, workspace, Emulator};
 use serde_json::json;
 
 /// Where the spare public IP block lives: `"second"` or `"third"` network domain (the first
@@ -104,15 +104,6 @@ output "found" {{
 }}
 "#
     )
-}
-
-fn ensure_no_changes(ws: &Workspace, step: &str) -> Result<()> {
-    let (outcome, plan) = ws.plan(&[])?;
-    ensure!(
-        outcome == PlanOutcome::NoChanges,
-        "re-plan after {step}: {plan}"
-    );
-    Ok(())
 }
 
 #[test]

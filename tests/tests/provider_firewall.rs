@@ -12,7 +12,7 @@ mod provider_common;
 
 use anyhow::{ensure, Context, Result};
 use e2e::terraform::{PlanOutcome, Workspace};
-use provider_common::{id_of, rewrite, workspace, Emulator};
+use provider_common::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace, Emulator};
 use serde_json::{json, Value};
 
 /// What the steps of the test change.
@@ -148,15 +148,6 @@ fn address(rule: &str) -> String {
     format!("cloudcontrol_firewall_rule.{rule}")
 }
 
-fn ensure_no_changes(ws: &Workspace, step: &str) -> Result<()> {
-    let (outcome, plan) = ws.plan(&[])?;
-    ensure!(
-        outcome == PlanOutcome::NoChanges,
-        "re-plan after {step}: {plan}"
-    );
-    Ok(())
-}
-
 /// The domain's rules in the order the API lists them (its evaluation order).
 fn listed_rules(emulator: &Emulator, domain_id: &str) -> Result<Vec<Value>> {
     let path = format!(
@@ -256,11 +247,7 @@ fn firewall_rule_lifecycle() -> Result<()> {
         ..FIRST
     };
     rewrite(&ws, &config(&disabled))?;
-    let (_, plan) = ws.plan(&[])?;
-    ensure!(
-        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
-        "{plan}"
-    );
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
     let seq = emulator.last_seq()?;
     ws.apply(&[])?;
     let calls = emulator.mutations_since(seq)?;
@@ -544,11 +531,7 @@ fn a_rule_made_elsewhere_imports_without_diff() -> Result<()> {
     // Another spelling of the same network is no replacement: state records it, the API is
     // not called.
     rewrite(&ws, &portal_config(Some("2001:DB8::")))?;
-    let (_, plan) = ws.plan(&[])?;
-    ensure!(
-        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
-        "{plan}"
-    );
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
     let seq = emulator.last_seq()?;
     ws.apply(&[])?;
     let calls = emulator.mutations_since(seq)?;

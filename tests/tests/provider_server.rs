@@ -10,7 +10,7 @@ mod provider_common;
 
 use anyhow::{ensure, Context, Result};
 use e2e::terraform::PlanOutcome;
-use provider_common::{id_of, rewrite, workspace, Emulator};
+use provider_common::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace, Emulator};
 use serde_json::{json, Value};
 
 /// What the steps of the test change.
@@ -149,15 +149,6 @@ fn emulated_server(emulator: &Emulator) -> Result<Value> {
     Ok(servers[0].clone())
 }
 
-fn ensure_no_changes(ws: &e2e::terraform::Workspace, step: &str) -> Result<()> {
-    let (outcome, plan) = ws.plan(&[])?;
-    ensure!(
-        outcome == PlanOutcome::NoChanges,
-        "re-plan after {step}: {plan}"
-    );
-    Ok(())
-}
-
 /// Names of the attributes a plan adds, removes or changes (resource headers excluded).
 fn changed_attributes(plan: &str) -> Vec<String> {
     let actions = plan
@@ -208,11 +199,7 @@ fn server_and_firewall_rule_lifecycle() -> Result<()> {
         ..FIRST
     };
     rewrite(&ws, &config(&bigger))?;
-    let (_, plan) = ws.plan(&[])?;
-    ensure!(
-        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
-        "{plan}"
-    );
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
     ws.apply(&[])?;
     ensure!(
         id_of(&ws, "cloudcontrol_server.s")? == server_id,
@@ -234,11 +221,7 @@ fn server_and_firewall_rule_lifecycle() -> Result<()> {
         ..bigger
     };
     rewrite(&ws, &config(&grown))?;
-    let (_, plan) = ws.plan(&[])?;
-    ensure!(
-        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
-        "{plan}"
-    );
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
     let seq = emulator.last_seq()?;
     ws.apply(&[])?;
     ensure!(
@@ -268,11 +251,7 @@ fn server_and_firewall_rule_lifecycle() -> Result<()> {
         ..grown
     };
     rewrite(&ws, &config(&closed))?;
-    let (_, plan) = ws.plan(&[])?;
-    ensure!(
-        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
-        "{plan}"
-    );
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
     ws.apply(&[])?;
     ensure!(
         id_of(&ws, "cloudcontrol_firewall_rule.ssh")? == rule_id,
@@ -293,11 +272,7 @@ fn server_and_firewall_rule_lifecycle() -> Result<()> {
         ..closed
     };
     rewrite(&ws, &config(&stopped))?;
-    let (_, plan) = ws.plan(&[])?;
-    ensure!(
-        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
-        "{plan}"
-    );
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
     ws.apply(&[])?;
     let server = emulated_server(&emulator)?;
     let disks = server["scsiController"][0]["disk"]
@@ -563,11 +538,7 @@ fn server_disk_speed_and_removal_in_place() -> Result<()> {
 
     // With allow_reboot the disk is removed in place: shut down, removeDisk, started again.
     rewrite(&ws, &disk_config(&two, true))?;
-    let (_, plan) = ws.plan(&[])?;
-    ensure!(
-        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
-        "{plan}"
-    );
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
     let seq = emulator.last_seq()?;
     ws.apply(&[])?;
     let calls = emulator.mutations_since(seq)?;

@@ -9,8 +9,8 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use anyhow::{bail, Context, Result};
-use e2e::terraform::{ProviderPackage, Workspace};
+use anyhow::{bail, ensure, Context, Result};
+use e2e::terraform::{PlanOutcome, ProviderPackage, TfOutput, Workspace};
 use serde_json::Value;
 
 /// `demo:demo`, the emulator's default account, as a Basic credential.
@@ -255,4 +255,26 @@ pub fn id_of(ws: &Workspace, address: &str) -> Result<String> {
     ws.resource_values(address)?
         .and_then(|v| v["id"].as_str().map(str::to_owned))
         .with_context(|| format!("{address} is not in state"))
+}
+
+/// Fails unless a plan of the current configuration proposes no change (`step` names what
+/// came before, for the message).
+pub fn ensure_no_changes(ws: &Workspace, step: &str) -> Result<()> {
+    let (outcome, plan) = ws.plan(&[])?;
+    ensure!(
+        outcome == PlanOutcome::NoChanges,
+        "re-plan after {step}: {plan}"
+    );
+    Ok(())
+}
+
+/// Plans and fails unless Terraform's summary line reads `summary`, e.g.
+/// `"0 to add, 1 to change, 0 to destroy"`; returns the plan's output for further checks.
+pub fn plan_expecting(ws: &Workspace, summary: &str) -> Result<TfOutput> {
+    let (_, plan) = ws.plan(&[])?;
+    ensure!(
+        plan.stdout.contains(summary),
+        "expected {summary:?}: {plan}"
+    );
+    Ok(plan)
 }
