@@ -178,6 +178,32 @@ fn base_role_converges_hardens_and_stays_converged_on_12_nodes() {
         Ok(())
     });
 
+    // 5b. Docker's daemon is enabled, running and answering its API on every node
+    on_every_node(nodes, |nodes, node| {
+        let enabled = nodes.exec(node, &["systemctl", "is-enabled", "docker"]);
+        if text(&enabled).trim() != "enabled" {
+            return Err(format!(
+                "{}: docker is not enabled: {}",
+                node.name,
+                text(&enabled)
+            ));
+        }
+        let info = nodes.exec(
+            node,
+            &[
+                "docker",
+                "info",
+                "--format",
+                "{{.ServerVersion}} {{.Driver}}",
+            ],
+        );
+        let answer = text(&info);
+        if !info.status.success() || answer.split_whitespace().count() != 2 {
+            return Err(format!("{}: docker info: {answer}", node.name));
+        }
+        Ok(())
+    });
+
     wrong_host_key_is_refused_under_strict(nodes);
     a_down_host_is_unreachable_and_the_others_converge(nodes, inventory);
     bootstrap_reconverges_one_node(nodes);
