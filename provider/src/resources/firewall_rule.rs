@@ -295,9 +295,24 @@ impl Resource<ProviderData> for FirewallRuleResource {
         let Some(id) = string(&request.state, "id") else {
             return;
         };
+        let result = ctx.data.client.get_firewall_rule(&id).await;
+        // An imported state has no name yet; a rule built on lists cannot be written in this
+        // resource's terms, and importing it as "any" would silently widen it.
+        if let (Ok(Some(rule)), true) = (&result, request.state.attr("name").is_null()) {
+            if let Some(list) = lists_used(rule).first() {
+                response.diagnostics.error(
+                    "Firewall rule not importable",
+                    format!(
+                        "rule {} ({}) uses {list}; cloudcontrol_firewall_rule expresses addresses and ports only, not IP address or port lists, so it cannot be imported without changing its meaning",
+                        rule.name, rule.id
+                    ),
+                );
+                return;
+            }
+        }
         record_read(
             "read the firewall rule",
-            ctx.data.client.get_firewall_rule(&id).await,
+            result,
             |rule| to_state(rule, &request.state),
             response,
         );
@@ -474,10 +489,46 @@ fn normalized(block: &Value) -> (Option<String>, Option<i64>, Option<i64>, Optio
     )
 }
 
+/// The IP address and port lists `rule` uses, described for a message (`source IP address
+/// list office (id)`).
+fn lists_used(rule: &FirewallRule) -> Vec<String> {
+    let mut found = Vec::new();
+    for (which, scope) in [("source", &rule.source), ("destination", &rule.destination)] {
+        if let Some(list) = &scope.ip_address_list {
+            found.push(format!(
+                "{which} IP address list {} ({})",
+                list.name, list.id
+            ));
+        }
+        if let Some(list) = &scope.port_list {
+            found.push(format!("{which} port list {} ({})", list.name, list.id));
+        }
+    }
+    found
+}
+
+/// What the state's `ip` says of a scope that uses a list (set behind Terraform's back): a
+/// value no configuration can hold, so the plan replaces the rule with the configured one.
+fn list_marker(scope: &FirewallScope) -> Option<String> {
+    match (&scope.ip_address_list, &scope.port_list) {
+        (Some(list), _) => Some(format!("ip_address_list:{}", list.name)),
+        (None, Some(list)) => Some(format!("port_list:{}", list.name)),
+        (None, None) => None,
+    }
+}
+
 /// The scope block for `scope`, keeping the configuration's way of writing `any` from `prior`.
 fn scope_state(scope: &FirewallScope, prior: &Value) -> Value {
     let ip_scope = scope.ip.as_ref().filter(|ip| !ip.is_any());
     let port = scope.port;
+    if let Some(marker) = list_marker(scope) {
+        return Value::object([
+            ("ip", Value::from(marker.as_str())),
+            ("prefix_size", Value::Null),
+            ("port", port.map(|p| i64::from(p.begin)).into()),
+            ("port_end", port.and_then(|p| p.end).map(i64::from).into()),
+        ]);
+    }
     if ip_scope.is_none() && port.is_none() && prior.is_null() {
         return Value::Null;
     }
@@ -583,6 +634,53 @@ mod tests {
             normalized(&block("10.0.0.1")),
             normalized(&block("10.0.0.2"))
         );
+    }
+
+    /// A rule as the API reports it when another client built it on an address list and a
+    /// port list.
+    fn rule_with_lists() -> FirewallRule {
+        serde_json::from_value(serde_json::json!({
+            "id": "5e1d0b2c-0000-4000-8000-000000000001",
+            "networkDomainId": "nd-1",
+            "name": "office_web",
+            "action": "ACCEPT_DECISIVELY",
+            "ipVersion": "IPV4",
+            "protocol": "TCP",
+            "source": {"ipAddressList": {"id": "l-1", "name": "office"}},
+            "destination": {"ip": {"address": "10.0.0.5"}, "portList": {"id": "p-1", "name": "web"}},
+            "enabled": true,
+            "state": "NORMAL"
+        }))
+        .expect("the API's shape of a rule with lists")
+    }
+
+    #[test]
+    fn lists_are_named_for_the_import_refusal() {
+        assert_eq!(
+            lists_used(&rule_with_lists()),
+            [
+                "source IP address list office (l-1)",
+                "destination port list web (p-1)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_scope_changed_to_a_list_forces_a_replacement() {
+        let rule = rule_with_lists();
+        let configured = Value::object([
+            ("ip", Value::from("10.0.0.5")),
+            ("prefix_size", Value::Null),
+            ("port", Value::from(443_i64)),
+            ("port_end", Value::Null),
+        ]);
+        let refreshed = scope_state(&rule.destination, &configured);
+        assert_eq!(refreshed.attr("ip").as_str(), Some("port_list:web"));
+        assert_ne!(normalized(&refreshed), normalized(&configured));
+        // An any source replaced by a list is no longer "any" either.
+        let source = scope_state(&rule.source, &Value::Null);
+        assert_eq!(source.attr("ip").as_str(), Some("ip_address_list:office"));
+        assert_ne!(normalized(&source), normalized(&Value::Null));
     }
 
     #[test]
