@@ -6,16 +6,27 @@ mod provider_common;
 
 use anyhow::{ensure, Result};
 use e2e::terraform::PlanOutcome;
-use provider_common::{id_of, rewrite, workspace, Emulator};
+use provider_common::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace, Emulator};
 use serde_json::json;
 
 fn config(description: &str, prefix: u32, gateway: &str) -> String {
+    domain_config(description, "ESSENTIALS", "NA9", prefix, gateway)
+}
+
+fn domain_config(
+    description: &str,
+    plan: &str,
+    datacenter: &str,
+    prefix: u32,
+    gateway: &str,
+) -> String {
     format!(
         r#"
 resource "cloudcontrol_network_domain" "nd" {{
   name        = "e2e-domain"
   description = "{description}"
-  datacenter  = "NA9"
+  type        = "{plan}"
+  datacenter  = "{datacenter}"
 }}
 
 resource "cloudcontrol_vlan" "v" {{
@@ -105,6 +116,72 @@ fn network_domain_and_vlan_lifecycle() -> Result<()> {
         outcome == PlanOutcome::NoChanges,
         "re-plan after re-create: {plan}"
     );
+
+    // In place: the service plan of the domain.
+    let nd_id = id_of(&ws, "cloudcontrol_network_domain.nd")?;
+    rewrite(&ws, &domain_config("second", "ADVANCED", "NA9", 23, "HIGH"))?;
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    let calls = emulator.mutations_since(seq)?;
+    ensure!(
+        calls.len() == 1 && calls[0].ends_with("/network/editNetworkDomain"),
+        "changing the plan called {calls:?}"
+    );
+    ensure!(id_of(&ws, "cloudcontrol_network_domain.nd")? == nd_id);
+    let domain = emulator.request(
+        "GET",
+        &format!(
+            "/caas/2.4/{}/network/networkDomain/{nd_id}",
+            emulator.org_id()?
+        ),
+        None,
+    )?;
+    ensure!(domain.1["type"] == "ADVANCED", "{}", domain.1);
+    ensure_no_changes(&ws, "the plan change")?;
+
+    // Forced replacement: another datacenter means a new domain, and with it a new VLAN.
+    let vlan_id = id_of(&ws, "cloudcontrol_vlan.v")?;
+    rewrite(
+        &ws,
+        &domain_config("second", "ADVANCED", "NA12", 23, "HIGH"),
+    )?;
+    let plan = plan_expecting(&ws, "2 to add, 0 to change, 2 to destroy")?;
+    ensure!(
+        plan.stdout
+            .contains("cloudcontrol_network_domain.nd must be replaced"),
+        "{plan}"
+    );
+    ws.apply(&[])?;
+    let new_nd_id = id_of(&ws, "cloudcontrol_network_domain.nd")?;
+    ensure!(new_nd_id != nd_id && id_of(&ws, "cloudcontrol_vlan.v")? != vlan_id);
+    let nd = ws
+        .resource_values("cloudcontrol_network_domain.nd")?
+        .unwrap();
+    ensure!(nd["datacenter"] == "NA12", "{nd}");
+    let inventory = emulator.inventory()?;
+    ensure!(
+        !inventory.to_string().contains(&nd_id),
+        "the old domain is still there: {inventory}"
+    );
+    ensure_no_changes(&ws, "the domain's replacement")?;
+
+    // Drift of the whole domain: its VLAN and then the domain are deleted behind Terraform's
+    // back; refresh drops both and the plan creates both again.
+    emulator.action(
+        "network/deleteVlan",
+        json!({ "id": id_of(&ws, "cloudcontrol_vlan.v")? }),
+    )?;
+    emulator.action("network/deleteNetworkDomain", json!({ "id": new_nd_id }))?;
+    let plan = plan_expecting(&ws, "2 to add, 0 to change, 0 to destroy")?;
+    ensure!(
+        plan.stdout
+            .contains("cloudcontrol_network_domain.nd will be created"),
+        "plan after the domain's drift: {plan}"
+    );
+    ws.apply(&[])?;
+    ensure!(id_of(&ws, "cloudcontrol_network_domain.nd")? != new_nd_id);
+    ensure_no_changes(&ws, "re-creating the domain")?;
 
     // Destroy leaves nothing behind.
     ws.destroy()?;
