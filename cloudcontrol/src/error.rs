@@ -145,10 +145,12 @@ pub enum Error {
         last_state: String,
     },
     /// The caller cancelled the operation.
-    #[error("{operation}: cancelled")]
+    #[error("{operation}: cancelled{}", waiting_for(id))]
     Cancelled {
         /// The operation that was cancelled.
         operation: String,
+        /// The resource it was waiting on (empty when none had been created yet).
+        id: String,
     },
     /// A lookup by name matched more than one resource.
     #[error(
@@ -192,11 +194,24 @@ impl Error {
     /// caller can remember a resource that was created but did not settle.
     pub fn resource_id(&self) -> Option<&str> {
         match self {
-            Error::OperationFailed { id, .. } | Error::Timeout { id, .. } if !id.is_empty() => {
+            Error::OperationFailed { id, .. }
+            | Error::Timeout { id, .. }
+            | Error::Cancelled { id, .. }
+                if !id.is_empty() =>
+            {
                 Some(id)
             }
             _ => None,
         }
+    }
+}
+
+/// `" while waiting for <id>"`, or nothing when no resource was involved yet.
+fn waiting_for(id: &str) -> String {
+    if id.is_empty() {
+        String::new()
+    } else {
+        format!(" while waiting for {id}")
     }
 }
 
@@ -255,7 +270,15 @@ mod tests {
         assert!(err.to_string().contains("FAILED_ADD"));
         let err = Error::Cancelled {
             operation: "x".into(),
+            id: String::new(),
         };
         assert_eq!(err.resource_id(), None);
+        assert_eq!(err.to_string(), "x: cancelled");
+        let err = Error::Cancelled {
+            operation: "deploy".into(),
+            id: "s-2".into(),
+        };
+        assert_eq!(err.resource_id(), Some("s-2"));
+        assert_eq!(err.to_string(), "deploy: cancelled while waiting for s-2");
     }
 }

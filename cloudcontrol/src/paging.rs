@@ -184,6 +184,7 @@ mod tests {
         let err = run(collect_all::<u32, _, _>("list things", |_| async {
             Err(Error::Cancelled {
                 operation: "list things".into(),
+                id: String::new(),
             })
         }))
         .unwrap_err();

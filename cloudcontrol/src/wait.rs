@@ -69,6 +69,7 @@ impl Deadline {
     fn cancelled(&self, operation: &str) -> Error {
         Error::Cancelled {
             operation: operation.to_owned(),
+            id: String::new(),
         }
     }
 
@@ -143,6 +144,18 @@ impl Poll<'_> {
         }
     }
 
+    /// A cancellation met while waiting names the resource waited on, so a caller can keep
+    /// track of what the API already accepted.
+    fn naming_resource(&self, error: Error) -> Error {
+        match error {
+            Error::Cancelled { operation, .. } => Error::Cancelled {
+                operation,
+                id: self.id.to_owned(),
+            },
+            other => other,
+        }
+    }
+
     fn failed(&self, state: &ResourceState) -> Error {
         Error::OperationFailed {
             operation: self.operation.to_owned(),
@@ -167,7 +180,11 @@ impl Poll<'_> {
     {
         let mut attempt = 0;
         loop {
-            let current = self.deadline.read(self.operation, fetch()).await?;
+            let current = self
+                .deadline
+                .read(self.operation, fetch())
+                .await
+                .map_err(|e| self.naming_resource(e))?;
             let last_state = match current {
                 None => {
                     return Err(Error::Vanished {
@@ -202,7 +219,12 @@ impl Poll<'_> {
     {
         let mut attempt = 0;
         loop {
-            let last_state = match self.deadline.read(self.operation, fetch()).await? {
+            let fetched = self
+                .deadline
+                .read(self.operation, fetch())
+                .await
+                .map_err(|e| self.naming_resource(e))?;
+            let last_state = match fetched {
                 None => return Ok(()),
                 Some(resource) if *resource.state() == ResourceState::Deleted => return Ok(()),
                 Some(resource) => {
@@ -223,7 +245,10 @@ impl Poll<'_> {
             return Err(self.timeout(last_state));
         }
         let delay = self.schedule.delay(attempt, self.jitter.sample());
-        self.deadline.sleep(delay, self.operation).await
+        self.deadline
+            .sleep(delay, self.operation)
+            .await
+            .map_err(|e| self.naming_resource(e))
     }
 }
 
@@ -341,7 +366,10 @@ mod tests {
         let opts = WaitOptions::new(Duration::from_secs(60)).with_cancel(token.clone());
         token.cancel();
         let (result, calls) = run_normal(vec![some(ResourceState::PendingAdd, false)], &opts).await;
-        assert!(matches!(result.unwrap_err(), Error::Cancelled { .. }));
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::Cancelled { .. }), "{err}");
+        // The resource the API accepted is named, so the caller does not lose it.
+        assert_eq!(err.resource_id(), Some("t-1"));
         assert_eq!(calls, 0);
     }
 

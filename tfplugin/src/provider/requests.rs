@@ -24,9 +24,10 @@ pub struct ConfigureRequest {
 pub struct OperationContext<'a, D> {
     /// The value [`super::Provider::configure`] produced.
     pub data: &'a D,
-    /// Cancelled when Terraform asks the provider to stop.
+    /// Cancelled when Terraform asks the provider to stop, and a few seconds after `timeout`
+    /// has passed (a backstop: code that enforces `timeout` itself reports it first).
     pub cancel: CancellationToken,
-    /// The configured timeout for this operation, if any.
+    /// The configured timeout for this operation, if any; the resource code enforces it.
     pub timeout: Option<Duration>,
 }
 

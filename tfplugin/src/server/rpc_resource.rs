@@ -60,8 +60,14 @@ fn unknown_as_null(value: Value) -> Value {
     }
 }
 
+/// How long after an operation's timeout the runtime cancels it. Resource code that honours
+/// the timeout itself reports it first, naming what it waited for and keeping what it
+/// created; the runtime's cancellation is the backstop for code that does not.
+const TIMEOUT_GRACE: Duration = Duration::from_secs(5);
+
 impl<P: Provider> ProviderService<P> {
-    /// An operation context whose token fires on StopProvider or when `timeout` expires.
+    /// An operation context whose token fires on StopProvider, or [`TIMEOUT_GRACE`] after
+    /// `timeout` expires.
     pub(super) fn context<'a>(
         &self,
         data: &'a P::Data,
@@ -72,7 +78,7 @@ impl<P: Provider> ProviderService<P> {
             let expiry = cancel.clone();
             tokio::spawn(async move {
                 tokio::select! {
-                    () = tokio::time::sleep(limit) => expiry.cancel(),
+                    () = tokio::time::sleep(limit + TIMEOUT_GRACE) => expiry.cancel(),
                     () = expiry.cancelled() => {}
                 }
             });
