@@ -205,6 +205,32 @@ impl Workspace {
     /// Runs `terraform <args>` in the working directory with no network installs,
     /// no checkpoint calls, no plugin cache and a private HOME.
     pub fn run(&self, args: &[&str]) -> Result<TfOutput> {
+        let output = self
+            .command(args)
+            .output()
+            .with_context(|| format!("running {} {}", self.terraform.display(), args.join(" ")))?;
+        Ok(TfOutput {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
+    }
+
+    /// Starts `terraform <args>` like [`Workspace::run`] without waiting for it, its output
+    /// piped, so a test can act while it runs. It leads a process group of its own, as a
+    /// terminal's foreground job does: Ctrl-C is SIGINT to that whole group.
+    pub fn spawn(&self, args: &[&str]) -> Result<std::process::Child> {
+        use std::os::unix::process::CommandExt;
+        self.command(args)
+            .process_group(0)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {} {}", self.terraform.display(), args.join(" ")))
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&self.terraform);
         command
             .args(args)
@@ -219,15 +245,7 @@ impl Workspace {
         for (key, value) in &self.extra_env {
             command.env(key, value);
         }
-        let output = command
-            .output()
-            .with_context(|| format!("running {} {}", self.terraform.display(), args.join(" ")))?;
-        Ok(TfOutput {
-            args: args.iter().map(|a| a.to_string()).collect(),
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        })
+        command
     }
 
     /// `terraform init`, which must install the provider from the mirror.

@@ -6,6 +6,7 @@
 
 mod provider_common;
 
+use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -164,6 +165,60 @@ resource "cloudcontrol_network_domain" "nd" {
     );
 
     // Destroy removes what the failed deployment left.
+    ws.destroy()?;
+    let inventory = emulator.inventory()?;
+    ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
+    Ok(())
+}
+
+#[test]
+fn an_interrupted_create_keeps_the_server_tainted() -> Result<()> {
+    // At this scale a server deploy takes 8.4 s: long enough to press Ctrl-C during it.
+    let emulator = Emulator::start_scaled("0.02")?;
+    let ws = workspace(&emulator, &server_config(None))?;
+
+    let apply = ws.spawn(&["apply", "-input=false", "-no-color", "-auto-approve"])?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let first = loop {
+        let servers = emulator.inventory()?["server"].clone();
+        if let Some(id) = servers[0]["id"].as_str() {
+            break id.to_owned();
+        }
+        if Instant::now() > deadline {
+            bail!("the apply never started deploying the server");
+        }
+        sleep(Duration::from_millis(100));
+    };
+    ensure!(server_state(&emulator, &first)? == "PENDING_ADD");
+    // Ctrl-C: SIGINT to Terraform's process group; Terraform stops the provider, which stops
+    // waiting.
+    let signal = Command::new("kill")
+        .args(["-INT", "--", &format!("-{}", apply.id())])
+        .status()?;
+    ensure!(signal.success(), "kill -INT failed");
+    let output = apply.wait_with_output()?;
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    let flat: String = text
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    ensure!(
+        !output.status.success(),
+        "the interrupted apply succeeded: {text}"
+    );
+    ensure!(
+        flat.contains(&format!("cancelled while waiting for {first}")),
+        "the error should name the server it stopped waiting for: {text}"
+    );
+    ensure!(id_of(&ws, "cloudcontrol_server.s")? == first);
+    ensure!(
+        is_tainted(&ws, "cloudcontrol_server.s")?,
+        "the interrupted server must be kept in state, tainted"
+    );
+
+    // Nothing is orphaned: destroy deletes it once its deployment is over.
     ws.destroy()?;
     let inventory = emulator.inventory()?;
     ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");

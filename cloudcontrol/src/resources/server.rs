@@ -750,6 +750,21 @@ impl Client {
         .await
     }
 
+    /// The server once no operation is running on it (waiting out a deployment or another
+    /// change still in progress), or `None` when it does not exist. A server in a failed
+    /// state is returned as it is, so a caller can still clean it up.
+    pub async fn settled_server(&self, id: &str, wait: &WaitOptions) -> Result<Option<Server>> {
+        match self.get_server(id).await? {
+            Some(server) if server.state.is_pending() => {
+                let deadline = wait.start();
+                self.wait_server(&deadline, "WAIT_FOR_SERVER", id, |_| true)
+                    .await
+                    .map(Some)
+            }
+            other => Ok(other),
+        }
+    }
+
     /// Deletes a (stopped) server and waits until it is gone.
     pub async fn delete_server(&self, id: &str, wait: &WaitOptions) -> Result<()> {
         const OP: &str = "DELETE_SERVER";

@@ -449,7 +449,9 @@ impl Resource<ProviderData> for ServerResource {
         let options = wait(ctx, DELETE_TIMEOUT);
         let id = string(&request.prior, "id").unwrap_or_default();
         let result = async {
-            let Some(server) = client.get_server(&id).await? else {
+            // A server still deploying (an interrupted or timed-out create) is left to finish:
+            // whether it must be powered off is known only then.
+            let Some(server) = client.settled_server(&id, &options).await? else {
                 return Ok(());
             };
             // The API deletes only stopped servers without monitoring.
