@@ -6,6 +6,8 @@
 //!
 //! Providers built on tfplugin, each measured when its binary exists:
 //! * the binary named by `TFPLUGIN_BENCH_PROVIDER`;
+//! * the product provider `terraform-provider-cloudcontrol`
+//!   (`cargo build --release -p terraform-provider-cloudcontrol`);
 //! * the workspace test provider `terraform-provider-tftest`
 //!   (`cargo build --release -p e2e --bin terraform-provider-tftest`);
 //! * the example provider `terraform-provider-scratch`
@@ -92,6 +94,7 @@ fn rust_candidates() -> Result<Vec<Candidate>, String> {
         }
         wanted.push(path);
     }
+    wanted.push(profile.join("terraform-provider-cloudcontrol"));
     wanted.push(profile.join("terraform-provider-tftest"));
     wanted.push(profile.join("examples").join("terraform-provider-scratch"));
     let mut found: Vec<Candidate> = Vec::new();
