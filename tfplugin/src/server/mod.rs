@@ -5,13 +5,13 @@
 //! plan validity rules; apply results are checked for compatibility with the plan, so a
 //! provider bug is reported as a clear diagnostic naming the attribute.
 
+mod catalog;
 mod codec;
 mod convert;
 mod rpc_data;
 mod rpc_resource;
 mod schema_proto;
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use tokio_util::sync::CancellationToken;
@@ -19,83 +19,39 @@ use tonic::{Request, Response, Status};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::proto::tfplugin6 as pb;
-use crate::provider::{ConfigureRequest, DataSource, Provider, Resource};
-use crate::schema::Schema;
-use crate::value::Type;
+use crate::provider::{ConfigureRequest, Provider};
 
+use catalog::{Catalog, DataSourceEntry, ResourceEntry};
 pub use convert::{diagnostics_to_proto, path_from_proto, path_to_proto};
-
-/// A resource type with its schema computed once.
-struct ResourceEntry<D> {
-    resource: Arc<dyn Resource<D>>,
-    schema: Schema,
-    ty: Type,
-}
-
-/// A data source type with its schema computed once.
-struct DataSourceEntry<D> {
-    data_source: Arc<dyn DataSource<D>>,
-    schema: Schema,
-    ty: Type,
-}
 
 /// Serves one [`Provider`] over tfplugin6.
 pub struct ProviderService<P: Provider> {
     provider: P,
-    provider_schema: Schema,
-    provider_ty: Type,
-    resources: BTreeMap<String, ResourceEntry<P::Data>>,
-    data_sources: BTreeMap<String, DataSourceEntry<P::Data>>,
+    catalog: OnceLock<Catalog<P::Data>>,
     data: OnceLock<Arc<P::Data>>,
     stop: CancellationToken,
 }
 
 impl<P: Provider> ProviderService<P> {
-    /// Collects the provider's schemas once; they are served on every GetProviderSchema.
+    /// Wraps `provider`; its schemas are collected once, on the first RPC that needs them,
+    /// and served from then on.
     pub fn new(provider: P) -> Self {
-        let provider_schema = provider.schema();
-        let provider_ty = provider_schema.block.implied_type();
-        let resources = provider
-            .resources()
-            .into_iter()
-            .map(|resource| {
-                let schema = resource.schema();
-                let ty = schema.block.implied_type();
-                let entry = ResourceEntry {
-                    resource: resource.clone(),
-                    schema,
-                    ty,
-                };
-                (resource.type_name().to_owned(), entry)
-            })
-            .collect();
-        let data_sources = provider
-            .data_sources()
-            .into_iter()
-            .map(|data_source| {
-                let schema = data_source.schema();
-                let ty = schema.block.implied_type();
-                let entry = DataSourceEntry {
-                    data_source: data_source.clone(),
-                    schema,
-                    ty,
-                };
-                (data_source.type_name().to_owned(), entry)
-            })
-            .collect();
         Self {
             provider,
-            provider_schema,
-            provider_ty,
-            resources,
-            data_sources,
+            catalog: OnceLock::new(),
             data: OnceLock::new(),
             stop: CancellationToken::new(),
         }
     }
 
+    /// The provider's schemas, collected on first use.
+    fn catalog(&self) -> &Catalog<P::Data> {
+        self.catalog
+            .get_or_init(|| Catalog::collect(&self.provider))
+    }
+
     fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Data>, Diagnostic> {
-        self.resources.get(type_name).ok_or_else(|| {
+        self.catalog().resources.get(type_name).ok_or_else(|| {
             Diagnostic::error(
                 "Unknown resource type",
                 format!(
@@ -107,7 +63,7 @@ impl<P: Provider> ProviderService<P> {
     }
 
     fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry<P::Data>, Diagnostic> {
-        self.data_sources.get(type_name).ok_or_else(|| {
+        self.catalog().data_sources.get(type_name).ok_or_else(|| {
             Diagnostic::error(
                 "Unknown data source type",
                 format!(
@@ -142,17 +98,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _request: Request<pb::get_metadata::Request>,
     ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        let catalog = self.catalog();
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(server_capabilities()),
             diagnostics: Vec::new(),
-            data_sources: self
+            data_sources: catalog
                 .data_sources
                 .keys()
                 .map(|name| pb::get_metadata::DataSourceMetadata {
                     type_name: name.clone(),
                 })
                 .collect(),
-            resources: self
+            resources: catalog
                 .resources
                 .keys()
                 .map(|name| pb::get_metadata::ResourceMetadata {
@@ -167,14 +124,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _request: Request<pb::get_provider_schema::Request>,
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        let catalog = self.catalog();
         Ok(Response::new(pb::get_provider_schema::Response {
-            provider: Some(schema_proto::schema_to_proto(&self.provider_schema)),
-            resource_schemas: self
+            provider: Some(schema_proto::schema_to_proto(&catalog.provider_schema)),
+            resource_schemas: catalog
                 .resources
                 .iter()
                 .map(|(name, entry)| (name.clone(), schema_proto::schema_to_proto(&entry.schema)))
                 .collect(),
-            data_source_schemas: self
+            data_source_schemas: catalog
                 .data_sources
                 .iter()
                 .map(|(name, entry)| (name.clone(), schema_proto::schema_to_proto(&entry.schema)))
@@ -194,11 +152,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diagnostics = Diagnostics::new();
         match codec::decode(
             request.config.as_ref(),
-            &self.provider_ty,
+            &self.catalog().provider_ty,
             "provider configuration",
         ) {
             Ok(config) => {
-                diagnostics.append(self.provider_schema.block.validate_config(&config));
+                diagnostics.append(
+                    self.catalog()
+                        .provider_schema
+                        .block
+                        .validate_config(&config),
+                );
                 diagnostics.append(self.provider.validate_config(&config).await);
             }
             Err(diagnostic) => diagnostics.push(diagnostic),
@@ -249,7 +212,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diagnostics = Diagnostics::new();
         match codec::decode(
             request.config.as_ref(),
-            &self.provider_ty,
+            &self.catalog().provider_ty,
             "provider configuration",
         ) {
             Ok(config) => {
@@ -391,4 +354,70 @@ fn server_capabilities() -> pb::ServerCapabilities {
 pub fn serve<P: Provider>(provider: P) -> std::process::ExitCode {
     let module = format!("provider.terraform-provider-{}", provider.type_name());
     crate::transport::serve::serve_rpc(ProviderService::new(provider), &module)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Attribute, Block, Schema};
+    use pb::provider_server::Provider as _;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A provider with no resources that counts how often its schema is asked for.
+    struct Counting {
+        schema_calls: Arc<AtomicUsize>,
+    }
+
+    #[async_trait::async_trait]
+    impl Provider for Counting {
+        type Data = ();
+
+        fn type_name(&self) -> &str {
+            "counting"
+        }
+
+        fn schema(&self) -> Schema {
+            self.schema_calls.fetch_add(1, Ordering::SeqCst);
+            Schema::new(Block::new().attribute(Attribute::string("region").optional()))
+        }
+
+        async fn configure(&self, _request: ConfigureRequest) -> Result<(), Diagnostics> {
+            Ok(())
+        }
+
+        fn resources(&self) -> Vec<Arc<dyn crate::provider::Resource<()>>> {
+            Vec::new()
+        }
+
+        fn data_sources(&self) -> Vec<Arc<dyn crate::provider::DataSource<()>>> {
+            Vec::new()
+        }
+    }
+
+    #[tokio::test]
+    async fn schemas_are_collected_on_the_first_rpc_and_only_once() {
+        let schema_calls = Arc::new(AtomicUsize::new(0));
+        let service = ProviderService::new(Counting {
+            schema_calls: schema_calls.clone(),
+        });
+        assert_eq!(
+            schema_calls.load(Ordering::SeqCst),
+            0,
+            "built before any RPC"
+        );
+        for _ in 0..2 {
+            let response = service
+                .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+                .await
+                .unwrap()
+                .into_inner();
+            let block = response.provider.unwrap().block.unwrap();
+            assert_eq!(block.attributes[0].name, "region");
+        }
+        service
+            .get_metadata(Request::new(pb::get_metadata::Request {}))
+            .await
+            .unwrap();
+        assert_eq!(schema_calls.load(Ordering::SeqCst), 1);
+    }
 }
