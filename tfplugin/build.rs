@@ -9,13 +9,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for file in &files {
         println!("cargo:rerun-if-changed={}", proto_dir.join(file).display());
     }
-    // The example provider is linked like the workspace's providers (see
-    // `provider/build.rs`): packed relative relocations, measured by the start-up benchmark.
-    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    let target_env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
-    if os == "linux" && target_env == "gnu" {
-        println!("cargo:rustc-link-arg-examples=-Wl,-z,pack-relative-relocs");
-    }
     let descriptors = protox::compile(files, [&proto_dir])?;
     tonic_prost_build::configure()
         .build_server(true)
