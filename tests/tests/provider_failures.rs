@@ -11,31 +11,17 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Result};
-use provider_common::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace, Emulator};
+use provider_common::{
+    ensure_no_changes, id_of, plan_expecting, rewrite, rocky8_domain_and_vlan, workspace, Emulator,
+};
 
 fn server_config(create_timeout: Option<&str>) -> String {
     let timeouts = create_timeout
         .map(|t| format!("timeouts {{\n    create = \"{t}\"\n  }}"))
         .unwrap_or_default();
+    let base = rocky8_domain_and_vlan("e2e-failures", "NA9", "10.3.0.0");
     format!(
-        r#"
-data "cloudcontrol_image" "rocky8" {{
-  name       = "Rocky Linux 8 64-bit 2 CPU"
-  datacenter = "NA9"
-}}
-
-resource "cloudcontrol_network_domain" "nd" {{
-  name       = "e2e-failures"
-  datacenter = "NA9"
-}}
-
-resource "cloudcontrol_vlan" "v" {{
-  network_domain_id = cloudcontrol_network_domain.nd.id
-  name              = "e2e-failures"
-  ipv4_base_address = "10.3.0.0"
-  ipv4_prefix_size  = 24
-}}
-
+        r#"{base}
 resource "cloudcontrol_server" "s" {{
   name              = "e2e-slow"
   network_domain_id = cloudcontrol_network_domain.nd.id

@@ -10,7 +10,9 @@ mod provider_common;
 
 use anyhow::{ensure, Context, Result};
 use e2e::terraform::PlanOutcome;
-use provider_common::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace, Emulator};
+use provider_common::{
+    ensure_no_changes, id_of, plan_expecting, rewrite, rocky8_domain_and_vlan, workspace, Emulator,
+};
 use serde_json::{json, Value};
 
 /// What the steps of the test change.
@@ -386,25 +388,9 @@ fn powered_disk_config(disks: &[(u8, u32, &str)], allow_reboot: bool, started: b
             )
         })
         .collect();
+    let base = rocky8_domain_and_vlan("e2e-disks", "NA9", "10.2.0.0");
     format!(
-        r#"
-data "cloudcontrol_image" "rocky8" {{
-  name       = "Rocky Linux 8 64-bit 2 CPU"
-  datacenter = "NA9"
-}}
-
-resource "cloudcontrol_network_domain" "nd" {{
-  name       = "e2e-disks"
-  datacenter = "NA9"
-}}
-
-resource "cloudcontrol_vlan" "v" {{
-  network_domain_id = cloudcontrol_network_domain.nd.id
-  name              = "e2e-disks"
-  ipv4_base_address = "10.2.0.0"
-  ipv4_prefix_size  = 24
-}}
-
+        r#"{base}
 resource "cloudcontrol_server" "s" {{
   name              = "e2e-disks"
   network_domain_id = cloudcontrol_network_domain.nd.id
@@ -775,25 +761,9 @@ fn server_import_with_options_and_password_from_the_environment() -> Result<()> 
 
 /// A server in NA12, which offers no PROVISIONEDIOPS disks, with a data disk of `speed`.
 fn na12_config(speed: &str) -> String {
+    let base = rocky8_domain_and_vlan("e2e-speeds", "NA12", "10.3.0.0");
     format!(
-        r#"
-data "cloudcontrol_image" "rocky8" {{
-  name       = "Rocky Linux 8 64-bit 2 CPU"
-  datacenter = "NA12"
-}}
-
-resource "cloudcontrol_network_domain" "nd" {{
-  name       = "e2e-speeds"
-  datacenter = "NA12"
-}}
-
-resource "cloudcontrol_vlan" "v" {{
-  network_domain_id = cloudcontrol_network_domain.nd.id
-  name              = "e2e-speeds"
-  ipv4_base_address = "10.3.0.0"
-  ipv4_prefix_size  = 24
-}}
-
+        r#"{base}
 resource "cloudcontrol_server" "s" {{
   name              = "e2e-speeds"
   network_domain_id = cloudcontrol_network_domain.nd.id

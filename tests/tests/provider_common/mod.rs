@@ -278,3 +278,28 @@ pub fn plan_expecting(ws: &Workspace, summary: &str) -> Result<TfOutput> {
     );
     Ok(plan)
 }
+
+/// HCL most server tests start from: the `rocky8` image lookup, the network domain `nd` named
+/// `name` and its VLAN `v` (also `name`) on `vlan_base`/24, all in `datacenter`.
+pub fn rocky8_domain_and_vlan(name: &str, datacenter: &str, vlan_base: &str) -> String {
+    format!(
+        r#"
+data "cloudcontrol_image" "rocky8" {{
+  name       = "Rocky Linux 8 64-bit 2 CPU"
+  datacenter = "{datacenter}"
+}}
+
+resource "cloudcontrol_network_domain" "nd" {{
+  name       = "{name}"
+  datacenter = "{datacenter}"
+}}
+
+resource "cloudcontrol_vlan" "v" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "{name}"
+  ipv4_base_address = "{vlan_base}"
+  ipv4_prefix_size  = 24
+}}
+"#
+    )
+}
