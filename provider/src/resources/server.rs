@@ -165,9 +165,21 @@ impl Resource<ProviderData> for ServerResource {
             .clone();
         plan.planned.set_attr("primary_ipv4", nic_ip);
         check_ip_against_vlan(ctx, plan).await;
-        check_disk_speeds(ctx, plan).await;
+        // A new server's image, read once: it gives the datacenter and the disks to check.
+        let image = if plan.prior.is_null() {
+            planned_image(ctx, plan).await
+        } else {
+            None
+        };
+        let datacenter = string(&plan.prior, "datacenter")
+            .or_else(|| image.as_ref().map(|i| i.datacenter_id.clone()));
+        if let Some(datacenter) = datacenter {
+            check_disk_speeds(ctx, plan, &datacenter).await;
+        }
         if plan.prior.is_null() {
-            check_image_disks(ctx, plan).await;
+            if let Some(image) = &image {
+                check_image_disks(image, plan);
+            }
             return;
         }
         let vlan = |v: &Value| v.attr("primary_nic").attr("vlan_id").clone();
@@ -598,9 +610,13 @@ async fn check_ip_against_vlan(ctx: &OperationContext<'_, ProviderData>, plan: &
 }
 
 /// Plan-time check that every new or re-speeded disk asks for a speed the server's datacenter
-/// offers (the API would refuse it only after the server is deployed or powered off).
-/// Only reads: the datacenter comes from the state or, for a new server, from its image.
-async fn check_disk_speeds(ctx: &OperationContext<'_, ProviderData>, plan: &mut ModifyPlan) {
+/// (`datacenter_id`) offers: the API would refuse it only after the server is deployed or
+/// powered off.
+async fn check_disk_speeds(
+    ctx: &OperationContext<'_, ProviderData>,
+    plan: &mut ModifyPlan,
+    datacenter_id: &str,
+) {
     let prior = disks_of(&plan.prior);
     let changed: Vec<(usize, DiskSpec)> = disks_of(&plan.planned)
         .into_iter()
@@ -614,20 +630,7 @@ async fn check_disk_speeds(ctx: &OperationContext<'_, ProviderData>, plan: &mut 
     if changed.is_empty() {
         return;
     }
-    let client = &ctx.data.client;
-    let datacenter_id = match string(&plan.prior, "datacenter") {
-        Some(id) => id,
-        None => {
-            let Some(image_id) = string(&plan.config, "image_id") else {
-                return;
-            };
-            match client.get_image(ImageKind::Os, &image_id).await {
-                Ok(Some(image)) => image.datacenter_id,
-                _ => return,
-            }
-        }
-    };
-    let Ok(Some(datacenter)) = client.get_datacenter(&datacenter_id).await else {
+    let Ok(Some(datacenter)) = ctx.data.client.get_datacenter(datacenter_id).await else {
         return;
     };
     let offered: Vec<&str> = datacenter
@@ -652,20 +655,26 @@ async fn check_disk_speeds(ctx: &OperationContext<'_, ProviderData>, plan: &mut 
     }
 }
 
-/// Plan-time check that the configuration declares every disk of the image, at least at
-/// its image size (the image's disks always exist; leaving one out would never converge).
-async fn check_image_disks(ctx: &OperationContext<'_, ProviderData>, plan: &mut ModifyPlan) {
-    let Some(image_id) = string(&plan.config, "image_id") else {
-        return;
-    };
-    let image = match ctx.data.client.get_image(ImageKind::Os, &image_id).await {
-        Ok(Some(image)) => image,
+/// The configured OS image of a new server; `None` (with a diagnostic when it does not exist)
+/// when it cannot be read. A failed read is left for apply to report.
+async fn planned_image(
+    ctx: &OperationContext<'_, ProviderData>,
+    plan: &mut ModifyPlan,
+) -> Option<cloudcontrol::Image> {
+    let image_id = string(&plan.config, "image_id")?;
+    match ctx.data.client.get_image(ImageKind::Os, &image_id).await {
+        Ok(Some(image)) => Some(image),
         Ok(None) => {
             plan.diagnostics.error_at(AttributePath::attribute("image_id"), "Image not found", format!("There is no OS image with id {image_id}; look one up with the cloudcontrol_image data source."));
-            return;
+            None
         }
-        Err(_) => return,
-    };
+        Err(_) => None,
+    }
+}
+
+/// Plan-time check that the configuration declares every disk of the image, at least at
+/// its image size (the image's disks always exist; leaving one out would never converge).
+fn check_image_disks(image: &cloudcontrol::Image, plan: &mut ModifyPlan) {
     let configured = disks_of(&plan.config);
     for d in image.disks() {
         let d = d.disk;
