@@ -186,24 +186,12 @@ impl Resource<ProviderData> for FirewallRuleResource {
                 );
             }
         }
-        let placement = string(config, "placement");
-        let relative = config.attr("relative_to_rule");
-        match placement.as_deref() {
-            Some("BEFORE" | "AFTER") if relative.is_null() => diags.error_at(
-                AttributePath::attribute("placement"),
-                "Missing attribute",
-                "relative_to_rule is required when placement is BEFORE or AFTER",
-            ),
-            Some("FIRST" | "LAST") | None
-                if !relative.is_null() && !config.attr("placement").is_unknown() =>
-            {
-                diags.error_at(
-                    AttributePath::attribute("relative_to_rule"),
-                    "Invalid attribute combination",
-                    "relative_to_rule is only used with placement BEFORE or AFTER",
-                )
-            }
-            _ => {}
+        if let Some(conflict) = placement_conflict(config) {
+            diags.error_at(
+                AttributePath::attribute(conflict.attribute),
+                conflict.summary,
+                conflict.detail,
+            );
         }
         diags
     }
@@ -379,7 +367,9 @@ impl Resource<ProviderData> for FirewallRuleResource {
         };
         match import_state(&self.schema().block, &rest, &IMPORT_OPTIONS) {
             Ok(mut state) => match placement_conflict(&state) {
-                Some(rule) => response.diagnostics.error("Invalid import id", rule),
+                Some(conflict) => response
+                    .diagnostics
+                    .error("Invalid import id", conflict.detail),
                 None => {
                     for (which, ip) in written {
                         state.set_attr(which, any_block(ip));
@@ -441,17 +431,33 @@ fn any_block(ip: &str) -> Value {
     ])
 }
 
-/// Why the placement options of an imported state contradict each other, if they do (the
-/// same rule as the configuration's, so an accepted import id matches a valid configuration).
-fn placement_conflict(state: &Value) -> Option<&'static str> {
-    let relative = !state.attr("relative_to_rule").is_null();
-    match string(state, "placement").as_deref() {
-        Some("BEFORE" | "AFTER") if !relative => {
-            Some("relative_to_rule is required when placement is BEFORE or AFTER")
-        }
-        Some("FIRST" | "LAST") | None if relative => {
-            Some("relative_to_rule is only used with placement BEFORE or AFTER")
-        }
+/// `placement` and `relative_to_rule` contradicting each other: the attribute to blame and why.
+struct PlacementConflict {
+    attribute: &'static str,
+    summary: &'static str,
+    detail: &'static str,
+}
+
+/// Why `placement` and `relative_to_rule` of a configuration (or of an imported state, so an
+/// accepted import id matches a valid configuration) contradict each other, if they do.
+/// Unknown values never conflict.
+fn placement_conflict(value: &Value) -> Option<PlacementConflict> {
+    let placement = value.attr("placement");
+    let relative = value.attr("relative_to_rule");
+    if placement.is_unknown() || relative.is_unknown() {
+        return None;
+    }
+    match placement.as_str() {
+        Some("BEFORE" | "AFTER") if relative.is_null() => Some(PlacementConflict {
+            attribute: "placement",
+            summary: "Missing attribute",
+            detail: "relative_to_rule is required when placement is BEFORE or AFTER",
+        }),
+        Some("FIRST" | "LAST") | None if !relative.is_null() => Some(PlacementConflict {
+            attribute: "relative_to_rule",
+            summary: "Invalid attribute combination",
+            detail: "relative_to_rule is only used with placement BEFORE or AFTER",
+        }),
         _ => None,
     }
 }
@@ -697,13 +703,11 @@ mod tests {
                 ),
             ])
         };
-        assert_eq!(placement_conflict(&state(Some("FIRST"), None)), None);
-        assert_eq!(placement_conflict(&state(None, None)), None);
-        assert_eq!(placement_conflict(&state(Some("AFTER"), Some("web"))), None);
-        assert!(placement_conflict(&state(Some("BEFORE"), None))
-            .is_some_and(|r| r.contains("required")));
-        assert!(
-            placement_conflict(&state(None, Some("web"))).is_some_and(|r| r.contains("only used"))
-        );
+        let detail = |p, r| placement_conflict(&state(p, r)).map(|c| c.detail);
+        assert_eq!(detail(Some("FIRST"), None), None);
+        assert_eq!(detail(None, None), None);
+        assert_eq!(detail(Some("AFTER"), Some("web")), None);
+        assert!(detail(Some("BEFORE"), None).is_some_and(|r| r.contains("required")));
+        assert!(detail(None, Some("web")).is_some_and(|r| r.contains("only used")));
     }
 }
