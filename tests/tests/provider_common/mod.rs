@@ -185,9 +185,9 @@ fn dechunk(mut rest: &str) -> String {
     out
 }
 
-/// A Terraform workspace with the provider installed from a mirror and pointed at `emulator`
-/// through the environment fallbacks, initialised once.
-pub fn workspace(emulator: &Emulator, main_tf: &str) -> Result<Workspace> {
+/// An empty Terraform workspace with the built provider in its mirror, pointed at `emulator`
+/// through the provider's environment fallbacks, and the provider's package.
+fn emulator_workspace(emulator: &Emulator) -> Result<(Workspace, ProviderPackage)> {
     let package = ProviderPackage::new(
         "cloudcontrol",
         "cloudcontrol",
@@ -198,6 +198,13 @@ pub fn workspace(emulator: &Emulator, main_tf: &str) -> Result<Workspace> {
     ws.set_env("CLOUDCONTROL_ENDPOINT", &emulator.base_url);
     ws.set_env("CLOUDCONTROL_USERNAME", "demo");
     ws.set_env("CLOUDCONTROL_PASSWORD", "demo");
+    Ok((ws, package))
+}
+
+/// A Terraform workspace with the provider installed from a mirror and pointed at `emulator`
+/// through the environment fallbacks, initialised once.
+pub fn workspace(emulator: &Emulator, main_tf: &str) -> Result<Workspace> {
+    let (ws, package) = emulator_workspace(emulator)?;
     ws.write_main_tf(&format!(
         "{}\n{main_tf}",
         package.required_providers_block()
@@ -210,16 +217,7 @@ pub fn workspace(emulator: &Emulator, main_tf: &str) -> Result<Workspace> {
 /// repository's `examples/`, which declares its own `required_providers`), pointed at
 /// `emulator` through the environment fallbacks, initialised once.
 pub fn example_workspace(emulator: &Emulator, example: &str) -> Result<Workspace> {
-    let package = ProviderPackage::new(
-        "cloudcontrol",
-        "cloudcontrol",
-        "0.1.0",
-        binary("terraform-provider-cloudcontrol")?,
-    );
-    let mut ws = Workspace::new(&package)?;
-    ws.set_env("CLOUDCONTROL_ENDPOINT", &emulator.base_url);
-    ws.set_env("CLOUDCONTROL_USERNAME", "demo");
-    ws.set_env("CLOUDCONTROL_PASSWORD", "demo");
+    let (ws, _) = emulator_workspace(emulator)?;
     let source = e2e::terraform::workspace_root()
         .join("examples")
         .join(example);
