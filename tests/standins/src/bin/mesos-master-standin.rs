@@ -1,0 +1,5 @@
+//! The mesos-master STAND-IN (test double; see tests/standins/README.md).
+
+fn main() {
+    std::process::exit(mesos_standins::master::main());
+}
