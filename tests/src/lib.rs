@@ -1,4 +1,5 @@
 //! Shared harness for the workspace-level end-to-end tests.
 
 pub mod nodes;
+pub mod real_mesos;
 pub mod terraform;
