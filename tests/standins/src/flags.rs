@@ -97,11 +97,6 @@ impl Flags {
             self.origin_note(name)
         ))
     }
-
-    /// Sets a value after loading (derived values such as a detected hostname).
-    pub fn set_value(&mut self, name: &str, value: String) {
-        self.values.insert(name.to_string(), value);
-    }
 }
 
 /// Parses `name<TAB>path` lines from `mesos-init-wrapper`.

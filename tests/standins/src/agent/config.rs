@@ -48,7 +48,7 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
         args: impl IntoIterator<Item = String>,
     ) -> Result<Config, FlagError> {
-        let mut flags = flags::load(flags::AGENT, "MESOS_", env, args)?;
+        let flags = flags::load(flags::AGENT, "MESOS_", env, args)?;
         let work_dir = match flags.get("work_dir") {
             Some(w) if !w.trim().is_empty() => w.trim().to_string(),
             _ => {
@@ -76,7 +76,6 @@ impl Config {
             })?,
             None => resolve_own_address(&hostname),
         };
-        flags.set_value("hostname", hostname.clone());
         let given = match flags.get("resources") {
             Some(r) => Some(Resources::parse(r).map_err(|rule| flags.refuse("resources", &rule))?),
             None => None,

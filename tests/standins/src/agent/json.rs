@@ -6,34 +6,10 @@ use serde_json::{json, Map, Value};
 
 use super::tasks::{Completed, Running, EXECUTOR_OVERHEAD};
 use super::Agent;
-use crate::master::json::{build_fields, status, task_resources, AGENT_CAPABILITIES};
-use crate::resources::Resources;
+use crate::master::json::{
+    build_fields, full_resources, status, task_resources, AGENT_CAPABILITIES,
+};
 use crate::wire::{FrameworkInfo, TaskState, TaskStatus};
-
-fn full_resources(r: &Resources) -> Value {
-    let mut list = Vec::new();
-    for (name, v) in [
-        ("cpus", r.cpus),
-        ("mem", r.mem),
-        ("disk", r.disk),
-        ("gpus", r.gpus),
-    ] {
-        if v > 0.0 {
-            list.push(
-                json!({ "name": name, "type": "SCALAR", "scalar": { "value": v }, "role": "*" }),
-            );
-        }
-    }
-    if !r.ports.is_empty() {
-        let ranges: Vec<Value> = r
-            .ports
-            .iter()
-            .map(|(a, b)| json!({ "begin": a, "end": b }))
-            .collect();
-        list.push(json!({ "name": "ports", "type": "RANGES", "ranges": { "range": ranges }, "role": "*" }));
-    }
-    Value::Array(list)
-}
 
 fn task_json(
     agent_id: &str,
@@ -163,7 +139,7 @@ pub async fn state(agent: &Agent) -> Value {
     m.insert("reserved_resources_full".into(), json!({}));
     m.insert(
         "unreserved_resources_full".into(),
-        full_resources(&cfg.resources),
+        full_resources(&cfg.resources, false),
     );
     m.insert("reserved_resources_allocated".into(), json!({}));
     m.insert(

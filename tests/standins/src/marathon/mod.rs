@@ -75,15 +75,10 @@ pub fn main() -> i32 {
 async fn elect(
     client: zookeeper_client::Client,
     dir: String,
-    me: String,
+    mine: String,
     tx: watch::Sender<Election>,
 ) -> String {
-    let prefix = format!("_c_{}-latch-", crate::new_uuid());
     let mut session = client.state_watcher();
-    let mine = match crate::zk::join(&client, &dir, &prefix, me.as_bytes()).await {
-        Ok(n) => n,
-        Err(e) => return format!("Failed to join the leader election in ZooKeeper: {e}"),
-    };
     loop {
         let (members, watcher) = match crate::zk::members(&client, &dir, "_c_").await {
             Ok(x) => x,
@@ -128,10 +123,23 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
         .parse()
         .map_err(|e| anyhow::anyhow!("bad --http_address {}: {e}", cfg.http_address))?;
     let server = crate::http::serve(addr, http::router(marathon.clone()));
-    let election = elect(client, format!("{}/leader-curator", cfg.zk.path), me, tx);
+    // Like Curator's leader latch: an ephemeral sequential member; the lowest leads.
+    let dir = format!("{}/leader-curator", cfg.zk.path);
+    let prefix = format!("_c_{}-latch-", crate::new_uuid());
+    let mine = crate::zk::join(&client, &dir, &prefix, me.as_bytes())
+        .await
+        .map_err(|e| anyhow::anyhow!("Failed to join the leader election in ZooKeeper: {e}"))?;
+    let election = elect(client.clone(), dir.clone(), mine.clone(), tx);
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         r = server => r,
         reason = election => Err(anyhow::anyhow!(reason)),
         _ = scheduler::run(marathon.clone()) => Ok(()),
+        _ = term.recv() => {
+            // A stopped Marathon gives up leadership at once, as closing the latch does.
+            let _ = client.delete(&format!("{dir}/{mine}"), None).await;
+            tracing::info!("Stopping: left the leader election");
+            Ok(())
+        }
     }
 }

@@ -42,7 +42,7 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
         args: impl IntoIterator<Item = String>,
     ) -> Result<Config, FlagError> {
-        let mut flags = flags::load(flags::MASTER, "MESOS_", env, args)?;
+        let flags = flags::load(flags::MASTER, "MESOS_", env, args)?;
         let work_dir = match flags.get("work_dir") {
             Some(w) if !w.trim().is_empty() => w.trim().to_string(),
             _ if flags.get("registry") == Some("in_memory") => "/var/lib/mesos".to_string(),
@@ -103,7 +103,6 @@ impl Config {
             })?,
             None => resolve_own_address(&hostname),
         };
-        flags.set_value("hostname", hostname.clone());
         let registry_fetch_timeout = flags
             .duration("registry_fetch_timeout")
             .unwrap_or(Duration::from_secs(60));

@@ -108,6 +108,39 @@ pub fn task(t: &Task) -> Value {
     Value::Object(m)
 }
 
+/// Resources as the protobuf-shaped list the `*_full` fields carry: non-zero scalars and port
+/// ranges, with `allocation_info` for allocated resources.
+pub fn full_resources(r: &Resources, allocated: bool) -> Value {
+    let mut list = Vec::new();
+    let with_role = |mut v: Value| {
+        if allocated {
+            v["allocation_info"] = json!({ "role": "*" });
+        }
+        v
+    };
+    for (name, v) in [
+        ("cpus", r.cpus),
+        ("mem", r.mem),
+        ("disk", r.disk),
+        ("gpus", r.gpus),
+    ] {
+        if v > 0.0 {
+            list.push(with_role(
+                json!({ "name": name, "type": "SCALAR", "scalar": { "value": v }, "role": "*" }),
+            ));
+        }
+    }
+    if !r.ports.is_empty() {
+        let ranges: Vec<Value> = r
+            .ports
+            .iter()
+            .map(|(a, b)| json!({ "begin": a, "end": b }))
+            .collect();
+        list.push(with_role(json!({ "name": "ports", "type": "RANGES", "ranges": { "range": ranges }, "role": "*" })));
+    }
+    Value::Array(list)
+}
+
 fn zero() -> Value {
     Resources::default().to_json()
 }
@@ -208,12 +241,23 @@ pub fn framework(fw: &Framework) -> Value {
     Value::Object(m)
 }
 
-/// `/master/slaves`.
+/// `/master/slaves` (which, unlike `/master/state`, also lists the `*_full` resources).
 pub fn slaves(c: &Cluster) -> Value {
     let list: Vec<Value> = c
         .agents
         .values()
-        .map(|a| agent(a, &c.used_on(&a.id).scalars()))
+        .map(|a| {
+            let used = c.used_on(&a.id);
+            let mut m = agent_common(a, &used.scalars());
+            m.insert("reserved_resources_full".into(), json!({}));
+            m.insert(
+                "unreserved_resources_full".into(),
+                full_resources(&a.resources, false),
+            );
+            m.insert("used_resources_full".into(), full_resources(&used, true));
+            m.insert("offered_resources_full".into(), json!([]));
+            Value::Object(m)
+        })
         .collect();
     json!({ "slaves": list, "recovered_slaves": [] })
 }
@@ -270,8 +314,12 @@ pub fn state(master: &Master, c: Option<&Cluster>) -> Value {
     m.insert("flags".into(), json!(master.cfg.flags.all()));
     let empty = Cluster::default();
     let c = c.unwrap_or(&empty);
-    let s = slaves(c);
-    m.insert("slaves".into(), s["slaves"].clone());
+    let agents: Vec<Value> = c
+        .agents
+        .values()
+        .map(|a| agent(a, &c.used_on(&a.id).scalars()))
+        .collect();
+    m.insert("slaves".into(), Value::Array(agents));
     m.insert("recovered_slaves".into(), json!([]));
     m.insert(
         "frameworks".into(),
@@ -319,6 +367,7 @@ pub fn state_summary(master: &Master, c: Option<&Cluster>) -> Value {
             let aids: std::collections::BTreeSet<&str> = fw
                 .tasks
                 .values()
+                .chain(fw.completed_tasks.iter())
                 .map(|t| t.info.agent_id.as_str())
                 .collect();
             f.insert("slave_ids".into(), json!(aids));
@@ -415,16 +464,28 @@ pub fn metrics(master: &Master, c: Option<&Cluster>) -> Value {
             &format!("master/{name}_percent"),
             if t > 0.0 { u / t } else { 0.0 },
         );
-        set(
-            &mut m,
-            &format!("allocator/mesos/resources/{name}/total"),
-            t,
-        );
-        set(
-            &mut m,
-            &format!("allocator/mesos/resources/{name}/offered_or_allocated"),
-            u,
-        );
+        // The allocator tracks only the resource kinds agents have.
+        if name != "gpus" || t > 0.0 {
+            set(
+                &mut m,
+                &format!("allocator/mesos/resources/{name}/total"),
+                t,
+            );
+            set(
+                &mut m,
+                &format!("allocator/mesos/resources/{name}/offered_or_allocated"),
+                u,
+            );
+        }
+    }
+    // Quota consumption appears once the default role has resources allocated (the real
+    // allocator also publishes it under an empty role name).
+    if used.cpus > 0.0 || used.mem > 0.0 {
+        for role in ["*", ""] {
+            let q = format!("allocator/mesos/quota/roles/{role}/resources");
+            set(&mut m, &format!("{q}/cpus/consumed"), used.cpus);
+            set(&mut m, &format!("{q}/mem/consumed"), used.mem);
+        }
     }
     let live: Vec<&Task> = c
         .frameworks
