@@ -54,6 +54,11 @@ pub fn main() -> i32 {
         "mesos-agent-standin",
         "the Apache Mesos 1.11.0 agent (mesos-slave)",
     );
+    if std::env::args().skip(1).any(|a| a == "--version") {
+        // As `mesos-agent --version`, with the stand-in's mark.
+        println!("mesos {} (STAND-IN)", crate::MESOS_VERSION);
+        return 0;
+    }
     let env: Vec<(String, String)> = std::env::vars().collect();
     let cfg = match Config::load(env, std::env::args().skip(1)) {
         Ok(c) => c,

@@ -44,6 +44,11 @@ impl Master {
 /// Runs the master with the process's environment and arguments; returns the exit code.
 pub fn main() -> i32 {
     crate::banner::announce("mesos-master-standin", "the Apache Mesos 1.11.0 master");
+    if std::env::args().skip(1).any(|a| a == "--version") {
+        // As `mesos-master --version`, with the stand-in's mark.
+        println!("mesos {} (STAND-IN)", crate::MESOS_VERSION);
+        return 0;
+    }
     let env: Vec<(String, String)> = std::env::vars().collect();
     let cfg = match Config::load(env, std::env::args().skip(1)) {
         Ok(c) => c,
