@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::health::transport::{BoxStream, DialError, Dialer};
 use crate::hostlog::HostLog;
 use crate::secret::Secret;
 use crate::ssh::{Output, Session, SshError};
@@ -68,6 +69,12 @@ pub trait Exec: Send + Sync + std::fmt::Debug {
     /// Closes the connection.
     async fn close(&self);
 
+    /// Opens streams to addresses as seen from this host (SSH `direct-tcpip`); `None` for
+    /// connections that cannot (the unit tests' fake host).
+    fn dialer(&self) -> Option<Arc<dyn Dialer>> {
+        None
+    }
+
     /// Runs a script as root and fails unless it exits 0; returns stdout.
     async fn run_ok(&self, script: &str, stdin: Option<&[u8]>) -> Result<String, RemoteError> {
         let out = self.run(script, stdin).await?;
@@ -97,7 +104,8 @@ pub fn check_output(script: &str, out: &Output) -> Result<(), RemoteError> {
 
 /// A host connection that runs scripts as root and logs them.
 pub struct Remote {
-    session: Session,
+    session: Arc<Session>,
+    name: String,
     privilege: Privilege,
     log: Arc<HostLog>,
 }
@@ -129,8 +137,10 @@ pub enum RemoteError {
 }
 
 impl Remote {
-    /// Wraps a session. When the user is not root, decides between `sudo -n` and a password.
+    /// Wraps a session to the node `name`. When the user is not root, decides between `sudo -n`
+    /// and a password.
     pub async fn new(
+        name: &str,
         session: Session,
         sudo_password: Option<Secret>,
         log: Arc<HostLog>,
@@ -159,7 +169,8 @@ impl Remote {
             session.user()
         ));
         Ok(Remote {
-            session,
+            session: Arc::new(session),
+            name: name.to_string(),
             privilege,
             log,
         })
@@ -199,6 +210,68 @@ impl Exec for Remote {
 
     async fn close(&self) {
         self.session.close().await;
+    }
+
+    fn dialer(&self) -> Option<Arc<dyn Dialer>> {
+        Some(Arc::new(SshDialer {
+            node: self.name.clone(),
+            session: self.session.clone(),
+        }))
+    }
+}
+
+/// Streams through `direct-tcpip` channels of one node's SSH connection.
+pub struct SshDialer {
+    node: String,
+    session: Arc<Session>,
+}
+
+impl SshDialer {
+    /// A dialer through `session`, the connection to `node`.
+    pub fn new(node: &str, session: Arc<Session>) -> Self {
+        SshDialer {
+            node: node.to_string(),
+            session,
+        }
+    }
+}
+
+impl std::fmt::Debug for SshDialer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SshDialer")
+            .field("node", &self.node)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl Dialer for SshDialer {
+    async fn dial(&self, host: &str, port: u16) -> Result<BoxStream, DialError> {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let open = self.session.direct_tcpip(host, port);
+        match tokio::time::timeout(crate::health::transport::DIAL_TIMEOUT, open).await {
+            Ok(Ok(stream)) => Ok(Box::new(stream)),
+            Ok(Err(e)) => Err(DialError {
+                target: crate::cluster::host_port(host, port),
+                via: self.via(),
+                reason: match e {
+                    SshError::Session {
+                        source: russh::Error::ChannelOpenFailure(reason),
+                        ..
+                    } => format!("{reason:?} (refused by sshd on {}; connection refused, or AllowTcpForwarding forbids it)", self.node),
+                    other => other.to_string(),
+                },
+            }),
+            Err(_) => Err(DialError {
+                target: crate::cluster::host_port(host, port),
+                via: self.via(),
+                reason: "the channel did not open within 5s".to_string(),
+            }),
+        }
+    }
+
+    fn via(&self) -> String {
+        format!("ssh via {}", self.node)
     }
 }
 

@@ -44,6 +44,11 @@ impl Node {
             "agent"
         }
     }
+
+    /// A master's ZooKeeper id, from its name (`m2` is 2); `None` for agents.
+    pub fn zk_id(&self) -> Option<u8> {
+        self.name.strip_prefix('m').and_then(|n| n.parse().ok())
+    }
 }
 
 /// The running test nodes, shared by every test of one test binary.
@@ -395,6 +400,8 @@ mod tests {
         assert_eq!(env.nodes[1].ipv6, "fd77::29");
         assert_eq!(env.nodes[0].role(), "master");
         assert_eq!(env.nodes[1].role(), "agent");
+        assert_eq!(env.nodes[0].zk_id(), Some(1));
+        assert_eq!(env.nodes[1].zk_id(), None);
     }
 
     #[test]
