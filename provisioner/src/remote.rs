@@ -333,6 +333,110 @@ mod tests {
         assert_eq!(String::from_utf8(out.stdout).unwrap(), "data\n");
     }
 
+    /// A russh server that accepts any key and forwards `direct-tcpip` channels to their target
+    /// (refusing the channel when the target does not answer, as sshd does).
+    struct Forwarder;
+
+    impl russh::server::Handler for Forwarder {
+        type Error = russh::Error;
+
+        async fn auth_publickey(
+            &mut self,
+            _: &str,
+            _: russh::server::VerifiedPublicKey<'_>,
+        ) -> Result<russh::server::Auth, Self::Error> {
+            Ok(russh::server::Auth::Accept)
+        }
+
+        async fn channel_open_direct_tcpip(
+            &mut self,
+            channel: russh::Channel<russh::server::Msg>,
+            host: &str,
+            port: u32,
+            _: &str,
+            _: u32,
+            reply: russh::server::ChannelOpenHandle,
+            _: &mut russh::server::Session,
+        ) -> Result<(), Self::Error> {
+            let Ok(mut target) = tokio::net::TcpStream::connect((host, port as u16)).await else {
+                reply.reject(russh::ChannelOpenFailure::ConnectFailed).await;
+                return Ok(());
+            };
+            reply.accept().await;
+            tokio::spawn(async move {
+                let mut stream = channel.into_stream();
+                let _ = tokio::io::copy_bidirectional(&mut stream, &mut target).await;
+            });
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn direct_tcpip_carries_http_to_a_target_and_names_a_refusal() {
+        use crate::health::http;
+        use crate::health::transport::Dialer as _;
+
+        let key = russh::keys::PrivateKey::from_openssh(crate::roles::testkit::TEST_KEY).unwrap();
+        let config = Arc::new(russh::server::Config {
+            keys: vec![key.clone()],
+            ..Default::default()
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ssh_port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let config = config.clone();
+                tokio::spawn(async move {
+                    if let Ok(session) = russh::server::run_stream(config, stream, Forwarder).await
+                    {
+                        let _ = session.await;
+                    }
+                });
+            }
+        });
+        let web = crate::health::http::testserver::Server::default();
+        web.route("GET /master/state", 200, "{\"via\":\"tunnel\"}");
+        let web_port = web.start().await;
+
+        let target = crate::ssh::Target {
+            host: "127.0.0.1".into(),
+            port: ssh_port,
+            policy: crate::ssh::HostKeyPolicy::Insecure,
+            known_hosts: "/nonexistent".into(),
+            connect_budget: std::time::Duration::from_secs(5),
+        };
+        let creds = crate::ssh::Credentials::Key {
+            user: "ops".into(),
+            key: Arc::new(key),
+        };
+        let session = Arc::new(Session::connect(&target, &creds).await.unwrap());
+        let dialer = SshDialer::new("m1", session);
+        assert_eq!(dialer.via(), "ssh via m1");
+        for _ in 0..3 {
+            // One channel per request, on the same connection.
+            let r = http::get(&dialer, "127.0.0.1", web_port, "/master/state")
+                .await
+                .unwrap();
+            assert_eq!(r.status.as_u16(), 200);
+            assert_eq!(r.body_excerpt(), "{\"via\":\"tunnel\"}");
+        }
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = dialer.dial("127.0.0.1", closed).await.err().unwrap();
+        assert_eq!(err.via, "ssh via m1");
+        assert!(
+            err.reason.contains("refused by sshd on m1"),
+            "{}",
+            err.reason
+        );
+    }
+
     #[test]
     fn privileged_wrapping_never_contains_the_password() {
         let script = "id -u";
