@@ -240,6 +240,11 @@ pub struct CheckHealth {
     /// Where the cluster is.
     #[command(flatten)]
     pub reach: Reach,
+    /// Seconds to keep reading apps that do not run all their instances yet (a command app
+    /// such as shell-hello is relaunched after it exits: seeing it running once is enough);
+    /// 0 reads once.
+    #[arg(long, default_value_t = 15)]
+    pub app_window: u64,
 }
 
 fn absolute(p: &Path) -> anyhow::Result<PathBuf> {

@@ -15,15 +15,13 @@ use crate::inventory::{Inventory, Role};
 use crate::remote::Exec;
 use crate::report::{Outcome, Reporter, StepResult};
 
-/// How long `check-health` keeps looking for an app's tasks running (a command app between
-/// two runs shows none for a moment).
-pub const APP_WINDOW: Duration = Duration::from_secs(15);
-
-/// Reads the whole health report.
+/// Reads the whole health report; apps not fully running are read again for up to
+/// `app_window` (a command app between two runs shows no task for a moment).
 pub async fn check_health(
     inv: &Inventory,
     transport: Transport,
     log_dir: &std::path::Path,
+    app_window: Duration,
 ) -> anyhow::Result<HealthReport> {
     let cluster = Arc::new(inv.cluster());
     let ports = Ports::from_settings(&inv.settings);
@@ -43,7 +41,7 @@ pub async fn check_health(
         routes,
         ports,
     };
-    let mut health = report::read(&reader, APP_WINDOW).await;
+    let mut health = report::read(&reader, app_window).await;
     if let Some(fleet) = &fleet {
         let zk_service = inv
             .settings

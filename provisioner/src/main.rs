@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use mesos_provisioner::cli::{self, Cli, Command, Overrides};
@@ -47,6 +48,21 @@ fn warn_about(inv: &Inventory) {
     }
 }
 
+/// How long the API commands retry a connection unless told otherwise: they read a running
+/// cluster, where a node that does not answer is down (converge's longer default waits for
+/// booting hosts).
+const READ_CONNECT_BUDGET: Duration = Duration::from_secs(10);
+
+fn read_only_inventory(reach: &cli::Reach) -> anyhow::Result<Inventory> {
+    let mut inv = cli::load_inventory(&reach.inventory, &Overrides::from(reach))?;
+    if reach.connect_timeout.is_none() {
+        let budget = &mut inv.settings.ssh.connect_budget;
+        *budget = (*budget).min(READ_CONNECT_BUDGET);
+    }
+    warn_about(&inv);
+    Ok(inv)
+}
+
 fn run(cli: Cli) -> anyhow::Result<u8> {
     let (inventory, job, common) = match &cli.command {
         Command::CheckInventory { inventory, common } => {
@@ -74,12 +90,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             (inv, job, b.common.clone())
         }
         Command::CheckHealth(c) => {
-            let inv = cli::load_inventory(&c.reach.inventory, &Overrides::from(&c.reach))?;
-            warn_about(&inv);
+            let inv = read_only_inventory(&c.reach)?;
             let log_dir = cli::log_dir(c.reach.log_dir.as_deref());
             let runtime = tokio::runtime::Runtime::new()?;
-            let report =
-                runtime.block_on(commands::check_health(&inv, c.reach.transport, &log_dir))?;
+            let report = runtime.block_on(commands::check_health(
+                &inv,
+                c.reach.transport,
+                &log_dir,
+                Duration::from_secs(c.app_window),
+            ))?;
             match c.reach.output {
                 OutputMode::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 OutputMode::Human => print!("{}", health::report::render_table(&report)),
@@ -87,7 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             return Ok(if report.healthy { 0 } else { UNHEALTHY });
         }
         Command::SubmitApps(s) => {
-            let inv = cli::load_inventory(&s.reach.inventory, &Overrides::from(&s.reach))?;
+            let inv = read_only_inventory(&s.reach)?;
             let image = s
                 .docker_image
                 .clone()
@@ -97,7 +116,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             let defaults = (!s.no_default_apps).then_some(image.as_str());
             let apps = apps::collect(defaults, &s.apps).map_err(anyhow::Error::msg)?;
-            warn_about(&inv);
             let log_dir = cli::log_dir(s.reach.log_dir.as_deref());
             let reporter = Reporter::new(s.reach.output, s.diff, s.check);
             let runtime = tokio::runtime::Runtime::new()?;
