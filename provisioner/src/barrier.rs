@@ -234,10 +234,13 @@ pub fn judge_agents(leader: Option<&MasterState>, scope: &Scope) -> Result<Strin
     let mut missing = Vec::new();
     let mut inactive = Vec::new();
     for a in &scope.agents {
-        match state.slaves.iter().find(|s| &s.hostname == a) {
-            Some(s) if s.active => {}
-            Some(_) => inactive.push(a.clone()),
-            None => missing.push(a.clone()),
+        // A re-registered agent (new id after its work dir was wiped) is listed next to its
+        // old, inactive entry: the host name counts as active when any entry is.
+        let mut entries = state.slaves.iter().filter(|s| &s.hostname == a).peekable();
+        if entries.peek().is_none() {
+            missing.push(a.clone());
+        } else if !entries.any(|s| s.active) {
+            inactive.push(a.clone());
         }
     }
     let active = scope.agents.len() - missing.len() - inactive.len();
@@ -513,7 +516,8 @@ mod tests {
             judge_agents(Some(&state(11, Some(11), &all)), &sc).unwrap_err(),
             "8 of 9 agents active: agent1 inactive"
         );
-        all[0].1 = true;
+        // agent1's old entry stays inactive next to its re-registered one
+        all.push(("agent1", true));
         assert_eq!(
             judge_agents(Some(&state(11, Some(11), &all)), &sc).unwrap(),
             "9 of 9 agents active"

@@ -1,5 +1,5 @@
 //! Real ZooKeeper: the `zoo.cfg` and `myid` the master role renders run a three-member ensemble
-//! (on 127.0.0.1-3 of this machine), and the barrier judging a quorum reads it over plain TCP
+//! (on 127.77.0.1-3 of this machine), and the barrier judging a quorum reads it over plain TCP
 //! with `srvr`: one leader and two followers, then, with the leader stopped, a new leader and
 //! the stopped member named as missing.
 //!
@@ -60,11 +60,12 @@ async fn rendered_configuration_forms_an_ensemble_and_the_barrier_reads_it() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    // A free port of 127.0.0.1 is taken as free on 127.77.0.x too (good enough for a test).
     let client = free_port();
     let nodes: Vec<ClusterNode> = (1..=3u8)
         .map(|i| ClusterNode {
             name: format!("m{i}"),
-            ipv4: Some(format!("127.0.0.{i}").parse().unwrap()),
+            ipv4: Some(format!("127.77.0.{i}").parse().unwrap()),
             ipv6: None,
             role: Some(Role::Master),
             zk_id: Some(i),
@@ -89,7 +90,7 @@ async fn rendered_configuration_forms_an_ensemble_and_the_barrier_reads_it() {
         let mut cfg = zookeeper::render_cfg(&settings, &cluster.ensemble());
         // Three servers on one machine: each binds its client port on its own address (on
         // the nodes every member has the machine to itself).
-        cfg.push_str(&format!("clientPortAddress=127.0.0.{i}\n"));
+        cfg.push_str(&format!("clientPortAddress=127.77.0.{i}\n"));
         std::fs::write(
             zookeeper::myid_path(&settings.data_dir),
             zookeeper::render_myid(i),

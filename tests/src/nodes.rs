@@ -7,6 +7,7 @@
 //! set: there it panics, because CI must run these tests.
 
 mod keys;
+pub mod mesos;
 pub mod provisioner;
 
 use std::io::Write as _;

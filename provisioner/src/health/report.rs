@@ -314,7 +314,9 @@ pub async fn read(reader: &Reader, app_window: Duration) -> HealthReport {
                 inactive: all
                     .agents
                     .iter()
-                    .filter(|a| st.slaves.iter().any(|s| &s.hostname == *a && !s.active))
+                    .filter(|a| {
+                        st.slaves.iter().any(|s| &s.hostname == *a) && !active.contains(&a.as_str())
+                    })
                     .cloned()
                     .collect(),
                 unexpected,

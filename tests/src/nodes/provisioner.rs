@@ -228,6 +228,17 @@ pub struct Run {
 }
 
 impl Run {
+    /// Parses the JSON lines of any provisioner command that ends with a recap
+    /// (`converge`, `bootstrap`, `submit-apps`).
+    pub fn from_output(
+        exit_code: Option<i32>,
+        stdout: &str,
+        stderr: &str,
+        elapsed: std::time::Duration,
+    ) -> Result<Run> {
+        Run::parse(exit_code, stdout, stderr, elapsed)
+    }
+
     fn parse(
         exit_code: Option<i32>,
         stdout: &str,
