@@ -1,5 +1,6 @@
 //! The Mesos cluster on the 12 real test nodes: real ZooKeeper (Debian's), the stand-in Mesos and
-//! Marathon packages, the real `mesos-provisioner` binary from the client namespace `mz-ctl`.
+//! Marathon packages (the nodes' stand-in repository), `python:3` from the registry in `mz-ctl`,
+//! the real `mesos-provisioner` binary from the client namespace `mz-ctl`.
 //! One scenario in order, because each stage needs the cluster the one before left:
 //!
 //! 1. `converge` of the full cluster from fresh nodes, then `check-health` passes (ZooKeeper 1
@@ -165,15 +166,8 @@ fn mesos_cluster_forms_serves_fails_over_rolls_and_rebootstraps_on_12_nodes() {
         health.describe()
     );
 
-    // 2. both apps run on agents
-    let image = nodes.python_image();
+    // 2. both apps run on agents (docker-hello's python:3 comes through the registry mirror)
     let agents: Vec<&Node> = nodes.all().iter().filter(|n| n.role() == "agent").collect();
-    thread::scope(|s| {
-        for a in &agents {
-            let image = &image;
-            s.spawn(move || nodes.load_python_image(a, image).unwrap());
-        }
-    });
     let apps = nodes.submit_apps(inv, &[]);
     assert_eq!(apps.exit_code, Some(2), "submit-apps:\n{}", apps.describe());
     for id in ["/shell-hello", "/docker-hello"] {
@@ -402,9 +396,6 @@ fn wiped_master_and_agent_come_back(
         );
         assert_no_failure(&run, &format!("bootstrap of wiped {}", node.name));
     }
-    nodes
-        .load_python_image(agent, &nodes.python_image())
-        .unwrap();
     wait_healthy(
         nodes,
         inv,

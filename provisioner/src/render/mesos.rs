@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use crate::inventory::MesosSettings;
 
-/// The ZooKeeper URL both daemons read.
-pub const ZK_FILE: &str = "/etc/mesos/zk";
+/// The directory holding the ZooKeeper URL both daemons read (`zk`).
+pub const ZK_DIR: &str = "/etc/mesos";
 /// Master flag directory.
 pub const MASTER_DIR: &str = "/etc/mesos-master";
 /// Agent flag directory (the unit is still `mesos-slave` in Mesos 1.x packages).
@@ -22,14 +22,35 @@ pub const AGENT_SERVICE: &str = "mesos-slave";
 pub const AGENT_DROPIN: &str =
     "/etc/systemd/system/mesos-slave.service.d/10-mesos-provisioner.conf";
 
+/// The file whose existence lets a guarded unit start (see [`render_guard`]); the provisioner
+/// never creates it.
+pub const GUARD_ESCAPE_DIR: &str = "/etc/mesos-provisioner";
+
+/// The drop-in keeping `unit` from starting on a node of the other role.
+pub fn guard_path(unit: &str) -> String {
+    format!("/etc/systemd/system/{unit}.service.d/00-mesos-provisioner-role.conf")
+}
+
+/// The guard: the Mesos package enables and starts both daemons on installation, so a master
+/// would briefly run an agent (and an agent a master with the package's quorum of 1) before any
+/// step could disable it. A condition on a file that does not exist makes every start of the
+/// unit a no-op on this node; creating the file lifts it.
+pub fn render_guard(role: &str, unit: &str) -> String {
+    format!(
+        "{}\n# This node is a Mesos {role}: {unit} does not run here, even when a package starts it.\n[Unit]\nConditionPathExists={GUARD_ESCAPE_DIR}/run-{unit}-here\n",
+        super::MANAGED
+    )
+}
+
 /// Agent flags whose change makes the checkpointed agent info incompatible ("Incompatible agent
 /// info detected"): a change of one of them needs `<work_dir>/meta/slaves/latest` removed.
 /// Entries ending in `/` cover a whole subdirectory.
 pub const AGENT_IDENTITY: &[&str] = &["hostname", "port", "resources/", "attributes/"];
 
-/// `/etc/mesos/zk` content: the URL alone (the wrapper reads it with `cat`, so no comment).
-pub fn render_zk(url: &str) -> String {
-    format!("{url}\n")
+/// The files of `/etc/mesos`: `zk` with the URL alone (the wrapper reads it with `cat`, so no
+/// comment).
+pub fn zk_files(url: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("zk".to_string(), format!("{url}\n"))])
 }
 
 fn flag_file(value: &str) -> String {
@@ -164,7 +185,7 @@ mod tests {
                 ("work_dir", "/var/lib/mesos\n"),
             ]
         );
-        assert_eq!(render_zk("zk://a:2181/mesos"), "zk://a:2181/mesos\n");
+        assert_eq!(zk_files("zk://a:2181/mesos")["zk"], "zk://a:2181/mesos\n");
     }
 
     #[test]
@@ -208,6 +229,18 @@ mod tests {
         assert_eq!(
             agent_checkpoint("/var/lib/mesos/"),
             "/var/lib/mesos/meta/slaves/latest"
+        );
+    }
+
+    #[test]
+    fn guard_is_pinned() {
+        assert_eq!(
+            guard_path("mesos-slave"),
+            "/etc/systemd/system/mesos-slave.service.d/00-mesos-provisioner-role.conf"
+        );
+        assert_eq!(
+            render_guard("master", "mesos-slave"),
+            "# Managed by mesos-provisioner; local changes are overwritten.\n# This node is a Mesos master: mesos-slave does not run here, even when a package starts it.\n[Unit]\nConditionPathExists=/etc/mesos-provisioner/run-mesos-slave-here\n"
         );
     }
 }

@@ -1,10 +1,11 @@
 //! The agent role: a Mesos agent running Docker and Mesos containers.
 //!
-//! - phase `mesos-agent`: package sources, the Mesos package (installed without starting),
-//!   `/etc/mesos/zk` (the agent's `master`), the flag directory `/etc/mesos-slave` (ip,
-//!   hostname, work_dir, containerizers, executor_registration_timeout, resources,
-//!   attributes; nothing else), a drop-in ordering the agent after Docker, mesos-master and
-//!   ZooKeeper off, mesos-slave on.
+//! - phase `mesos-agent`: package sources, a guard keeping mesos-master from ever starting
+//!   here, a drop-in ordering the agent after Docker, `/etc/mesos/zk` (the agent's `master`)
+//!   and the flag directory `/etc/mesos-slave` (ip, hostname, work_dir, containerizers,
+//!   executor_registration_timeout, resources, attributes; nothing else) written before the
+//!   Mesos package (which starts its daemons on installation) and owned again after it,
+//!   mesos-master and ZooKeeper off, mesos-slave on.
 //!
 //! Handlers: restart mesos-slave; or, when the agent's identity (host name, resources,
 //! attributes) changed, the chain stop mesos-slave -> reset the checkpoint -> start mesos-slave
@@ -73,33 +74,40 @@ fn mesos_agent(i: &RoleInputs) -> anyhow::Result<Vec<Box<dyn Step>>> {
     )
     .notifying(vec![restart_agent()]);
     dropin.post = Some("systemctl daemon-reload".into());
+    let zk = mesos::zk_files(&i.zk_url("mesos")?);
+    let work_dir = &i.settings.mesos.work_dir;
+    let flags = |name: &str| {
+        FlagDirStep::new(name, mesos::AGENT_DIR, files.clone(), vec![restart_agent()])
+            .with_identity(mesos::AGENT_IDENTITY, reset_agent(work_dir))
+    };
     let mut steps = package_source_steps(i, &sources)?;
+    // The package starts mesos-slave (and mesos-master) on installation: the guard, Docker's
+    // ordering and the agent's configuration are in place before, so a first start is already
+    // this agent; dpkg keeps the files and leaves `*.dpkg-dist` copies, purged right after.
+    steps.extend(super::role_guard_steps(
+        "agent",
+        mesos::MASTER_SERVICE,
+        mesos::AGENT_SERVICE,
+    ));
+    steps.push(Box::new(dropin));
+    steps.push(Box::new(FlagDirStep::new(
+        "mesos zk",
+        mesos::ZK_DIR,
+        zk.clone(),
+        vec![restart_agent()],
+    )));
+    steps.push(Box::new(flags("mesos-slave flags")));
     steps.push(Box::new(PackagesStep::without_start(
         "mesos packages",
         sources.mesos.clone(),
     )));
-    steps.push(Box::new(
-        FileStep::root(
-            "mesos zk",
-            mesos::ZK_FILE,
-            mesos::render_zk(&i.zk_url("mesos")?),
-            "644",
-        )
-        .notifying(vec![restart_agent()]),
-    ));
-    steps.push(Box::new(
-        FlagDirStep::new(
-            "mesos-slave flags",
-            mesos::AGENT_DIR,
-            files,
-            vec![restart_agent()],
-        )
-        .with_identity(
-            mesos::AGENT_IDENTITY,
-            reset_agent(&i.settings.mesos.work_dir),
-        ),
-    ));
-    steps.push(Box::new(dropin));
+    steps.push(Box::new(FlagDirStep::new(
+        "mesos zk after install",
+        mesos::ZK_DIR,
+        zk,
+        vec![restart_agent()],
+    )));
+    steps.push(Box::new(flags("mesos-slave flags after install")));
     steps.push(Box::new(ServiceOffStep {
         unit: mesos::MASTER_SERVICE.into(),
     }));
@@ -122,7 +130,7 @@ mod tests {
     use crate::roles::testkit::{inputs, names, node};
 
     #[test]
-    fn agent_phase_order_puts_docker_ordering_before_the_start() {
+    fn agent_configuration_precedes_the_package_that_starts_it() {
         let i = inputs(
             node("s1", 21, Role::Agent, None),
             Family::Debian12,
@@ -131,10 +139,14 @@ mod tests {
         assert_eq!(
             names(Phase::MesosAgent, &i),
             vec![
-                "mesos packages",
+                "mesos-master guard",
+                "mesos-slave unguarded",
+                "mesos-slave after docker",
                 "mesos zk",
                 "mesos-slave flags",
-                "mesos-slave after docker",
+                "mesos packages",
+                "mesos zk after install",
+                "mesos-slave flags after install",
                 "service mesos-master off",
                 "service zookeeper off",
                 "service mesos-slave"

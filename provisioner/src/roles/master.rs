@@ -3,10 +3,11 @@
 //! - phase `zookeeper`: package sources, ZooKeeper (installed without starting), `dataDir`,
 //!   `zoo.cfg` (ensemble of all masters on their private addresses, admin server off,
 //!   four-letter words whitelisted), `myid` from the master's explicit `zk_id`, service on;
-//! - phase `mesos-master`: the Mesos package, `/etc/mesos/zk`, the flag directory
-//!   `/etc/mesos-master` (quorum, ip, hostname = public address, work_dir, cluster; nothing
-//!   else), mesos-slave off, mesos-master on;
-//! - phase `marathon`: the Marathon package, `/etc/default/marathon`, service on.
+//! - phase `mesos-master`: a guard keeping mesos-slave from ever starting here, `/etc/mesos/zk`
+//!   and the flag directory `/etc/mesos-master` (quorum, ip, hostname = public address,
+//!   work_dir, cluster; nothing else) written before the Mesos package (which starts its
+//!   daemons on installation) and owned again after it, mesos-slave off, mesos-master on;
+//! - phase `marathon`: `/etc/default/marathon` before the Marathon package, service on.
 //!
 //! Handlers: restart zookeeper, restart mesos-master, restart marathon.
 
@@ -96,34 +97,47 @@ fn mesos_master(i: &RoleInputs) -> anyhow::Result<Vec<Box<dyn Step>>> {
         },
         &i.settings.mesos,
     );
-    Ok(vec![
-        Box::new(PackagesStep::without_start(
-            "mesos packages",
-            sources.mesos.clone(),
-        )),
-        Box::new(
-            FileStep::root(
-                "mesos zk",
-                mesos::ZK_FILE,
-                mesos::render_zk(&i.zk_url("mesos")?),
-                "644",
-            )
-            .notifying(vec![restart_master.clone()]),
-        ),
-        Box::new(FlagDirStep::new(
-            "mesos-master flags",
-            mesos::MASTER_DIR,
-            files,
-            vec![restart_master],
-        )),
-        Box::new(ServiceOffStep {
-            unit: mesos::AGENT_SERVICE.into(),
-        }),
-        Box::new(ServiceStep {
-            unit: mesos::MASTER_SERVICE.into(),
-            start: true,
-        }),
-    ])
+    let zk = mesos::zk_files(&i.zk_url("mesos")?);
+    // The package starts mesos-master (and mesos-slave) on installation: its configuration is
+    // in place before, so a first start already has the ensemble and the quorum; dpkg keeps the
+    // files (`--force-confold`) and leaves `*.dpkg-dist` copies, purged right after.
+    let mut steps = super::role_guard_steps("master", mesos::AGENT_SERVICE, mesos::MASTER_SERVICE);
+    steps.push(Box::new(FlagDirStep::new(
+        "mesos zk",
+        mesos::ZK_DIR,
+        zk.clone(),
+        vec![restart_master.clone()],
+    )));
+    steps.push(Box::new(FlagDirStep::new(
+        "mesos-master flags",
+        mesos::MASTER_DIR,
+        files.clone(),
+        vec![restart_master.clone()],
+    )));
+    steps.push(Box::new(PackagesStep::without_start(
+        "mesos packages",
+        sources.mesos.clone(),
+    )));
+    steps.push(Box::new(FlagDirStep::new(
+        "mesos zk after install",
+        mesos::ZK_DIR,
+        zk,
+        vec![restart_master.clone()],
+    )));
+    steps.push(Box::new(FlagDirStep::new(
+        "mesos-master flags after install",
+        mesos::MASTER_DIR,
+        files,
+        vec![restart_master],
+    )));
+    steps.push(Box::new(ServiceOffStep {
+        unit: mesos::AGENT_SERVICE.into(),
+    }));
+    steps.push(Box::new(ServiceStep {
+        unit: mesos::MASTER_SERVICE.into(),
+        start: true,
+    }));
+    Ok(steps)
 }
 
 fn marathon(i: &RoleInputs) -> anyhow::Result<Vec<Box<dyn Step>>> {
@@ -138,11 +152,8 @@ fn marathon(i: &RoleInputs) -> anyhow::Result<Vec<Box<dyn Step>>> {
         libprocess_ip: i.private_ip()?,
         extra: m.env.clone(),
     };
+    // Written before the package, which starts Marathon on installation (dpkg keeps it).
     Ok(vec![
-        Box::new(PackagesStep::without_start(
-            "marathon packages",
-            sources.marathon.clone(),
-        )),
         Box::new(
             FileStep::root(
                 "marathon defaults",
@@ -152,6 +163,10 @@ fn marathon(i: &RoleInputs) -> anyhow::Result<Vec<Box<dyn Step>>> {
             )
             .notifying(vec![restart("marathon")]),
         ),
+        Box::new(PackagesStep::without_start(
+            "marathon packages",
+            sources.marathon.clone(),
+        )),
         Box::new(ServiceStep {
             unit: "marathon".into(),
             start: true,
@@ -190,20 +205,24 @@ mod tests {
     }
 
     #[test]
-    fn mesos_master_phase_disables_the_agent_before_starting_the_master() {
+    fn mesos_master_configuration_precedes_the_package_that_starts_it() {
         assert_eq!(
             names(Phase::MesosMaster, &m2(Family::El8, Preset::Aventer)),
             vec![
-                "mesos packages",
+                "mesos-slave guard",
+                "mesos-master unguarded",
                 "mesos zk",
                 "mesos-master flags",
+                "mesos packages",
+                "mesos zk after install",
+                "mesos-master flags after install",
                 "service mesos-slave off",
                 "service mesos-master"
             ]
         );
         assert_eq!(
             names(Phase::Marathon, &m2(Family::El8, Preset::Aventer)),
-            vec!["marathon packages", "marathon defaults", "service marathon"]
+            vec!["marathon defaults", "marathon packages", "service marathon"]
         );
     }
 

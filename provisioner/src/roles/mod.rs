@@ -243,6 +243,28 @@ pub fn package_source_steps(
     Ok(steps)
 }
 
+/// Steps that keep `off` (the other role's daemon) from ever starting on this node and make
+/// sure `on` (this role's) has no such guard: the Mesos package starts both on installation.
+pub fn role_guard_steps(role: &str, off: &str, on: &str) -> Vec<Box<dyn Step>> {
+    use crate::render::mesos;
+    use crate::steps::file::AbsentStep;
+    let mut guard = FileStep::root(
+        &format!("{off} guard"),
+        &mesos::guard_path(off),
+        mesos::render_guard(role, off),
+        "644",
+    );
+    guard.post = Some("systemctl daemon-reload".into());
+    vec![
+        Box::new(guard),
+        Box::new(AbsentStep {
+            name: format!("{on} unguarded"),
+            path: mesos::guard_path(on),
+            post: Some("systemctl daemon-reload".into()),
+        }),
+    ]
+}
+
 /// The steps of `phase` for the node in `inputs`, in order (empty when the node's role does not
 /// take part).
 pub fn tasks(phase: Phase, inputs: &RoleInputs) -> anyhow::Result<Vec<Box<dyn Step>>> {

@@ -97,6 +97,50 @@ impl Step for FileStep {
     }
 }
 
+/// A file that must not exist (e.g. a drop-in of another role).
+#[derive(Debug, Clone)]
+pub struct AbsentStep {
+    /// Step name.
+    pub name: String,
+    /// Path.
+    pub path: String,
+    /// Run right after the removal (e.g. `systemctl daemon-reload`).
+    pub post: Option<String>,
+}
+
+#[async_trait]
+impl Step for AbsentStep {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    async fn check(&self, ctx: &HostCtx) -> anyhow::Result<Check> {
+        let p = crate::remote::sh_quote(&self.path);
+        let out = ctx
+            .run_ok(&format!(
+                "if [ -e {p} ] || [ -L {p} ]; then echo present; else echo absent; fi"
+            ))
+            .await?;
+        Ok(if out.trim() == "absent" {
+            Check::InSync(format!("{} absent", self.path))
+        } else {
+            Check::Drift {
+                summary: format!("remove {}", self.path),
+                diff: None,
+            }
+        })
+    }
+
+    async fn apply(&self, ctx: &HostCtx) -> anyhow::Result<()> {
+        ctx.run_ok(&format!("rm -f -- {}", crate::remote::sh_quote(&self.path)))
+            .await?;
+        if let Some(post) = &self.post {
+            ctx.run_ok(post).await?;
+        }
+        Ok(())
+    }
+}
+
 /// A directory that exists, optionally with an owner (`user:group`); its mode is set when it is
 /// made and left alone afterwards.
 #[derive(Debug, Clone)]

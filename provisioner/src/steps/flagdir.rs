@@ -267,7 +267,9 @@ impl Step for FlagDirStep {
     async fn apply(&self, ctx: &HostCtx) -> anyhow::Result<()> {
         let actual = self.read(ctx).await?;
         let p = plan(actual.as_ref(), &self.files);
-        if p.touched().any(|rel| self.is_identity(rel)) {
+        // A directory that did not exist had no daemon reading it yet: nothing was
+        // checkpointed under another identity.
+        if actual.is_some() && p.touched().any(|rel| self.is_identity(rel)) {
             self.identity_changed.store(true, Ordering::SeqCst);
         }
         let d = sh_quote(&self.dir);
@@ -414,6 +416,30 @@ mod tests {
             "{script}"
         );
         assert_eq!(stdin.as_deref(), Some("s1\n"));
+    }
+
+    #[tokio::test]
+    async fn a_new_directory_needs_no_identity_reset() {
+        let fake = Arc::new(
+            FakeHost::default()
+                .on("find . -mindepth 1", 0, "__ABSENT__\n")
+                .on("install -d -m 755", 0, "")
+                .on("mesos-provisioner/staging", 0, ""),
+        );
+        let c = ctx(fake, Family::Debian12, false);
+        let restart = Handler::systemctl("restart", "mesos-slave");
+        let step = FlagDirStep::new(
+            "agent flags",
+            "/etc/mesos-slave",
+            files(),
+            vec![restart.clone()],
+        )
+        .with_identity(
+            &["hostname"],
+            vec![Handler::systemctl("stop", "mesos-slave")],
+        );
+        step.apply(&c).await.unwrap();
+        assert_eq!(step.notifies(), vec![restart]);
     }
 
     #[test]

@@ -1,19 +1,18 @@
 //! Helpers for the Mesos scenarios on the test nodes: inventories with the Mesos roles' tables,
-//! `bootstrap` arguments per node, `check-health` and `submit-apps` runs, a Docker image with
-//! Python for `docker-hello` on the offline agents, and wiping a node's Mesos roles.
+//! `bootstrap` arguments per node, `check-health` and `submit-apps` runs, and wiping a node's
+//! Mesos roles. `docker-hello` runs the default image `python:3`: the nodes' Docker pulls it
+//! through the registry mirror in `mz-ctl` that [`TestNodes::settings`] configures.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context as _, Result};
 use serde_json::Value;
 
 use super::provisioner::{binary, InventoryOptions, Run};
 use super::{Node, TestNodes};
 
-/// The tag `docker-hello` runs on the test nodes (they cannot pull `python:3`).
-pub const PYTHON_IMAGE: &str = "e2e/python-http:1";
+/// The image of `docker-hello` (the default).
+pub const PYTHON_IMAGE: &str = "python:3";
 
 /// A finished `check-health`.
 #[derive(Debug, Clone)]
@@ -86,7 +85,7 @@ impl TestNodes {
     /// sources (Debian's ZooKeeper, the stand-in Mesos and Marathon), and `extra` TOML.
     pub fn mesos_settings(&self, options: &InventoryOptions, extra: &str) -> String {
         format!(
-            "{}\n[packages]\npreset = \"debian-local\"\n\n[apps]\ndocker_image = {PYTHON_IMAGE:?}\n\n{extra}\n",
+            "{}\n[packages]\npreset = \"debian-local\"\n\n{extra}\n",
             self.settings(options)
         )
     }
@@ -215,37 +214,6 @@ impl TestNodes {
             .unwrap_or_else(|e| panic!("bad submit-apps output ({e:#}):\n{stdout}\n{stderr}"))
     }
 
-    /// A Docker image (tar for `docker import`) holding this machine's Debian Python 3 with its
-    /// libraries and `/bin/sh`: enough for `python3 -m http.server` on the offline test nodes,
-    /// which run the same Debian release. Built once per test binary.
-    pub fn python_image(&self) -> PathBuf {
-        static IMAGE: std::sync::OnceLock<std::result::Result<PathBuf, String>> =
-            std::sync::OnceLock::new();
-        IMAGE
-            .get_or_init(|| build_python_image(self.work_dir()).map_err(|e| format!("{e:#}")))
-            .clone()
-            .unwrap_or_else(|e| panic!("building the Python image: {e}"))
-    }
-
-    /// Loads `tar` into `node`'s Docker as [`PYTHON_IMAGE`].
-    pub fn load_python_image(&self, node: &Node, tar: &Path) -> Result<()> {
-        let file =
-            std::fs::File::open(tar).with_context(|| format!("opening {}", tar.display()))?;
-        let out = Command::new(&self.script)
-            .args(["exec", &node.name, "docker", "import", "-", PYTHON_IMAGE])
-            .stdin(Stdio::from(file))
-            .output()
-            .context("running docker import")?;
-        if !out.status.success() {
-            bail!(
-                "{}: docker import: {}",
-                node.name,
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok(())
-    }
-
     /// Removes the Mesos roles from `node` as if it were new to them: services stopped, the
     /// ZooKeeper, Mesos and Marathon packages purged, their configuration, data and task
     /// containers gone. The base role (operator, Docker, ...) stays.
@@ -265,35 +233,4 @@ impl TestNodes {
             ],
         );
     }
-}
-
-fn build_python_image(work_dir: &Path) -> Result<PathBuf> {
-    let root = work_dir.join("python-image");
-    let tar = work_dir.join("python-image.tar");
-    let script = r#"set -eu
-root=$1; out=$2
-[ -x /usr/bin/python3 ] || { echo "needs Debian's /usr/bin/python3 on this machine" >&2; exit 1; }
-rm -rf "$root"; mkdir -p "$root/bin" "$root/usr/bin" "$root/usr/lib" "$root/tmp"
-py=$(readlink -f /usr/bin/python3); ver=$(basename "$py"); sh=$(readlink -f /bin/sh)
-cp "$py" "$root/usr/bin/$ver"; ln -s "$ver" "$root/usr/bin/python3"; cp "$sh" "$root/bin/sh"
-for f in "$py" "$sh" /usr/lib/"$ver"/lib-dynload/*.so; do ldd "$f" 2>/dev/null || true; done \
-  | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u | while read -r lib; do
-    mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; done
-tar -C /usr/lib --exclude="$ver/test" --exclude="$ver/idlelib" --exclude="$ver/tkinter" \
-  --exclude="$ver/ensurepip" --exclude="$ver/lib2to3" --exclude='__pycache__' -cf - "$ver" \
-  | tar -C "$root/usr/lib" -xf -
-chmod 1777 "$root/tmp"
-tar -C "$root" -cf "$out" .
-rm -rf "$root"
-"#;
-    let out = Command::new("sh")
-        .args(["-c", script, "sh"])
-        .arg(&root)
-        .arg(&tar)
-        .output()
-        .context("running sh")?;
-    if !out.status.success() {
-        bail!("{}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(tar)
 }
