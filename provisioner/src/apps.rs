@@ -367,12 +367,8 @@ async fn wait_running(
             return Ok(format!("{running} of {want} task(s) running"));
         }
         if started.elapsed() > timeout {
-            let failure = current["lastTaskFailure"]["message"]
-                .as_str()
-                .map(|m| format!("; last task failure: {m}"))
-                .unwrap_or_default();
             return Err(format!(
-                "{running} of {want} task(s) running after {}s{failure}",
+                "{running} of {want} task(s) running after {}s",
                 timeout.as_secs()
             ));
         }
@@ -430,8 +426,20 @@ pub async fn submit(
             Err(e) => return Err(context(&what)(e)),
         }
     };
-    wait_deployments(ep, std::slice::from_ref(&deployment), timeout).await?;
-    let running = wait_running(ep, app, timeout).await?;
+    let waited = match wait_deployments(ep, std::slice::from_ref(&deployment), timeout).await {
+        Ok(()) => wait_running(ep, app, timeout).await,
+        Err(e) => Err(e),
+    };
+    let running = match waited {
+        Ok(r) => r,
+        Err(e) => {
+            let why = marathon::last_task_failure(ep.dialer, &ep.host, ep.port, &app.id)
+                .await
+                .map(|f| format!("; last task failure: {f}"))
+                .unwrap_or_default();
+            return Err(format!("{verb}d {}, but {e}{why}", app.id));
+        }
+    };
     Ok(Submitted::Changed {
         summary: format!(
             "{verb}d {}: deployment {deployment} finished, {running}",

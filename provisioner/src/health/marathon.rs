@@ -151,6 +151,24 @@ pub async fn app(
     }
 }
 
+/// Why the app's last task failed (`lastTaskFailure`: message, agent host), if it did.
+pub async fn last_task_failure(
+    dialer: &dyn Dialer,
+    host: &str,
+    port: u16,
+    id: &str,
+) -> Option<String> {
+    let path = format!("{}?embed=app.lastTaskFailure", app_path(id));
+    let r = http::get(dialer, host, port, &path).await.ok()?;
+    let app = r.json::<AppEnvelope>().ok()?.app;
+    let f = &app["lastTaskFailure"];
+    let message = f["message"].as_str()?;
+    Some(match f["host"].as_str() {
+        Some(h) => format!("{message} (on {h})"),
+        None => message.to_string(),
+    })
+}
+
 /// Creates or replaces an app; returns the deployment id.
 pub async fn put_app(
     dialer: &dyn Dialer,
@@ -290,6 +308,10 @@ mod tests {
         assert_eq!(app["instances"], 1);
         assert_eq!(
             super::app(&d, "127.0.0.1", port, "/nope").await.unwrap(),
+            None
+        );
+        assert_eq!(
+            last_task_failure(&d, "127.0.0.1", port, "/nope").await,
             None
         );
         let def = serde_json::json!({"id": "/shell-hello"});
