@@ -373,13 +373,22 @@ fn validate(
 
 /// Loads and validates an inventory, with command-line overrides applied.
 pub fn load_inventory(path: &Path, overrides: &Overrides) -> anyhow::Result<Inventory> {
+    load_inventory_scoped(path, overrides, Scope::Cluster)
+}
+
+/// Loads and validates an inventory for a command that may not need SSH.
+pub fn load_inventory_scoped(
+    path: &Path,
+    overrides: &Overrides,
+    scope: Scope,
+) -> anyhow::Result<Inventory> {
     let mut table = read_table(Some(path))?;
     apply_overrides(&mut table, overrides)?;
     let base = absolute(path)?
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    validate(table, &base, Scope::Cluster, &path.display().to_string())
+    validate(table, &base, scope, &path.display().to_string())
 }
 
 /// Parses `NAME=IPV4,IPV6[,ROLE[,ZK_ID]]` (the two-field form is a host-only peer).

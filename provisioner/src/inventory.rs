@@ -478,6 +478,9 @@ fn default_known_hosts() -> PathBuf {
 pub enum Scope {
     /// A full cluster inventory.
     Cluster,
+    /// A full cluster inventory read without SSH (`--transport direct`): the SSH key and
+    /// known_hosts files are not needed.
+    ClusterWithoutSsh,
     /// Settings only (bootstrap's `--settings`), nodes come from the command line.
     SettingsOnly,
 }
@@ -517,14 +520,16 @@ pub fn parse(text: &str, base_dir: &Path, scope: Scope) -> Result<Inventory, Vec
             "ssh.user: `{user}` must be a valid user name and not an account the OS already has (root, operator, ...)"
         ));
     }
+    let ssh_files = scope != Scope::ClusterWithoutSsh;
     let private_key = match raw.ssh.private_key {
         Some(p) => resolve(&p),
-        None => {
+        None if ssh_files => {
             problems.push("ssh.private_key: required (the operator's private key)".to_string());
             PathBuf::new()
         }
+        None => PathBuf::new(),
     };
-    if !private_key.as_os_str().is_empty() && !private_key.is_file() {
+    if ssh_files && !private_key.as_os_str().is_empty() && !private_key.is_file() {
         problems.push(format!(
             "ssh.private_key: file {} does not exist",
             private_key.display()
@@ -536,7 +541,7 @@ pub fn parse(text: &str, base_dir: &Path, scope: Scope) -> Result<Inventory, Vec
         .known_hosts
         .map(|p| resolve(&p))
         .unwrap_or_else(default_known_hosts);
-    if policy == HostKeyPolicy::Strict && !known_hosts.is_file() {
+    if ssh_files && policy == HostKeyPolicy::Strict && !known_hosts.is_file() {
         problems.push(format!(
             "ssh.known_hosts: file {} does not exist (policy strict needs the hosts' keys on file)",
             known_hosts.display()
@@ -769,7 +774,7 @@ pub fn parse(text: &str, base_dir: &Path, scope: Scope) -> Result<Inventory, Vec
             attributes,
         });
     }
-    if scope == Scope::Cluster {
+    if scope != Scope::SettingsOnly {
         if nodes.is_empty() {
             problems.push("nodes: at least one [[nodes]] entry is required".to_string());
         } else {
@@ -1396,6 +1401,11 @@ mod tests {
         assert!(err.contains("agents need a master"), "{err}");
         // Bootstrap settings need no nodes at all.
         assert!(parse(HEAD, dir.path(), Scope::SettingsOnly).is_ok());
+        // Reading a cluster without SSH needs no key or known_hosts file.
+        let no_ssh = node("m1", 11, "master");
+        let empty = tempfile::tempdir().unwrap();
+        assert!(parse(&no_ssh, empty.path(), Scope::Cluster).is_err());
+        assert!(parse(&no_ssh, empty.path(), Scope::ClusterWithoutSsh).is_ok());
     }
 
     #[test]

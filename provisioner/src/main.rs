@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use mesos_provisioner::cli::{self, Cli, Command, Overrides};
-use mesos_provisioner::inventory::{Inventory, Role};
+use mesos_provisioner::inventory::{Inventory, Role, Scope};
 use mesos_provisioner::report::{OutputMode, Reporter};
 use mesos_provisioner::{apps, commands, engine, health};
 
@@ -54,7 +54,11 @@ fn warn_about(inv: &Inventory) {
 const READ_CONNECT_BUDGET: Duration = Duration::from_secs(10);
 
 fn read_only_inventory(reach: &cli::Reach) -> anyhow::Result<Inventory> {
-    let mut inv = cli::load_inventory(&reach.inventory, &Overrides::from(reach))?;
+    let scope = match reach.transport {
+        cli::Transport::Ssh => Scope::Cluster,
+        cli::Transport::Direct => Scope::ClusterWithoutSsh,
+    };
+    let mut inv = cli::load_inventory_scoped(&reach.inventory, &Overrides::from(reach), scope)?;
     if reach.connect_timeout.is_none() {
         let budget = &mut inv.settings.ssh.connect_budget;
         *budget = (*budget).min(READ_CONNECT_BUDGET);
