@@ -442,6 +442,67 @@ mod tests {
         assert_eq!(step.notifies(), vec![restart]);
     }
 
+    /// The listing script run by a real shell on a real directory (read-only, no root needed).
+    #[test]
+    fn the_listing_script_reads_a_real_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("mesos-slave");
+        std::fs::create_dir_all(d.join("resources")).unwrap();
+        std::fs::write(d.join("hostname"), "s1\n").unwrap();
+        std::fs::write(d.join("resources/cpus"), "2\n").unwrap();
+        std::fs::write(d.join("?no-hostname_lookup"), "").unwrap();
+        std::fs::write(d.join("work_dir.dpkg-dist"), "/var/lib/mesos\n").unwrap();
+        let step = FlagDirStep::new("x", d.to_str().unwrap(), BTreeMap::new(), vec![]);
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(step.listing_script())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let l = Listing::parse(&String::from_utf8_lossy(&out.stdout))
+            .unwrap()
+            .unwrap();
+        let kinds: Vec<(&str, char)> = l.entries.iter().map(|(k, v)| (k.as_str(), v.0)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("?no-hostname_lookup", 'f'),
+                ("hostname", 'f'),
+                ("resources", 'd'),
+                ("resources/cpus", 'f'),
+                ("work_dir.dpkg-dist", 'f')
+            ]
+        );
+        assert_eq!(l.contents["resources/cpus"], "2\n");
+        assert_eq!(l.contents["?no-hostname_lookup"], "");
+        let want = BTreeMap::from([
+            ("hostname".to_string(), "s1\n".to_string()),
+            ("resources/cpus".to_string(), "2\n".to_string()),
+        ]);
+        let p = plan(Some(&l), &want);
+        assert_eq!(p.remove, vec!["?no-hostname_lookup", "work_dir.dpkg-dist"]);
+        assert!(p.create.is_empty() && p.update.is_empty());
+        let gone = FlagDirStep::new(
+            "x",
+            d.join("nope").to_str().unwrap(),
+            BTreeMap::new(),
+            vec![],
+        );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(gone.listing_script())
+            .output()
+            .unwrap();
+        assert_eq!(
+            Listing::parse(&String::from_utf8_lossy(&out.stdout)).unwrap(),
+            None
+        );
+    }
+
     #[test]
     fn identity_patterns() {
         let step = FlagDirStep::new("x", "/d", BTreeMap::new(), vec![])
