@@ -90,19 +90,22 @@ fn list(names: &[String]) -> String {
 }
 
 /// ZooKeeper: each master of the run is leader or follower, and exactly one leader answers.
+/// A one-master cluster's ZooKeeper runs `standalone`: there, that is the whole ensemble.
 pub fn judge_zk(statuses: &[(String, ZkStatus)], scope: &Scope) -> Result<String, String> {
+    let alone = statuses.len() == 1;
+    let leads = |m: &ZkMode| *m == ZkMode::Leader || (alone && *m == ZkMode::Standalone);
     let shown: Vec<String> = statuses
         .iter()
         .map(|(n, s)| format!("{n} {}", s.mode))
         .collect();
     let leaders: Vec<&String> = statuses
         .iter()
-        .filter(|(_, s)| s.mode == ZkMode::Leader)
+        .filter(|(_, s)| leads(&s.mode))
         .map(|(n, _)| n)
         .collect();
     let outside: Vec<String> = statuses
         .iter()
-        .filter(|(n, s)| scope.masters.contains(n) && !s.mode.in_quorum())
+        .filter(|(n, s)| scope.masters.contains(n) && !s.mode.in_quorum() && !leads(&s.mode))
         .map(|(n, _)| n.clone())
         .collect();
     if !outside.is_empty() {
@@ -419,6 +422,12 @@ mod tests {
         assert!(judge_zk(&forming, &all)
             .unwrap_err()
             .starts_with("m1, m2, m3 not in the quorum"));
+        // One master: its standalone server is the ensemble.
+        let single = vec![("m1".to_string(), zk(ZkMode::Standalone))];
+        assert_eq!(
+            judge_zk(&single, &scope(&["m1"], &[])).unwrap(),
+            "m1 standalone"
+        );
     }
 
     #[test]
