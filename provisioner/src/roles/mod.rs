@@ -76,13 +76,14 @@ impl Phase {
         }
     }
 
-    /// Whether a node of `role` takes part.
+    /// Whether a node of `role` takes part: the phase belongs to the base role or to the
+    /// node's own role (each role lists its phases).
     pub fn runs_on(self, role: Role) -> bool {
-        match self {
-            Phase::Access | Phase::Base => true,
-            Phase::Zookeeper | Phase::MesosMaster | Phase::Marathon => role == Role::Master,
-            Phase::MesosAgent => role == Role::Agent,
-        }
+        base::PHASES.contains(&self)
+            || match role {
+                Role::Master => master::PHASES.contains(&self),
+                Role::Agent => agent::PHASES.contains(&self),
+            }
     }
 
     /// Whether the phase belongs to a Mesos role (needs `[packages]` and the cluster).
@@ -271,10 +272,12 @@ pub fn tasks(phase: Phase, inputs: &RoleInputs) -> anyhow::Result<Vec<Box<dyn St
     if !phase.runs_on(inputs.node.role) {
         return Ok(Vec::new());
     }
-    match phase {
-        Phase::Access | Phase::Base => base::tasks(phase, inputs),
-        Phase::Zookeeper | Phase::MesosMaster | Phase::Marathon => master::tasks(phase, inputs),
-        Phase::MesosAgent => agent::tasks(phase, inputs),
+    if base::PHASES.contains(&phase) {
+        return base::tasks(phase, inputs);
+    }
+    match inputs.node.role {
+        Role::Master => master::tasks(phase, inputs),
+        Role::Agent => agent::tasks(phase, inputs),
     }
 }
 
@@ -392,6 +395,16 @@ mod tests {
         assert!(names(Phase::MesosAgent, &master).is_empty());
         assert!(names(Phase::Zookeeper, &agent).is_empty());
         assert!(!names(Phase::Base, &agent).is_empty());
+        // Every phase belongs to exactly one role.
+        for p in Phase::ALL {
+            let owners = [base::PHASES, master::PHASES, agent::PHASES]
+                .iter()
+                .filter(|ps| ps.contains(&p))
+                .count();
+            assert_eq!(owners, 1, "{p}");
+        }
+        assert!(Phase::Zookeeper.runs_on(Role::Master) && !Phase::Zookeeper.runs_on(Role::Agent));
+        assert!(Phase::Base.runs_on(Role::Agent) && Phase::MesosAgent.runs_on(Role::Agent));
         assert_eq!(Phase::MesosMaster.rollout(), Rollout::OneAtATime);
         assert_eq!(Phase::MesosAgent.rollout(), Rollout::Batches);
         assert_eq!(Phase::Base.rollout(), Rollout::AllAtOnce);
