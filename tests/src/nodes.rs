@@ -7,6 +7,7 @@
 //! set: there it panics, because CI must run these tests.
 
 mod keys;
+pub mod mesos;
 pub mod provisioner;
 
 use std::io::Write as _;
@@ -43,6 +44,11 @@ impl Node {
         } else {
             "agent"
         }
+    }
+
+    /// A master's ZooKeeper id, from its name (`m2` is 2); `None` for agents.
+    pub fn zk_id(&self) -> Option<u8> {
+        self.name.strip_prefix('m').and_then(|n| n.parse().ok())
     }
 }
 
@@ -395,6 +401,8 @@ mod tests {
         assert_eq!(env.nodes[1].ipv6, "fd77::29");
         assert_eq!(env.nodes[0].role(), "master");
         assert_eq!(env.nodes[1].role(), "agent");
+        assert_eq!(env.nodes[0].zk_id(), Some(1));
+        assert_eq!(env.nodes[1].zk_id(), None);
     }
 
     #[test]

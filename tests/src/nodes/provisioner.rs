@@ -117,7 +117,8 @@ impl TestNodes {
         )
     }
 
-    /// An inventory (TOML) for `nodes` with [`TestNodes::settings`].
+    /// An inventory (TOML) for `nodes` with [`TestNodes::settings`]; masters get their
+    /// ZooKeeper id from their name (`m2` is 2).
     pub fn inventory(&self, nodes: &[&Node], options: &InventoryOptions) -> String {
         let mut toml = self.settings(options);
         for node in nodes {
@@ -130,6 +131,9 @@ impl TestNodes {
                 v6 = node.ipv6,
                 role = node.role(),
             ));
+            if let Some(id) = node.zk_id() {
+                toml.push_str(&format!("zk_id = {id}\n"));
+            }
         }
         toml
     }
@@ -224,6 +228,17 @@ pub struct Run {
 }
 
 impl Run {
+    /// Parses the JSON lines of any provisioner command that ends with a recap
+    /// (`converge`, `bootstrap`, `submit-apps`).
+    pub fn from_output(
+        exit_code: Option<i32>,
+        stdout: &str,
+        stderr: &str,
+        elapsed: std::time::Duration,
+    ) -> Result<Run> {
+        Run::parse(exit_code, stdout, stderr, elapsed)
+    }
+
     fn parse(
         exit_code: Option<i32>,
         stdout: &str,
