@@ -193,13 +193,18 @@ fn the_stand_in_repository_is_listed_clean_and_refreshable() {
     let update = nodes.exec(s3, &["apt-get", "update", "-q"]);
     let stderr = String::from_utf8_lossy(&update.stderr);
     assert!(
-        update.status.success() && !stderr.lines().any(|l| l.starts_with("W:") || l.starts_with("E:")),
+        update.status.success()
+            && !stderr
+                .lines()
+                .any(|l| l.starts_with("W:") || l.starts_with("E:")),
         "apt-get update with the stand-in repository: {}{stderr}",
         stdout(&update)
     );
     let sources = stdout(&nodes.exec(s3, &["apt-get", "indextargets", "--format", "$(URI)"]));
     assert!(
-        sources.lines().any(|l| l.starts_with("file:/var/local/test-nodes-standins/")),
+        sources
+            .lines()
+            .any(|l| l.starts_with("file:/var/local/test-nodes-standins/")),
         "the stand-in repository is not an apt source: {sources}"
     );
 
@@ -220,7 +225,11 @@ fn the_stand_in_repository_is_listed_clean_and_refreshable() {
         .arg(debs.join("test-nodes-probe_1.0-1_all.deb"))
         .output()
         .expect("running dpkg-deb");
-    assert!(build.status.success(), "dpkg-deb: {}", String::from_utf8_lossy(&build.stderr));
+    assert!(
+        build.status.success(),
+        "dpkg-deb: {}",
+        String::from_utf8_lossy(&build.stderr)
+    );
     nodes.refresh_standins(&debs).unwrap();
     nodes.exec_ok(s3, &["apt-get", "update", "-q"]);
     let policy = nodes.exec_ok(s3, &["apt-cache", "policy", "test-nodes-probe"]);
