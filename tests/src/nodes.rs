@@ -10,6 +10,7 @@ mod keys;
 pub mod mesos;
 pub mod provisioner;
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -61,6 +62,7 @@ pub struct TestNodes {
     work_dir: PathBuf,
     nodes: Vec<Node>,
     operator: OperatorKey,
+    registry_mirror: String,
 }
 
 static NODES: OnceLock<std::result::Result<TestNodes, String>> = OnceLock::new();
@@ -163,6 +165,7 @@ impl TestNodes {
             work_dir,
             nodes: vars.nodes,
             operator,
+            registry_mirror: vars.registry,
         })
     }
 
@@ -192,6 +195,42 @@ impl TestNodes {
     /// The operator key pair made for this test binary.
     pub fn operator_key(&self) -> &OperatorKey {
         &self.operator
+    }
+
+    /// The URL of the registry in `mz-ctl` that serves the sample app's image (`python:3`), for
+    /// the nodes' Docker as its registry mirror.
+    pub fn registry_mirror(&self) -> &str {
+        &self.registry_mirror
+    }
+
+    /// The host directories of `node`'s own cgroup, one per hierarchy (`memory`, `cpuset`, ...,
+    /// `name=systemd`, `unified`): the node's `/sys/fs/cgroup/<hierarchy>` is that directory.
+    pub fn cgroup_dirs(&self, node: &Node) -> BTreeMap<String, PathBuf> {
+        let text = script_output(&self.script, &["cgroups", &node.name])
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        text.lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(hierarchy, dir)| (hierarchy.to_owned(), PathBuf::from(dir)))
+            .collect()
+    }
+
+    /// Makes the nodes' stand-in package repository (`/var/local/test-nodes-standins`) hold
+    /// exactly the `*.deb` files of `debs`, re-indexed (`scripts/test-nodes standins`); the nodes
+    /// see it after their next `apt-get update`.
+    pub fn refresh_standins(&self, debs: &Path) -> Result<()> {
+        let out = Command::new(&self.script)
+            .arg("standins")
+            .env("TEST_NODES_STANDIN_DEBS", debs)
+            .output()
+            .with_context(|| format!("running {} standins", self.script.display()))?;
+        if !out.status.success() {
+            bail!(
+                "{} standins failed: {}",
+                self.script.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
     }
 
     /// A directory for this test binary's files, visible in `mz-ctl` too; removed by `down`.
@@ -316,6 +355,7 @@ struct ScriptEnv {
     state: String,
     password_file: String,
     known_hosts: String,
+    registry: String,
     nodes: Vec<Node>,
 }
 
@@ -329,6 +369,7 @@ fn parse_env(text: &str) -> Result<ScriptEnv> {
             "STATE" => env.state = value.to_owned(),
             "PASSWORD_FILE" => env.password_file = value.to_owned(),
             "KNOWN_HOSTS" => env.known_hosts = value.to_owned(),
+            "REGISTRY" => env.registry = value.to_owned(),
             "NODE" => {
                 let parts: Vec<&str> = value.split_whitespace().collect();
                 let [name, ipv4, ipv6] = parts[..] else {
@@ -343,8 +384,8 @@ fn parse_env(text: &str) -> Result<ScriptEnv> {
             _ => {}
         }
     }
-    if env.state.is_empty() || env.nodes.is_empty() {
-        bail!("scripts/test-nodes env told no state directory or no nodes:\n{text}");
+    if env.state.is_empty() || env.nodes.is_empty() || env.registry.is_empty() {
+        bail!("scripts/test-nodes env told no state directory, registry or nodes:\n{text}");
     }
     Ok(env)
 }
@@ -392,11 +433,13 @@ mod tests {
     fn parses_the_scripts_env_output() {
         let env = parse_env(
             "STATE=/s\nPASSWORD_FILE=/s/root-password\nKNOWN_HOSTS=/s/known_hosts\n\
-             CTL=10.77.0.2 fd77::2 mz-ctl\nNODE=m1 10.77.0.11 fd77::11\nNODE=s9 10.77.0.29 fd77::29\n",
+             CTL=10.77.0.2 fd77::2 mz-ctl\nREGISTRY=http://10.77.0.2:5000\n\
+             NODE=m1 10.77.0.11 fd77::11\nNODE=s9 10.77.0.29 fd77::29\n",
         )
         .unwrap();
         assert_eq!(env.state, "/s");
         assert_eq!(env.password_file, "/s/root-password");
+        assert_eq!(env.registry, "http://10.77.0.2:5000");
         assert_eq!(env.nodes.len(), 2);
         assert_eq!(env.nodes[1].ipv6, "fd77::29");
         assert_eq!(env.nodes[0].role(), "master");
@@ -407,7 +450,8 @@ mod tests {
 
     #[test]
     fn rejects_env_output_without_nodes() {
-        assert!(parse_env("STATE=/s\n").is_err());
-        assert!(parse_env("STATE=/s\nNODE=m1 10.77.0.11\n").is_err());
+        assert!(parse_env("STATE=/s\nREGISTRY=http://r\n").is_err());
+        assert!(parse_env("STATE=/s\nREGISTRY=http://r\nNODE=m1 10.77.0.11\n").is_err());
+        assert!(parse_env("STATE=/s\nNODE=m1 10.77.0.11 fd77::11\n").is_err());
     }
 }

@@ -94,7 +94,8 @@ impl TestNodes {
 
     /// The inventory's tables except `[[nodes]]` (also `bootstrap --settings`): operator user `ops`
     /// (not `operator`: Debian already has a group of that name) with this binary's key, chrony served by the masters, the extra disk auto-detected, Docker from
-    /// the nodes' offline repository (their only apt source).
+    /// the nodes' offline repository (their only apt source) with the registry in `mz-ctl` as its
+    /// registry mirror (so a plain `docker pull python:3` works with no way out).
     pub fn settings(&self, options: &InventoryOptions) -> String {
         let masters: Vec<String> = self
             .all()
@@ -108,12 +109,14 @@ impl TestNodes {
              [run]\nforks = 12\n\n\
              [base]\nos_update = \"security\"\ntime_servers = [{servers}]\n\
              time_allow = [\"10.77.0.0/24\"]\ntime_local_stratum = 8\nlvm_disk = \"auto\"\n\n\
-             [docker]\npackages = [\"docker.io\"]\nservice = \"docker\"\nstart = true\n",
+             [docker]\npackages = [\"docker.io\"]\nservice = \"docker\"\nstart = true\n\
+             daemon_json = '{{\"registry-mirrors\": [{mirror:?}]}}'\n",
             key = self.operator_key().private_key().display().to_string(),
             kh = options.known_hosts.display().to_string(),
             policy = options.host_key_policy,
             timeout = options.connect_timeout_secs,
             servers = masters.join(", "),
+            mirror = self.registry_mirror(),
         )
     }
 
