@@ -138,6 +138,12 @@ impl TestNodes {
                 .arg("fresh")
                 .output()
                 .is_ok_and(|o| o.status.success());
+        // The stand-in packages of the current build go into the nodes' second repository: at
+        // `up`, or by a refresh when taking over nodes that are already up.
+        let rebuilt = ensure_standin_debs(Path::new(&vars.standin_debs))?;
+        if fresh && rebuilt {
+            run_script(&script, &["standins"])?;
+        }
         if !fresh {
             let started = Instant::now();
             run_script(&script, &["down"])?;
@@ -316,6 +322,17 @@ impl TestNodes {
             .expect("running ssh in mz-ctl")
     }
 
+    /// Powers `node` off (`scripts/test-nodes stop`): its processes end, its disk and addresses
+    /// stay, so [`TestNodes::start_node`] boots the same node again.
+    pub fn stop_node(&self, node: &Node) {
+        run_script(&self.script, &["stop", &node.name]).unwrap_or_else(|e| panic!("{e:#}"));
+    }
+
+    /// Boots a node stopped by [`TestNodes::stop_node`] and waits for its sshd.
+    pub fn start_node(&self, node: &Node) {
+        run_script(&self.script, &["start", &node.name]).unwrap_or_else(|e| panic!("{e:#}"));
+    }
+
     /// Cuts `node` off the bridge until the returned guard is dropped.
     pub fn disconnect(&self, node: &Node) -> Disconnected {
         set_link(&node.name, "down");
@@ -323,6 +340,37 @@ impl TestNodes {
             port: node.name.clone(),
         }
     }
+}
+
+/// Builds the stand-in packages into `dir` when any is missing or older than the stand-in
+/// binaries of this build; returns whether it built them.
+fn ensure_standin_debs(dir: &Path) -> Result<bool> {
+    let bins: Vec<PathBuf> = [
+        "mesos-master-standin",
+        "mesos-agent-standin",
+        "marathon-standin",
+    ]
+    .iter()
+    .map(|b| crate::standins::binary(b))
+    .collect::<Result<_>>()?;
+    let newest_bin = bins
+        .iter()
+        .filter_map(|b| std::fs::metadata(b).and_then(|m| m.modified()).ok())
+        .max();
+    let debs: Vec<std::time::SystemTime> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "deb"))
+                .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let stale = debs.len() < 2 || debs.iter().min() < newest_bin.as_ref();
+    if stale {
+        crate::standins::build_debs(dir)?;
+    }
+    Ok(stale)
 }
 
 /// A node cut off the bridge by [`TestNodes::disconnect`]; dropping it reconnects the node.
@@ -356,6 +404,7 @@ struct ScriptEnv {
     password_file: String,
     known_hosts: String,
     registry: String,
+    standin_debs: String,
     nodes: Vec<Node>,
 }
 
@@ -370,6 +419,7 @@ fn parse_env(text: &str) -> Result<ScriptEnv> {
             "PASSWORD_FILE" => env.password_file = value.to_owned(),
             "KNOWN_HOSTS" => env.known_hosts = value.to_owned(),
             "REGISTRY" => env.registry = value.to_owned(),
+            "STANDIN_DEBS" => env.standin_debs = value.to_owned(),
             "NODE" => {
                 let parts: Vec<&str> = value.split_whitespace().collect();
                 let [name, ipv4, ipv6] = parts[..] else {
