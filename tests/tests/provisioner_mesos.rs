@@ -336,13 +336,13 @@ fn rolling_master_flag_change(
     inventory
 }
 
-/// 5. The leading master's node cut off: a new leader, Marathon answering through the others,
-///    the apps running. Back on the network, the node follows.
+/// 5. The leading master's node stopped: a new leader, Marathon answering through the others,
+///    the apps running. Started again, the node follows.
 fn failover_of_the_leading_master(nodes: &'static TestNodes, inv: &str) {
     let before = nodes.check_health(inv, false, 15);
     let leader = before.mesos_leader().expect("a leader before the failover");
     let node = nodes.node(&leader);
-    let cut = nodes.disconnect(node);
+    nodes.stop_node(node);
     let (ok, h) = nodes.wait_health(inv, Duration::from_secs(240), |h| {
         let others_answer = h.report["marathon"]["masters"]
             .as_array()
@@ -356,7 +356,7 @@ fn failover_of_the_leading_master(nodes: &'static TestNodes, inv: &str) {
             && h.app_running("/shell-hello").unwrap_or(0) >= 1
             && h.app_running("/docker-hello").unwrap_or(0) >= 1
     });
-    drop(cut);
+    nodes.start_node(node);
     assert!(ok, "no failover away from {leader}:\n{}", h.describe());
     let back = wait_healthy(nodes, inv, "after the old leader came back");
     assert_ne!(back.mesos_leader().as_deref(), Some(leader.as_str()));
