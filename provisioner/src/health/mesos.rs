@@ -123,9 +123,12 @@ pub struct Task {
 }
 
 impl MasterState {
-    /// Whether this master is the elected leader.
+    /// Whether this master is the elected leader: it names itself as leader *and* has an
+    /// election time. A master restarted on the same address names its own previous, still
+    /// registered ZooKeeper membership as leader until that session expires, without being
+    /// elected.
     pub fn is_leader(&self) -> bool {
-        self.leader.as_deref() == Some(self.pid.as_str())
+        self.leader.as_deref() == Some(self.pid.as_str()) && self.elected_time.is_some()
     }
 
     /// Active agents.
@@ -179,6 +182,16 @@ pub(crate) mod tests {
             .join("tests/fixtures/mesos-1.11")
             .join(name);
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    #[test]
+    fn a_master_naming_itself_is_leader_only_once_elected() {
+        let mut s: MasterState =
+            serde_json::from_str(&fixture("master_state_2agents_3running.json")).unwrap();
+        assert!(s.is_leader());
+        // Restarted on the same address: its old ZooKeeper membership still leads.
+        s.elected_time = None;
+        assert!(!s.is_leader());
     }
 
     #[test]
