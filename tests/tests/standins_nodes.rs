@@ -4,8 +4,11 @@
 //! alone: one master alone never leads; three elect exactly one leader; the agent registers and
 //! runs a command task and a Docker task through Marathon; stopping the leader's node elects
 //! another within 30 s while Marathon keeps answering through a surviving master; malformed
-//! configuration files and a missing Docker daemon are refused naming the file and the rule.
+//! configuration files and a missing Docker daemon are refused naming the file and the rule. The
+//! Docker task's container is real: its memory and cpuset cgroups sit in the agent node's own
+//! subtree on the host.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use e2e::nodes::{self, Node, TestNodes};
@@ -62,6 +65,44 @@ fn wait<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) ->
         );
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+/// The container's cgroup in `hierarchy` is a directory of `node`'s own subtree on the host,
+/// holds the container's processes, and exists nowhere outside that subtree.
+fn assert_container_cgroup(nodes: &TestNodes, node: &Node, hierarchy: &str, id: &str) {
+    let dirs = nodes.cgroup_dirs(node);
+    let subtree = dirs
+        .get(hierarchy)
+        .unwrap_or_else(|| panic!("{}: no {hierarchy} cgroup subtree in {dirs:?}", node.name));
+    assert!(
+        subtree.ends_with(Path::new("mz").join(&node.name)),
+        "{}: {hierarchy} subtree {} is not the node's own",
+        node.name,
+        subtree.display()
+    );
+    let cgroup = subtree.join("docker").join(id);
+    let procs = std::fs::read_to_string(cgroup.join("cgroup.procs")).unwrap_or_else(|e| {
+        panic!(
+            "{}: the container has no {hierarchy} cgroup at {}: {e}",
+            node.name,
+            cgroup.display()
+        )
+    });
+    assert!(
+        !procs.trim().is_empty(),
+        "{}: no process in {}",
+        node.name,
+        cgroup.display()
+    );
+    let host_level = Path::new("/sys/fs/cgroup")
+        .join(hierarchy)
+        .join("docker")
+        .join(id);
+    assert!(
+        !host_level.exists(),
+        "{} escaped the node's subtree",
+        host_level.display()
+    );
 }
 
 fn journal(nodes: &TestNodes, node: &Node, unit: &str) -> String {
@@ -322,6 +363,21 @@ CFG
     );
     assert_eq!(page.0, 200, "{page:?}");
     assert!(page.1.contains("Directory listing"), "{}", page.1);
+    // The container's cgroups are real and confined to the agent node's own host subtree.
+    let id = nodes.exec_ok(
+        agent,
+        &[
+            "docker",
+            "ps",
+            "-q",
+            "--no-trunc",
+            "--filter",
+            "name=mesos-",
+        ],
+    );
+    for hierarchy in ["memory", "cpuset"] {
+        assert_container_cgroup(nodes, agent, hierarchy, id.trim());
+    }
 
     // Stopping the leading master's node elects another within 30 s; Marathon keeps answering
     // through a surviving master and the apps keep running.

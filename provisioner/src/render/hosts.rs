@@ -146,6 +146,9 @@ mod tests {
         let a = render_block(&[e("agent10", 30), e("master1", 11), e("agent2", 22)]);
         let b = render_block(&[e("master1", 11), e("agent2", 22), e("agent10", 30)]);
         assert_eq!(a, b);
-        assert!(a.find("agent2").unwrap() < a.find("agent10").unwrap(), "{a}");
+        assert!(
+            a.find("agent2").unwrap() < a.find("agent10").unwrap(),
+            "{a}"
+        );
     }
 }

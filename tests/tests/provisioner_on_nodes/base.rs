@@ -1,4 +1,4 @@
-//! The base role against the 12 real test nodes with the real `mesos-provisioner` binary, run from
+//! Stage 1: the base role against the 12 real test nodes with the real `mesos-provisioner` binary, run from
 //! the client namespace `mz-ctl`. One scenario in order, because each stage needs the state the one
 //! before left: first contact and convergence of all 12 in parallel, idempotence, `--check`, the
 //! hardened logins, name resolution, host key refusal, an unreachable host, and a re-bootstrap.
@@ -8,7 +8,7 @@
 use std::thread;
 
 use e2e::nodes::provisioner::Run;
-use e2e::nodes::{self, Node, TestNodes};
+use e2e::nodes::{Node, TestNodes};
 
 /// The base role's phases: this test leaves the Mesos roles to `provisioner_mesos`.
 const BASE: &str = "access,base";
@@ -45,11 +45,8 @@ fn assert_no_failure(run: &Run, what: &str) {
     }
 }
 
-#[test]
-fn base_role_converges_hardens_and_stays_converged_on_12_nodes() {
-    let Some(nodes) = nodes::acquire() else {
-        return;
-    };
+/// The base role's scenario on fresh nodes; returns the wall time of the first converge.
+pub fn scenario(nodes: &'static TestNodes) -> std::time::Duration {
     let all: Vec<&Node> = nodes.all().iter().collect();
     let options = nodes.inventory_options();
     let inventory = nodes.write_toml("cluster", &nodes.inventory(&all, &options));
@@ -212,6 +209,7 @@ fn base_role_converges_hardens_and_stays_converged_on_12_nodes() {
     wrong_host_key_is_refused_under_strict(nodes);
     a_down_host_is_unreachable_and_the_others_converge(nodes, inventory);
     bootstrap_reconverges_one_node(nodes);
+    first.elapsed
 }
 
 /// 6. m1 presenting a key that is not the one on record is refused; s1 in the same run converges
