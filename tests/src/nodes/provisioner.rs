@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
 use serde_json::Value;
 
 use super::{Node, TestNodes};
@@ -23,18 +23,7 @@ pub fn binary() -> Result<PathBuf> {
 }
 
 fn locate_binary() -> Result<PathBuf> {
-    let exe = std::env::current_exe().context("locating the test binary")?;
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("the test binary is not in target/<profile>/deps")?;
-    let bin = profile_dir.join("mesos-provisioner");
-    if !bin.is_file() {
-        bail!(
-            "{} is missing: run `cargo build -p mesos-provisioner` (same profile and target dir) before these tests",
-            bin.display()
-        );
-    }
+    let bin = crate::binary("mesos-provisioner")?;
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../provisioner/src");
     if let (Ok(built), Some(edited)) = (modified(&bin), newest_modification(&sources)) {
         if edited > built {
