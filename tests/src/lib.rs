@@ -2,4 +2,5 @@
 
 pub mod nodes;
 pub mod real_mesos;
+pub mod reliability;
 pub mod terraform;

@@ -1,0 +1,21 @@
+//! The reliability harness: `examples/mesos-cluster` applied through the real Terraform CLI
+//! against a `cloudcontrol-emulator` process that keeps its state in a file, with every fault
+//! on, with the provider SIGKILLed at random points of the apply, or with the emulator SIGKILLed
+//! and restarted from its state. After each run it counts what the API holds against what
+//! Terraform recorded. `tests/tests/reliability.rs` runs short versions in CI; `cargo xtask
+//! soak` runs the full counts and prints the table of the README's "Reliability" section.
+
+mod census;
+mod emulator;
+mod kill;
+mod runs;
+mod table;
+
+pub use census::Census;
+pub use emulator::{EmulatorProcess, USER};
+pub use kill::{command_lines, descendants_named, kill_providers};
+pub use runs::{
+    emulator_kill, error_lines, fault_cycle, provider_kills, Binaries, FaultCounts, FaultRates,
+    RunOutcome, Settings,
+};
+pub use table::{render, Row};
