@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use e2e::reliability::{
-    emulator_kill, fault_cycle, provider_kills, render, Binaries, FaultRates, Row, RunOutcome,
+    emulator_kill, fault_cycle, provider_kill_runs, render, Binaries, FaultRates, Row, RunOutcome,
     Settings,
 };
 
@@ -45,10 +45,10 @@ fn load() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-fn report(what: &str, index: usize, of: usize, outcome: &Result<RunOutcome>) {
+fn report(what: &str, index: usize, outcome: &Result<RunOutcome>) {
     match outcome {
         Ok(run) => eprintln!(
-            "{what} {index}/{of}: {} in {:.0?}, {} kills, {} faults, {} re-runs, duplicated {}, orphaned {}, lost {}{}",
+            "{what} {index}: {} in {:.0?}, {} kills, {} faults, {} re-runs, duplicated {}, orphaned {}, lost {}{}",
             if run.converged { "converged" } else { "DID NOT CONVERGE" },
             run.duration,
             run.kills,
@@ -59,7 +59,7 @@ fn report(what: &str, index: usize, of: usize, outcome: &Result<RunOutcome>) {
             run.lost,
             if run.problems.is_empty() { String::new() } else { format!("\n    {}", run.problems.join("\n    ")) }
         ),
-        Err(e) => eprintln!("{what} {index}/{of}: harness error: {e:#}"),
+        Err(e) => eprintln!("{what} {index}: harness error: {e:#}"),
     }
 }
 
@@ -104,7 +104,7 @@ pub fn run(options: &SoakOptions) -> Result<()> {
     let mut harness_errors = Vec::new();
     for i in 0..options.cycles {
         let outcome = fault_cycle(&settings, seed.wrapping_add(i as u64), &rates, i == 0);
-        report("fault cycle", i + 1, options.cycles, &outcome);
+        report("fault cycle", i + 1, &outcome);
         match outcome {
             Ok(run) => faults.runs.push(run),
             Err(e) => harness_errors.push(format!("fault cycle {}: {e:#}", i + 1)),
@@ -116,19 +116,28 @@ pub fn run(options: &SoakOptions) -> Result<()> {
         runs: Vec::new(),
         faults: false,
     };
-    let runs = options
-        .provider_kills
-        .div_ceil(options.kills_per_run.max(1));
-    let mut remaining = options.provider_kills;
-    for i in 0..runs {
-        let kills = remaining.min(options.kills_per_run);
-        remaining -= kills;
-        let outcome = provider_kills(&settings, seed.wrapping_add(1000 + i as u64), kills);
-        report("provider kills", i + 1, runs, &outcome);
+    let mut kills = 0;
+    let runs = provider_kill_runs(
+        &settings,
+        seed.wrapping_add(1000),
+        options.provider_kills,
+        options.kills_per_run,
+        |i, outcome| report("provider kill run", i, outcome),
+    );
+    for (i, outcome) in runs.into_iter().enumerate() {
         match outcome {
-            Ok(run) => provider.runs.push(run),
+            Ok(run) => {
+                kills += run.kills;
+                provider.runs.push(run);
+            }
             Err(e) => harness_errors.push(format!("provider kill run {}: {e:#}", i + 1)),
         }
+    }
+    if kills < options.provider_kills {
+        harness_errors.push(format!(
+            "only {kills} of {} provider kills landed",
+            options.provider_kills
+        ));
     }
 
     let mut emulator = Row {
@@ -138,7 +147,7 @@ pub fn run(options: &SoakOptions) -> Result<()> {
     };
     for i in 0..options.emulator_kills {
         let outcome = emulator_kill(&settings, seed.wrapping_add(2000 + i as u64));
-        report("emulator kill", i + 1, options.emulator_kills, &outcome);
+        report("emulator kill", i + 1, &outcome);
         match outcome {
             Ok(run) => emulator.runs.push(run),
             Err(e) => harness_errors.push(format!("emulator kill run {}: {e:#}", i + 1)),

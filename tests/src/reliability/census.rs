@@ -162,7 +162,11 @@ impl Census {
                 ));
             }
         }
-        for (kind, ids) in state_ids {
+        // Other providers' resources (a provisioning step, say) are not the API's to count.
+        for (kind, ids) in state_ids
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("cloudcontrol_"))
+        {
             census.exact = false;
             census
                 .problems

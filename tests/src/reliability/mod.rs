@@ -7,15 +7,17 @@
 
 mod census;
 mod emulator;
+mod faults;
 mod kill;
 mod runs;
 mod table;
 
 pub use census::Census;
 pub use emulator::{EmulatorProcess, USER};
+pub use faults::{FaultCounts, FaultRates};
 pub use kill::{command_lines, descendants_named, kill_providers};
 pub use runs::{
-    emulator_kill, error_lines, fault_cycle, provider_kills, Binaries, FaultCounts, FaultRates,
-    RunOutcome, Settings,
+    emulator_kill, error_lines, fault_cycle, provider_kill_runs, provider_kills, Binaries,
+    RunOutcome, Settings, FULL_PROGRESS,
 };
 pub use table::{render, Row};

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::census::Census;
 use super::emulator::{EmulatorProcess, USER};
+use super::faults::{FaultCounts, FaultRates};
 use super::kill::{command_lines, kill_providers};
 use crate::terraform::{workspace_root, PlanOutcome, ProviderPackage, TfOutput, Workspace};
 
@@ -25,55 +26,6 @@ pub struct Binaries {
     pub emulator: PathBuf,
     /// `terraform-provider-cloudcontrol`.
     pub provider: PathBuf,
-}
-
-/// The fault rates of a fault cycle (`--faults` of the emulator).
-#[derive(Debug, Clone, Copy)]
-pub struct FaultRates {
-    /// Connections closed before the request is applied.
-    pub drop: f64,
-    /// POSTs applied, then the connection closed before the answer.
-    pub lost_response: f64,
-    /// HTTP 500 answers (request not applied).
-    pub http_5xx: f64,
-    /// RESOURCE_BUSY answers to POSTs.
-    pub busy: f64,
-    /// UNEXPECTED_ERROR answers to POSTs.
-    pub unexpected: f64,
-    /// Delayed answers.
-    pub slow: f64,
-    /// The delay of a slow answer.
-    pub slow_ms: u64,
-}
-
-impl FaultRates {
-    /// Rates under which each fault is measured at about 6 % of the requests it can hit (the
-    /// emulator decides them in turn: drop, then 5xx, busy and unexpected on what is left, and
-    /// lost_response only on POSTs none of those hit, so later ones get a higher rate).
-    pub fn six_percent(slow_ms: u64) -> Self {
-        Self {
-            drop: 0.06,
-            http_5xx: 0.066,
-            busy: 0.072,
-            unexpected: 0.078,
-            lost_response: 0.085,
-            slow: 0.066,
-            slow_ms,
-        }
-    }
-
-    fn spec(&self, seed: u64) -> String {
-        format!(
-            "drop={},lost_response={},5xx={},busy={},unexpected={},slow={},slow_ms={},seed={seed}",
-            self.drop,
-            self.lost_response,
-            self.http_5xx,
-            self.busy,
-            self.unexpected,
-            self.slow,
-            self.slow_ms
-        )
-    }
 }
 
 /// Settings shared by the runs.
@@ -87,101 +39,6 @@ pub struct Settings {
     pub scratch: PathBuf,
     /// Print progress to stderr.
     pub verbose: bool,
-}
-
-/// How often each injected fault fired in a run, and out of how many requests it could hit.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FaultCounts {
-    /// Requests (GET and POST).
-    pub requests: usize,
-    /// POSTs.
-    pub posts: usize,
-    /// Dropped connections.
-    pub drop: usize,
-    /// Lost answers to applied POSTs.
-    pub lost_response: usize,
-    /// HTTP 500 answers.
-    pub http_5xx: usize,
-    /// RESOURCE_BUSY answers.
-    pub busy: usize,
-    /// UNEXPECTED_ERROR answers (HTTP 400).
-    pub unexpected: usize,
-    /// Delayed answers.
-    pub slow: usize,
-}
-
-impl FaultCounts {
-    fn count(log: &[Value], slow_ms: u64) -> Self {
-        let code = |e: &Value| e["responseCode"].as_str().unwrap_or_default().to_owned();
-        let mut counts = FaultCounts {
-            requests: log.len(),
-            ..FaultCounts::default()
-        };
-        for entry in log {
-            let code = code(entry);
-            let status = entry["status"].as_u64().unwrap_or_default();
-            if entry["method"] == "POST" {
-                counts.posts += 1;
-            }
-            match code.as_str() {
-                "DROPPED" => counts.drop += 1,
-                c if c.starts_with("LOST_RESPONSE") => counts.lost_response += 1,
-                "RESOURCE_BUSY" => counts.busy += 1,
-                "UNEXPECTED_ERROR" if status == 500 => counts.http_5xx += 1,
-                "UNEXPECTED_ERROR" => counts.unexpected += 1,
-                _ => {}
-            }
-            if entry["durationMs"].as_f64().unwrap_or_default() >= slow_ms as f64 {
-                counts.slow += 1;
-            }
-        }
-        counts
-    }
-
-    /// Adds another run's counts.
-    pub fn add(&mut self, other: &FaultCounts) {
-        self.requests += other.requests;
-        self.posts += other.posts;
-        self.drop += other.drop;
-        self.lost_response += other.lost_response;
-        self.http_5xx += other.http_5xx;
-        self.busy += other.busy;
-        self.unexpected += other.unexpected;
-        self.slow += other.slow;
-    }
-
-    /// Every fault with its count and its share of the requests it can hit, e.g.
-    /// `("drop", 61, 6.1)`.
-    pub fn shares(&self) -> Vec<(&'static str, usize, f64)> {
-        let pct = |n: usize, of: usize| {
-            if of == 0 {
-                0.0
-            } else {
-                100.0 * n as f64 / of as f64
-            }
-        };
-        vec![
-            ("drop", self.drop, pct(self.drop, self.requests)),
-            (
-                "lost_response",
-                self.lost_response,
-                pct(self.lost_response, self.posts),
-            ),
-            ("5xx", self.http_5xx, pct(self.http_5xx, self.requests)),
-            ("busy", self.busy, pct(self.busy, self.posts)),
-            (
-                "unexpected",
-                self.unexpected,
-                pct(self.unexpected, self.posts),
-            ),
-            ("slow", self.slow, pct(self.slow, self.requests)),
-        ]
-    }
-
-    /// All injected faults.
-    pub fn total(&self) -> usize {
-        self.drop + self.lost_response + self.http_5xx + self.busy + self.unexpected + self.slow
-    }
 }
 
 /// What one run of a case found.
@@ -639,6 +496,37 @@ pub fn provider_kills(settings: &Settings, seed: u64, kills: usize) -> Result<Ru
     let applied = run.with_one_rerun("apply", Run::apply)?;
     run.finish(applied)?;
     Ok(run.done(started, u64::MAX))
+}
+
+/// Provider kill chains ([`provider_kills`]) until `total` kills have landed, `per_run` at a
+/// time: a chain ends early when its apply finishes before the next kill point (a burst of
+/// creates can overtake several points), and another chain makes up the rest. At most twice
+/// as many chains as planned; the caller checks the kills that landed.
+pub fn provider_kill_runs(
+    settings: &Settings,
+    seed: u64,
+    total: usize,
+    per_run: usize,
+    mut each: impl FnMut(usize, &Result<RunOutcome>),
+) -> Vec<Result<RunOutcome>> {
+    let planned = total.div_ceil(per_run.max(1)).max(1);
+    let mut runs = Vec::new();
+    let mut landed = 0;
+    while landed < total && runs.len() < 2 * planned {
+        let want = (total - landed).min(per_run.max(1));
+        let outcome = provider_kills(settings, seed.wrapping_add(runs.len() as u64), want);
+        each(runs.len() + 1, &outcome);
+        match &outcome {
+            Ok(run) => landed += run.kills,
+            // A harness failure ends the series: the caller reports it.
+            Err(_) => {
+                runs.push(outcome);
+                break;
+            }
+        }
+        runs.push(outcome);
+    }
+    runs
 }
 
 /// An apply of the example during which the emulator is SIGKILLed (at a random point of

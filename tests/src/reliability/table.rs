@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::runs::{FaultCounts, RunOutcome};
+use super::faults::FaultCounts;
+use super::runs::RunOutcome;
 
 /// One case's runs.
 #[derive(Debug, Clone)]
