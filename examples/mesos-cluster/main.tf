@@ -5,10 +5,10 @@ locals {
   agent_names  = [for i in range(var.agent_count) : "agent${i + 1}"]
   node_names   = concat(local.master_names, local.agent_names)
 
-  # Every node with its role and fixed private address.
+  # Every node with its role, fixed private address and (masters) ZooKeeper id.
   nodes = merge(
-    { for i, name in local.master_names : name => { role = "master", private_ipv4 = cidrhost(local.vlan_cidr, 11 + i) } },
-    { for i, name in local.agent_names : name => { role = "agent", private_ipv4 = cidrhost(local.vlan_cidr, 21 + i) } },
+    { for i, name in local.master_names : name => { role = "master", private_ipv4 = cidrhost(local.vlan_cidr, 11 + i), zk_id = i + 1 } },
+    { for i, name in local.agent_names : name => { role = "agent", private_ipv4 = cidrhost(local.vlan_cidr, 21 + i), zk_id = null } },
   )
 
   # One firewall rule per node and TCP port reachable from allowed_cidr.

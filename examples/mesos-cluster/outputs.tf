@@ -26,6 +26,7 @@ locals {
     private_ipv4 = ${jsonencode(cloudcontrol_server.node[name].primary_ipv4)}
     ipv6 = ${jsonencode(cloudcontrol_server.node[name].primary_ipv6)}
     role = ${jsonencode(local.nodes[name].role)}
+    %{if local.nodes[name].zk_id != null}zk_id = ${local.nodes[name].zk_id}%{endif}
     EOT
   ])
 }
@@ -62,6 +63,10 @@ output "provisioner_inventory" {
     baseurl = "https://download.docker.com/linux/centos/$releasever/$basearch/stable"
     gpgkey = "https://download.docker.com/linux/centos/gpg"
     gpgcheck = true
+
+    [packages]
+    # ZooKeeper, Mesos and Marathon for EL 8 (provisioner/README.md, "Package sources").
+    preset = "aventer"
     ${local.inventory_nodes}
   EOT
 }

@@ -1,7 +1,9 @@
-//! Runs the role over many hosts: a connect phase, then each role phase with a barrier in
-//! between, hosts in parallel up to `forks`, steps of a host in order, handlers at phase end.
+//! Runs the roles over many hosts: a connect phase, then each selected [`Phase`] in order,
+//! hosts in parallel up to `forks` (or rolled through one at a time / in batches when the
+//! cluster already runs), steps of a host in order, handlers at phase end in the order they
+//! were first requested, and a cluster-level barrier after each phase.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,26 +11,35 @@ use std::time::Instant;
 use anyhow::Context;
 use tokio::sync::Semaphore;
 
+use crate::barrier::{self, Barrier, Scope};
+use crate::cluster::ClusterView;
 use crate::facts::parse_os_release;
+use crate::health::{Ports, Reader, Routes};
 use crate::hostlog::HostLog;
-use crate::inventory::{Node, Settings};
+use crate::inventory::{Node, Role, Settings};
 use crate::remote::{Exec, Remote};
-use crate::render::hosts::HostEntry;
 use crate::report::{Outcome, Reporter, StepResult};
-use crate::roles;
+use crate::roles::{self, Phase, RoleInputs, Rollout};
 use crate::secret::Secret;
 use crate::ssh::{self, Credentials, Session, SshError, Target};
 use crate::steps::{Check, Handler, HostCtx, Step};
+
+/// The host name used in reports for cluster-level results (barriers, rollouts).
+pub const CLUSTER: &str = "cluster";
 
 /// What to converge.
 #[derive(Debug, Clone)]
 pub struct Job {
     /// Nodes worked on.
     pub nodes: Vec<Node>,
-    /// Every node of the cluster, for `/etc/hosts`.
-    pub cluster: Vec<HostEntry>,
+    /// Every node of the cluster: `/etc/hosts`, the ensemble, the masters an agent follows.
+    pub cluster: Arc<ClusterView>,
     /// Settings.
     pub settings: Arc<Settings>,
+    /// Phases to run (run in [`Phase::ALL`] order whatever the order here).
+    pub phases: Vec<Phase>,
+    /// Agents restarted at a time during a rolling change (`None`: all at once).
+    pub serial: Option<usize>,
 }
 
 /// How to run.
@@ -48,12 +59,64 @@ pub struct RunOptions {
 
 struct Shared {
     settings: Arc<Settings>,
-    cluster: Vec<HostEntry>,
+    cluster: Arc<ClusterView>,
     opts: RunOptions,
     key: Arc<russh::keys::PrivateKey>,
     public_key: String,
     docker_apt_key: Option<String>,
     reporter: Arc<Reporter>,
+}
+
+/// Handlers in the order they were first requested, each once: a restart of ZooKeeper
+/// notified before one of mesos-master runs before it, never alphabetically.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HandlerQueue(Vec<Handler>);
+
+impl HandlerQueue {
+    /// Queues handlers not queued yet, keeping first-request order.
+    pub fn notify(&mut self, handlers: impl IntoIterator<Item = Handler>) {
+        for h in handlers {
+            if !self.0.contains(&h) {
+                self.0.push(h);
+            }
+        }
+    }
+
+    /// The queued handlers, in order.
+    pub fn into_vec(self) -> Vec<Handler> {
+        self.0
+    }
+}
+
+/// How the hosts of a phase are split into consecutive batches (names in, names out). With a
+/// running cluster, masters go one at a time with the current `leader` last (one election per
+/// change, not one per master); agents go `serial` at a time. Otherwise everything at once.
+pub fn plan_batches(
+    rollout: Rollout,
+    cluster_live: bool,
+    hosts: &[String],
+    serial: Option<usize>,
+    leader: Option<&str>,
+) -> Vec<Vec<String>> {
+    if hosts.is_empty() {
+        return Vec::new();
+    }
+    match (rollout, cluster_live) {
+        (Rollout::OneAtATime, true) => {
+            let mut order: Vec<String> = hosts
+                .iter()
+                .filter(|h| Some(h.as_str()) != leader)
+                .cloned()
+                .collect();
+            order.extend(hosts.iter().filter(|h| Some(h.as_str()) == leader).cloned());
+            order.into_iter().map(|h| vec![h]).collect()
+        }
+        (Rollout::Batches, _) => {
+            let size = serial.unwrap_or(hosts.len()).max(1);
+            hosts.chunks(size).map(<[String]>::to_vec).collect()
+        }
+        _ => vec![hosts.to_vec()],
+    }
 }
 
 /// Converges the job's nodes; every result goes to the reporter.
@@ -76,6 +139,7 @@ pub async fn converge(job: Job, opts: RunOptions, reporter: Arc<Reporter>) -> an
         None => None,
     };
     let forks = opts.forks.max(1);
+    let check_mode = opts.check;
     let shared = Arc::new(Shared {
         settings: job.settings.clone(),
         cluster: job.cluster.clone(),
@@ -86,9 +150,12 @@ pub async fn converge(job: Job, opts: RunOptions, reporter: Arc<Reporter>) -> an
         reporter,
     });
     let limit = Arc::new(Semaphore::new(forks));
-    shared
-        .reporter
-        .expect_work((job.nodes.len() * (1 + roles::PHASES.len())) as u64);
+    let mut phases = job.phases.clone();
+    phases.sort();
+    phases.dedup();
+    let work_of = |role: Role| phases.iter().filter(|p| p.runs_on(role)).count() as u64;
+    let total: u64 = job.nodes.iter().map(|n| 1 + work_of(n.role)).sum();
+    shared.reporter.expect_work(total);
 
     // Phase "connect": reach every host and learn its OS.
     let mut tasks = Vec::new();
@@ -102,42 +169,273 @@ pub async fn converge(job: Job, opts: RunOptions, reporter: Arc<Reporter>) -> an
         }));
     }
     let mut live: Vec<Arc<HostCtx>> = Vec::new();
-    for t in tasks {
+    for (t, node) in tasks.into_iter().zip(&job.nodes) {
         match t.await.context("connect task panicked")? {
             Some(ctx) => live.push(ctx),
-            None => shared.reporter.drop_work(roles::PHASES.len() as u64),
+            None => shared.reporter.drop_work(work_of(node.role)),
         }
     }
 
-    for (index, phase) in roles::PHASES.iter().enumerate() {
-        let mut tasks = Vec::new();
-        for ctx in live.drain(..) {
-            let (shared, limit) = (shared.clone(), limit.clone());
-            tasks.push(tokio::spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                let healthy = run_phase(phase, &ctx, &shared).await;
-                shared
-                    .reporter
-                    .work_done(&format!("{phase} {}", ctx.node.name));
-                (ctx, healthy)
-            }));
+    let mut satisfied: HashSet<Barrier> = HashSet::new();
+    for (index, phase) in phases.iter().copied().enumerate() {
+        let later = |role: Role| {
+            phases[index + 1..]
+                .iter()
+                .filter(|p| p.runs_on(role))
+                .count() as u64
+        };
+        let (hosts, idle): (Vec<Arc<HostCtx>>, Vec<Arc<HostCtx>>) =
+            live.drain(..).partition(|c| phase.runs_on(c.node.role));
+        live = idle;
+        if hosts.is_empty() {
+            continue;
         }
-        // Barrier: every host finishes this phase before the next one starts.
-        for t in tasks {
-            let (ctx, healthy) = t.await.context("phase task panicked")?;
-            if healthy {
-                live.push(ctx);
-            } else {
-                let left = roles::PHASES.len() - index - 1;
-                shared.reporter.drop_work(left as u64);
-                ctx.remote().close().await;
+        let scope = scope_of(&hosts);
+        // What this phase depends on, unless an earlier phase of this run ensured it.
+        if let Some(b) = Barrier::before(phase).filter(|b| !check_mode && !satisfied.contains(b)) {
+            let reader = reader_for(&shared, &hosts, &live);
+            if !cluster_wait(&shared, phase, b, &reader, &scope, "before").await {
+                stop_hosts(
+                    &shared,
+                    phase,
+                    &hosts,
+                    "not started: the cluster is not ready",
+                    &later,
+                );
+                break;
             }
+            satisfied.insert(b);
+        }
+        let outcome = run_rollout(phase, hosts, &live, &job, &shared, &limit, &later).await?;
+        let stopped = outcome.stopped;
+        let finished = outcome.finished;
+        if !check_mode && !finished.is_empty() {
+            if let Some(b) = Barrier::after(phase) {
+                let reader = reader_for(&shared, &finished, &live);
+                if cluster_wait(&shared, phase, b, &reader, &scope_of(&finished), "after").await {
+                    satisfied.insert(b);
+                } else {
+                    live.extend(finished);
+                    break;
+                }
+            }
+        }
+        live.extend(finished);
+        if stopped {
+            break;
         }
     }
     for ctx in live {
         ctx.remote().close().await;
     }
     Ok(())
+}
+
+fn scope_of(hosts: &[Arc<HostCtx>]) -> Scope {
+    let names = |role: Role| {
+        hosts
+            .iter()
+            .filter(|c| c.node.role == role)
+            .map(|c| c.node.name.clone())
+            .collect()
+    };
+    Scope {
+        masters: names(Role::Master),
+        agents: names(Role::Agent),
+    }
+}
+
+/// A reader through the hosts' own SSH connections (any of them for nodes outside the run).
+fn reader_for(shared: &Shared, hosts: &[Arc<HostCtx>], others: &[Arc<HostCtx>]) -> Reader {
+    let mut routes = Routes::default();
+    for c in hosts.iter().chain(others) {
+        if let Some(d) = c.remote().dialer() {
+            routes.insert(&c.node.name, d);
+        }
+    }
+    Reader {
+        cluster: shared.cluster.clone(),
+        routes,
+        ports: Ports::from_settings(&shared.settings),
+    }
+}
+
+/// Waits for a barrier and reports it as a cluster step; false when it did not hold in time.
+async fn cluster_wait(
+    shared: &Shared,
+    phase: Phase,
+    b: Barrier,
+    reader: &Reader,
+    scope: &Scope,
+    when: &str,
+) -> bool {
+    let started = Instant::now();
+    let timeout = shared.settings.cluster.wait_timeout;
+    let (outcome, message) = match barrier::wait(b, reader, scope, timeout).await {
+        Ok(m) => (Outcome::Ok, m),
+        Err(m) => (Outcome::Failed, m),
+    };
+    shared.reporter.report(result(
+        CLUSTER,
+        phase.name(),
+        &format!("{when}: {}", b.name()),
+        outcome,
+        message,
+        started,
+    ));
+    outcome == Outcome::Ok
+}
+
+/// Reports hosts that will not be worked on, and takes their work off the progress display.
+fn stop_hosts(
+    shared: &Shared,
+    phase: Phase,
+    hosts: &[Arc<HostCtx>],
+    why: &str,
+    later: &dyn Fn(Role) -> u64,
+) {
+    for c in hosts {
+        shared.reporter.report(result(
+            &c.node.name,
+            phase.name(),
+            "rollout",
+            Outcome::Skipped,
+            why.to_string(),
+            Instant::now(),
+        ));
+        shared.reporter.drop_work(1 + later(c.node.role));
+    }
+}
+
+struct RolloutOutcome {
+    /// Hosts that came through the phase healthy.
+    finished: Vec<Arc<HostCtx>>,
+    /// The rollout stopped early (a failure during a rolling change, or a cluster that did not
+    /// settle): later phases do not run.
+    stopped: bool,
+}
+
+/// Runs one phase over its hosts, in batches when the cluster already runs.
+async fn run_rollout(
+    phase: Phase,
+    hosts: Vec<Arc<HostCtx>>,
+    others: &[Arc<HostCtx>],
+    job: &Job,
+    shared: &Arc<Shared>,
+    limit: &Arc<Semaphore>,
+    later: &dyn Fn(Role) -> u64,
+) -> anyhow::Result<RolloutOutcome> {
+    let check_mode = shared.opts.check;
+    let names: Vec<String> = hosts.iter().map(|c| c.node.name.clone()).collect();
+    let reader = reader_for(shared, &hosts, others);
+    let scope = scope_of(&hosts);
+    let rolling_phase = phase.rollout() != Rollout::AllAtOnce && hosts.len() > 1;
+    // A phase rolls through the cluster only when the cluster already passes its barrier:
+    // a fresh cluster must come up all at once (one ZooKeeper alone has no quorum).
+    let (live_cluster, leader) = if rolling_phase && !check_mode {
+        let live = match Barrier::after(phase) {
+            Some(b) => barrier::check(b, &reader, &scope).await.is_ok(),
+            None => false,
+        };
+        let leader = if live {
+            barrier::current_leader(phase, &reader).await
+        } else {
+            None
+        };
+        (live, leader)
+    } else {
+        (false, None)
+    };
+    let batches = plan_batches(
+        phase.rollout(),
+        live_cluster,
+        &names,
+        job.serial,
+        leader.as_deref(),
+    );
+    let mut pending: Vec<Arc<HostCtx>> = hosts;
+    let mut finished = Vec::new();
+    let total = batches.len();
+    for (i, batch) in batches.into_iter().enumerate() {
+        let (now, rest): (Vec<Arc<HostCtx>>, Vec<Arc<HostCtx>>) = pending
+            .into_iter()
+            .partition(|c| batch.contains(&c.node.name));
+        pending = rest;
+        let mut tasks = Vec::new();
+        for ctx in now {
+            let (shared, limit) = (shared.clone(), limit.clone());
+            tasks.push(tokio::spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let done = run_phase(phase, &ctx, &shared).await;
+                shared
+                    .reporter
+                    .work_done(&format!("{phase} {}", ctx.node.name));
+                (ctx, done)
+            }));
+        }
+        let mut failed = Vec::new();
+        let mut restarted = false;
+        for t in tasks {
+            let (ctx, done) = t.await.context("phase task panicked")?;
+            restarted |= done.handlers_ran;
+            if done.healthy {
+                finished.push(ctx);
+            } else {
+                failed.push(ctx.node.name.clone());
+                shared.reporter.drop_work(later(ctx.node.role));
+                ctx.remote().close().await;
+            }
+        }
+        let last = i + 1 == total;
+        if total > 1 && !failed.is_empty() {
+            // A rolling change stops at the failed host; the rest stay as they are.
+            let why = format!("not started: the rollout stopped at {}", failed.join(", "));
+            stop_hosts(shared, phase, &pending, &why, later);
+            finished.extend(pending);
+            return Ok(RolloutOutcome {
+                finished,
+                stopped: true,
+            });
+        }
+        if !last && restarted && !check_mode {
+            let batch_scope = Scope {
+                masters: scope.masters.clone(),
+                agents: batch
+                    .iter()
+                    .filter(|n| scope.agents.contains(n))
+                    .cloned()
+                    .collect(),
+            };
+            let reader = reader_for(shared, &finished, others);
+            for b in Barrier::settle(phase) {
+                let settled = cluster_wait(
+                    shared,
+                    phase,
+                    *b,
+                    &reader,
+                    &batch_scope,
+                    &format!("settle after {}", batch.join(", ")),
+                )
+                .await;
+                if !settled {
+                    let why = format!(
+                        "not started: the cluster did not settle after {}",
+                        batch.join(", ")
+                    );
+                    stop_hosts(shared, phase, &pending, &why, later);
+                    finished.extend(pending);
+                    return Ok(RolloutOutcome {
+                        finished,
+                        stopped: true,
+                    });
+                }
+            }
+        }
+    }
+    Ok(RolloutOutcome {
+        finished,
+        stopped: false,
+    })
 }
 
 fn result(
@@ -237,10 +535,11 @@ async fn connect_host(node: &Node, shared: &Shared) -> Option<Arc<HostCtx>> {
     } else {
         format!("as {} with the key", ssh.user)
     };
-    let remote = match Remote::new(session, shared.opts.sudo_password.clone(), log).await {
-        Ok(r) => Arc::new(r),
-        Err(e) => return fail(Outcome::Unreachable, e.to_string()),
-    };
+    let remote =
+        match Remote::new(&node.name, session, shared.opts.sudo_password.clone(), log).await {
+            Ok(r) => Arc::new(r),
+            Err(e) => return fail(Outcome::Unreachable, e.to_string()),
+        };
     shared.reporter.report(result(
         &node.name,
         "connect",
@@ -338,18 +637,49 @@ async fn run_step(
     }
 }
 
-async fn run_phase(phase: &str, ctx: &HostCtx, shared: &Shared) -> bool {
-    let steps = roles::steps_for(phase, ctx, &shared.key, shared.docker_apt_key.as_deref());
+struct PhaseDone {
+    healthy: bool,
+    handlers_ran: bool,
+}
+
+async fn run_phase(phase: Phase, ctx: &HostCtx, shared: &Shared) -> PhaseDone {
     let host = ctx.node.name.clone();
-    let mut handlers: BTreeSet<Handler> = BTreeSet::new();
+    let started = Instant::now();
+    let inputs = RoleInputs {
+        node: ctx.node.clone(),
+        facts: ctx.facts.clone(),
+        settings: shared.settings.clone(),
+        cluster: shared.cluster.clone(),
+        operator_public_key: shared.public_key.clone(),
+        operator_key: shared.key.clone(),
+        docker_apt_key: shared.docker_apt_key.clone(),
+    };
+    let steps = match roles::tasks(phase, &inputs) {
+        Ok(s) => s,
+        Err(e) => {
+            shared.reporter.report(result(
+                &host,
+                phase.name(),
+                "role",
+                Outcome::Failed,
+                format!("{e:#}"),
+                started,
+            ));
+            return PhaseDone {
+                healthy: false,
+                handlers_ran: false,
+            };
+        }
+    };
+    let mut handlers = HandlerQueue::default();
     let mut healthy = true;
     for step in &steps {
         let started = Instant::now();
         let (outcome, message, diff) = run_step(step.as_ref(), ctx, shared.opts.check).await;
         if outcome == Outcome::Changed && !shared.opts.check {
-            handlers.extend(step.notifies());
+            handlers.notify(step.notifies());
         }
-        let mut r = result(&host, phase, &step.name(), outcome, message, started);
+        let mut r = result(&host, phase.name(), &step.name(), outcome, message, started);
         r.diff = diff;
         shared.reporter.report(r);
         if matches!(outcome, Outcome::Failed | Outcome::Unreachable) {
@@ -358,6 +688,8 @@ async fn run_phase(phase: &str, ctx: &HostCtx, shared: &Shared) -> bool {
         }
     }
     // Handlers run once per phase, for what did change, even when a later step failed.
+    let handlers = handlers.into_vec();
+    let handlers_ran = !handlers.is_empty();
     for h in handlers {
         let started = Instant::now();
         let (outcome, message) = match ctx.run_ok(&h.script).await {
@@ -375,12 +707,16 @@ async fn run_phase(phase: &str, ctx: &HostCtx, shared: &Shared) -> bool {
         };
         shared.reporter.report(result(
             &host,
-            phase,
+            phase.name(),
             &format!("handler: {}", h.name),
             outcome,
             message,
             started,
         ));
+        if !healthy {
+            // The rest of a chain (stop, reset, start) must not run after a failed link.
+            break;
+        }
     }
     if healthy && !shared.opts.check {
         if let Some(old) = ctx.switch_to_operator() {
@@ -388,7 +724,10 @@ async fn run_phase(phase: &str, ctx: &HostCtx, shared: &Shared) -> bool {
             old.close().await;
         }
     }
-    healthy
+    PhaseDone {
+        healthy,
+        handlers_ran,
+    }
 }
 
 #[cfg(test)]
@@ -484,6 +823,54 @@ mod tests {
         let s = Scripted::new(vec![Check::Skip("n/a".into())], false);
         assert_eq!(run_step(&s, &c, false).await.0, Outcome::Skipped);
         assert_eq!(s.applies.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn handlers_run_in_first_requested_order_once_each() {
+        let zk = Handler::systemctl("restart", "zookeeper");
+        let master = Handler::systemctl("restart", "mesos-master");
+        let marathon = Handler::systemctl("restart", "marathon");
+        let mut q = HandlerQueue::default();
+        q.notify(vec![zk.clone()]);
+        q.notify(vec![master.clone(), zk.clone()]);
+        q.notify(vec![marathon.clone(), master.clone()]);
+        // Alphabetical order would be marathon, mesos-master, zookeeper: backwards.
+        assert_eq!(q.into_vec(), vec![zk, master, marathon]);
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_running_cluster_rolls_masters_one_at_a_time_leader_last() {
+        let masters = names(&["m1", "m2", "m3"]);
+        assert_eq!(
+            plan_batches(Rollout::OneAtATime, true, &masters, None, Some("m1")),
+            vec![names(&["m2"]), names(&["m3"]), names(&["m1"])]
+        );
+        // A fresh cluster comes up at once: one ZooKeeper alone has no quorum.
+        assert_eq!(
+            plan_batches(Rollout::OneAtATime, false, &masters, None, None),
+            vec![masters.clone()]
+        );
+        assert_eq!(
+            plan_batches(Rollout::AllAtOnce, true, &masters, Some(1), None),
+            vec![masters]
+        );
+    }
+
+    #[test]
+    fn agents_go_in_batches_of_serial() {
+        let agents: Vec<String> = (1..=9).map(|i| format!("s{i}")).collect();
+        let b = plan_batches(Rollout::Batches, true, &agents, Some(4), None);
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[2], names(&["s9"]));
+        assert_eq!(
+            plan_batches(Rollout::Batches, true, &agents, None, None).len(),
+            1
+        );
+        assert!(plan_batches(Rollout::Batches, true, &[], Some(2), None).is_empty());
     }
 
     #[test]

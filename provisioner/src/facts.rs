@@ -64,6 +64,8 @@ pub struct OsFacts {
     pub version_id: String,
     /// `PRETTY_NAME`, for messages.
     pub pretty_name: String,
+    /// `VERSION_CODENAME` (Debian/Ubuntu), for apt source lines.
+    pub codename: Option<String>,
     /// The supported family.
     pub family: Family,
 }
@@ -122,6 +124,7 @@ pub fn parse_os_release(text: &str) -> Result<OsFacts, FactsError> {
         id,
         version_id,
         pretty_name,
+        codename: field(text, "VERSION_CODENAME").filter(|c| !c.is_empty()),
         family,
     })
 }
@@ -170,6 +173,21 @@ mod tests {
         assert_eq!(
             parse_os_release("ID=debian\n").unwrap_err(),
             FactsError::Missing("VERSION_ID")
+        );
+    }
+
+    #[test]
+    fn codename_is_read_when_present() {
+        let deb = "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
+        assert_eq!(
+            parse_os_release(deb).unwrap().codename.as_deref(),
+            Some("bookworm")
+        );
+        assert_eq!(
+            parse_os_release(&os("rocky", "9.4", "rhel"))
+                .unwrap()
+                .codename,
+            None
         );
     }
 

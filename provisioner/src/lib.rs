@@ -5,9 +5,15 @@
 
 #![warn(missing_docs)]
 
+pub mod apps;
+pub mod barrier;
 pub mod cli;
+pub mod cluster;
+pub mod commands;
 pub mod engine;
 pub mod facts;
+pub mod fleet;
+pub mod health;
 pub mod hostlog;
 pub mod inventory;
 pub mod remote;

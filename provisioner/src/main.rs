@@ -2,11 +2,16 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
-use mesos_provisioner::cli::{self, Cli, Command};
-use mesos_provisioner::engine;
-use mesos_provisioner::report::Reporter;
+use mesos_provisioner::cli::{self, Cli, Command, Overrides};
+use mesos_provisioner::inventory::{Inventory, Role, Scope};
+use mesos_provisioner::report::{OutputMode, Reporter};
+use mesos_provisioner::{apps, commands, engine, health};
+
+/// Exit code of `check-health` when the cluster is unhealthy.
+const UNHEALTHY: u8 = 4;
 
 fn main() -> ExitCode {
     // Usage errors exit 1 (bad input), never clap's 2, which here means "changed".
@@ -34,18 +39,42 @@ fn main() -> ExitCode {
     }
 }
 
+fn warn_about(inv: &Inventory) {
+    for w in &inv.warnings {
+        eprintln!("warning: {w}");
+    }
+    if inv.settings.ssh.policy == mesos_provisioner::ssh::HostKeyPolicy::Insecure {
+        eprintln!("warning: host keys will NOT be verified (host_key_policy = insecure)");
+    }
+}
+
+/// How long the API commands retry a connection unless told otherwise: they read a running
+/// cluster, where a node that does not answer is down (converge's longer default waits for
+/// booting hosts).
+const READ_CONNECT_BUDGET: Duration = Duration::from_secs(10);
+
+fn read_only_inventory(reach: &cli::Reach) -> anyhow::Result<Inventory> {
+    let scope = match reach.transport {
+        cli::Transport::Ssh => Scope::Cluster,
+        cli::Transport::Direct => Scope::ClusterWithoutSsh,
+    };
+    let mut inv = cli::load_inventory_scoped(&reach.inventory, &Overrides::from(reach), scope)?;
+    if reach.connect_timeout.is_none() {
+        let budget = &mut inv.settings.ssh.connect_budget;
+        *budget = (*budget).min(READ_CONNECT_BUDGET);
+    }
+    warn_about(&inv);
+    Ok(inv)
+}
+
 fn run(cli: Cli) -> anyhow::Result<u8> {
     let (inventory, job, common) = match &cli.command {
         Command::CheckInventory { inventory, common } => {
-            let inv = cli::load_inventory(inventory, Some(common))?;
+            let inv = cli::load_inventory(inventory, &Overrides::from(common))?;
             for w in &inv.warnings {
                 eprintln!("warning: {w}");
             }
-            let masters = inv
-                .nodes
-                .iter()
-                .filter(|n| n.role == mesos_provisioner::inventory::Role::Master)
-                .count();
+            let masters = inv.nodes.iter().filter(|n| n.role == Role::Master).count();
             println!(
                 "{}: valid ({} nodes, {} masters, {} agents)",
                 inventory.display(),
@@ -56,7 +85,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             return Ok(0);
         }
         Command::Converge { inventory, common } => {
-            let inv = cli::load_inventory(inventory, Some(common))?;
+            let inv = cli::load_inventory(inventory, &Overrides::from(common))?;
             let job = cli::converge_job(&inv, common)?;
             (inv, job, common.clone())
         }
@@ -64,13 +93,48 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let (inv, job) = cli::bootstrap_job(b)?;
             (inv, job, b.common.clone())
         }
+        Command::CheckHealth(c) => {
+            let inv = read_only_inventory(&c.reach)?;
+            let log_dir = cli::log_dir(c.reach.log_dir.as_deref());
+            let runtime = tokio::runtime::Runtime::new()?;
+            let report = runtime.block_on(commands::check_health(
+                &inv,
+                c.reach.transport,
+                &log_dir,
+                Duration::from_secs(c.app_window),
+            ))?;
+            match c.reach.output {
+                OutputMode::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                OutputMode::Human => print!("{}", health::report::render_table(&report)),
+            }
+            return Ok(if report.healthy { 0 } else { UNHEALTHY });
+        }
+        Command::SubmitApps(s) => {
+            let inv = read_only_inventory(&s.reach)?;
+            let image = s
+                .docker_image
+                .clone()
+                .unwrap_or_else(|| inv.settings.apps.docker_image.clone());
+            if image.is_empty() || image.contains(char::is_whitespace) {
+                anyhow::bail!("--docker-image: `{image}` is not an image reference");
+            }
+            let defaults = (!s.no_default_apps).then_some(image.as_str());
+            let apps = apps::collect(defaults, &s.apps).map_err(anyhow::Error::msg)?;
+            let log_dir = cli::log_dir(s.reach.log_dir.as_deref());
+            let reporter = Reporter::new(s.reach.output, s.diff, s.check);
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(commands::submit_apps(
+                &inv,
+                &apps,
+                s.reach.transport,
+                s.check,
+                &log_dir,
+                &reporter,
+            ))?;
+            return Ok(reporter.finish(&log_dir).exit_code() as u8);
+        }
     };
-    for w in &inventory.warnings {
-        eprintln!("warning: {w}");
-    }
-    if inventory.settings.ssh.policy == mesos_provisioner::ssh::HostKeyPolicy::Insecure {
-        eprintln!("warning: host keys will NOT be verified (host_key_policy = insecure)");
-    }
+    warn_about(&inventory);
     let opts = cli::run_options(&common, &job)?;
     let reporter = Arc::new(Reporter::new(common.output, common.diff, common.check));
     let log_dir = opts.log_dir.clone();

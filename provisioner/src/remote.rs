@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::health::transport::{BoxStream, DialError, Dialer};
 use crate::hostlog::HostLog;
 use crate::secret::Secret;
 use crate::ssh::{Output, Session, SshError};
@@ -68,6 +69,12 @@ pub trait Exec: Send + Sync + std::fmt::Debug {
     /// Closes the connection.
     async fn close(&self);
 
+    /// Opens streams to addresses as seen from this host (SSH `direct-tcpip`); `None` for
+    /// connections that cannot (the unit tests' fake host).
+    fn dialer(&self) -> Option<Arc<dyn Dialer>> {
+        None
+    }
+
     /// Runs a script as root and fails unless it exits 0; returns stdout.
     async fn run_ok(&self, script: &str, stdin: Option<&[u8]>) -> Result<String, RemoteError> {
         let out = self.run(script, stdin).await?;
@@ -97,7 +104,8 @@ pub fn check_output(script: &str, out: &Output) -> Result<(), RemoteError> {
 
 /// A host connection that runs scripts as root and logs them.
 pub struct Remote {
-    session: Session,
+    session: Arc<Session>,
+    name: String,
     privilege: Privilege,
     log: Arc<HostLog>,
 }
@@ -129,8 +137,10 @@ pub enum RemoteError {
 }
 
 impl Remote {
-    /// Wraps a session. When the user is not root, decides between `sudo -n` and a password.
+    /// Wraps a session to the node `name`. When the user is not root, decides between `sudo -n`
+    /// and a password.
     pub async fn new(
+        name: &str,
         session: Session,
         sudo_password: Option<Secret>,
         log: Arc<HostLog>,
@@ -159,7 +169,8 @@ impl Remote {
             session.user()
         ));
         Ok(Remote {
-            session,
+            session: Arc::new(session),
+            name: name.to_string(),
             privilege,
             log,
         })
@@ -199,6 +210,68 @@ impl Exec for Remote {
 
     async fn close(&self) {
         self.session.close().await;
+    }
+
+    fn dialer(&self) -> Option<Arc<dyn Dialer>> {
+        Some(Arc::new(SshDialer {
+            node: self.name.clone(),
+            session: self.session.clone(),
+        }))
+    }
+}
+
+/// Streams through `direct-tcpip` channels of one node's SSH connection.
+pub struct SshDialer {
+    node: String,
+    session: Arc<Session>,
+}
+
+impl SshDialer {
+    /// A dialer through `session`, the connection to `node`.
+    pub fn new(node: &str, session: Arc<Session>) -> Self {
+        SshDialer {
+            node: node.to_string(),
+            session,
+        }
+    }
+}
+
+impl std::fmt::Debug for SshDialer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SshDialer")
+            .field("node", &self.node)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl Dialer for SshDialer {
+    async fn dial(&self, host: &str, port: u16) -> Result<BoxStream, DialError> {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let open = self.session.direct_tcpip(host, port);
+        match tokio::time::timeout(crate::health::transport::DIAL_TIMEOUT, open).await {
+            Ok(Ok(stream)) => Ok(Box::new(stream)),
+            Ok(Err(e)) => Err(DialError {
+                target: crate::cluster::host_port(host, port),
+                via: self.via(),
+                reason: match e {
+                    SshError::Session {
+                        source: russh::Error::ChannelOpenFailure(reason),
+                        ..
+                    } => format!("{reason:?} (refused by sshd on {}; connection refused, or AllowTcpForwarding forbids it)", self.node),
+                    other => other.to_string(),
+                },
+            }),
+            Err(_) => Err(DialError {
+                target: crate::cluster::host_port(host, port),
+                via: self.via(),
+                reason: "the channel did not open within 5s".to_string(),
+            }),
+        }
+    }
+
+    fn via(&self) -> String {
+        format!("ssh via {}", self.node)
     }
 }
 
@@ -258,6 +331,110 @@ mod tests {
             .unwrap();
         let out = child.wait_with_output().unwrap();
         assert_eq!(String::from_utf8(out.stdout).unwrap(), "data\n");
+    }
+
+    /// A russh server that accepts any key and forwards `direct-tcpip` channels to their target
+    /// (refusing the channel when the target does not answer, as sshd does).
+    struct Forwarder;
+
+    impl russh::server::Handler for Forwarder {
+        type Error = russh::Error;
+
+        async fn auth_publickey(
+            &mut self,
+            _: &str,
+            _: russh::server::VerifiedPublicKey<'_>,
+        ) -> Result<russh::server::Auth, Self::Error> {
+            Ok(russh::server::Auth::Accept)
+        }
+
+        async fn channel_open_direct_tcpip(
+            &mut self,
+            channel: russh::Channel<russh::server::Msg>,
+            host: &str,
+            port: u32,
+            _: &str,
+            _: u32,
+            reply: russh::server::ChannelOpenHandle,
+            _: &mut russh::server::Session,
+        ) -> Result<(), Self::Error> {
+            let Ok(mut target) = tokio::net::TcpStream::connect((host, port as u16)).await else {
+                reply.reject(russh::ChannelOpenFailure::ConnectFailed).await;
+                return Ok(());
+            };
+            reply.accept().await;
+            tokio::spawn(async move {
+                let mut stream = channel.into_stream();
+                let _ = tokio::io::copy_bidirectional(&mut stream, &mut target).await;
+            });
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn direct_tcpip_carries_http_to_a_target_and_names_a_refusal() {
+        use crate::health::http;
+        use crate::health::transport::Dialer as _;
+
+        let key = russh::keys::PrivateKey::from_openssh(crate::roles::testkit::TEST_KEY).unwrap();
+        let config = Arc::new(russh::server::Config {
+            keys: vec![key.clone()],
+            ..Default::default()
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ssh_port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let config = config.clone();
+                tokio::spawn(async move {
+                    if let Ok(session) = russh::server::run_stream(config, stream, Forwarder).await
+                    {
+                        let _ = session.await;
+                    }
+                });
+            }
+        });
+        let web = crate::health::http::testserver::Server::default();
+        web.route("GET /master/state", 200, "{\"via\":\"tunnel\"}");
+        let web_port = web.start().await;
+
+        let target = crate::ssh::Target {
+            host: "127.0.0.1".into(),
+            port: ssh_port,
+            policy: crate::ssh::HostKeyPolicy::Insecure,
+            known_hosts: "/nonexistent".into(),
+            connect_budget: std::time::Duration::from_secs(5),
+        };
+        let creds = crate::ssh::Credentials::Key {
+            user: "ops".into(),
+            key: Arc::new(key),
+        };
+        let session = Arc::new(Session::connect(&target, &creds).await.unwrap());
+        let dialer = SshDialer::new("m1", session);
+        assert_eq!(dialer.via(), "ssh via m1");
+        for _ in 0..3 {
+            // One channel per request, on the same connection.
+            let r = http::get(&dialer, "127.0.0.1", web_port, "/master/state")
+                .await
+                .unwrap();
+            assert_eq!(r.status.as_u16(), 200);
+            assert_eq!(r.body_excerpt(), "{\"via\":\"tunnel\"}");
+        }
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = dialer.dial("127.0.0.1", closed).await.err().unwrap();
+        assert_eq!(err.via, "ssh via m1");
+        assert!(
+            err.reason.contains("refused by sshd on m1"),
+            "{}",
+            err.reason
+        );
     }
 
     #[test]

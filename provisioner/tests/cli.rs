@@ -47,6 +47,7 @@ address = "127.0.0.1"
 port = 1
 private_ipv4 = "10.0.0.11"
 role = "master"
+zk_id = 1
 "#;
 
 #[test]
@@ -56,7 +57,7 @@ fn check_inventory_accepts_a_valid_file_and_names_every_bad_field() {
     let out = provisioner(dir.path(), &["check-inventory", "-i", "ok.toml"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("valid (1 nodes, 1 masters, 0 agents)"));
-    assert!(text(&out.stderr).contains("warning: nodes: 1 masters; 3 are recommended"));
+    assert!(text(&out.stderr).contains("warning: nodes: 1 master: no failover"));
 
     let bad = INVENTORY
         .replace("10.0.0.11", "10.0.0.300")
@@ -91,6 +92,8 @@ fn a_host_that_is_down_is_unreachable_exit_3_with_a_json_recap() {
             "json",
             "--log-dir",
             "logs",
+            "--phases",
+            "access,base",
         ],
     );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));

@@ -7,8 +7,10 @@
 //! set: there it panics, because CI must run these tests.
 
 mod keys;
+pub mod mesos;
 pub mod provisioner;
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -44,6 +46,11 @@ impl Node {
             "agent"
         }
     }
+
+    /// A master's ZooKeeper id, from its name (`m2` is 2); `None` for agents.
+    pub fn zk_id(&self) -> Option<u8> {
+        self.name.strip_prefix('m').and_then(|n| n.parse().ok())
+    }
 }
 
 /// The running test nodes, shared by every test of one test binary.
@@ -55,6 +62,7 @@ pub struct TestNodes {
     work_dir: PathBuf,
     nodes: Vec<Node>,
     operator: OperatorKey,
+    registry_mirror: String,
 }
 
 static NODES: OnceLock<std::result::Result<TestNodes, String>> = OnceLock::new();
@@ -130,6 +138,12 @@ impl TestNodes {
                 .arg("fresh")
                 .output()
                 .is_ok_and(|o| o.status.success());
+        // The stand-in packages of the current build go into the nodes' second repository: at
+        // `up`, or by a refresh when taking over nodes that are already up.
+        let rebuilt = ensure_standin_debs(Path::new(&vars.standin_debs))?;
+        if fresh && rebuilt {
+            run_script(&script, &["standins"])?;
+        }
         if !fresh {
             let started = Instant::now();
             run_script(&script, &["down"])?;
@@ -157,6 +171,7 @@ impl TestNodes {
             work_dir,
             nodes: vars.nodes,
             operator,
+            registry_mirror: vars.registry,
         })
     }
 
@@ -186,6 +201,42 @@ impl TestNodes {
     /// The operator key pair made for this test binary.
     pub fn operator_key(&self) -> &OperatorKey {
         &self.operator
+    }
+
+    /// The URL of the registry in `mz-ctl` that serves the sample app's image (`python:3`), for
+    /// the nodes' Docker as its registry mirror.
+    pub fn registry_mirror(&self) -> &str {
+        &self.registry_mirror
+    }
+
+    /// The host directories of `node`'s own cgroup, one per hierarchy (`memory`, `cpuset`, ...,
+    /// `name=systemd`, `unified`): the node's `/sys/fs/cgroup/<hierarchy>` is that directory.
+    pub fn cgroup_dirs(&self, node: &Node) -> BTreeMap<String, PathBuf> {
+        let text = script_output(&self.script, &["cgroups", &node.name])
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        text.lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(hierarchy, dir)| (hierarchy.to_owned(), PathBuf::from(dir)))
+            .collect()
+    }
+
+    /// Makes the nodes' stand-in package repository (`/var/local/test-nodes-standins`) hold
+    /// exactly the `*.deb` files of `debs`, re-indexed (`scripts/test-nodes standins`); the nodes
+    /// see it after their next `apt-get update`.
+    pub fn refresh_standins(&self, debs: &Path) -> Result<()> {
+        let out = Command::new(&self.script)
+            .arg("standins")
+            .env("TEST_NODES_STANDIN_DEBS", debs)
+            .output()
+            .with_context(|| format!("running {} standins", self.script.display()))?;
+        if !out.status.success() {
+            bail!(
+                "{} standins failed: {}",
+                self.script.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
     }
 
     /// A directory for this test binary's files, visible in `mz-ctl` too; removed by `down`.
@@ -271,6 +322,17 @@ impl TestNodes {
             .expect("running ssh in mz-ctl")
     }
 
+    /// Powers `node` off (`scripts/test-nodes stop`): its processes end, its disk and addresses
+    /// stay, so [`TestNodes::start_node`] boots the same node again.
+    pub fn stop_node(&self, node: &Node) {
+        run_script(&self.script, &["stop", &node.name]).unwrap_or_else(|e| panic!("{e:#}"));
+    }
+
+    /// Boots a node stopped by [`TestNodes::stop_node`] and waits for its sshd.
+    pub fn start_node(&self, node: &Node) {
+        run_script(&self.script, &["start", &node.name]).unwrap_or_else(|e| panic!("{e:#}"));
+    }
+
     /// Cuts `node` off the bridge until the returned guard is dropped.
     pub fn disconnect(&self, node: &Node) -> Disconnected {
         set_link(&node.name, "down");
@@ -278,6 +340,37 @@ impl TestNodes {
             port: node.name.clone(),
         }
     }
+}
+
+/// Builds the stand-in packages into `dir` when any is missing or older than the stand-in
+/// binaries of this build; returns whether it built them.
+fn ensure_standin_debs(dir: &Path) -> Result<bool> {
+    let bins: Vec<PathBuf> = [
+        "mesos-master-standin",
+        "mesos-agent-standin",
+        "marathon-standin",
+    ]
+    .iter()
+    .map(|b| crate::standins::binary(b))
+    .collect::<Result<_>>()?;
+    let newest_bin = bins
+        .iter()
+        .filter_map(|b| std::fs::metadata(b).and_then(|m| m.modified()).ok())
+        .max();
+    let debs: Vec<std::time::SystemTime> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "deb"))
+                .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let stale = debs.len() < 2 || debs.iter().min() < newest_bin.as_ref();
+    if stale {
+        crate::standins::build_debs(dir)?;
+    }
+    Ok(stale)
 }
 
 /// A node cut off the bridge by [`TestNodes::disconnect`]; dropping it reconnects the node.
@@ -310,6 +403,8 @@ struct ScriptEnv {
     state: String,
     password_file: String,
     known_hosts: String,
+    registry: String,
+    standin_debs: String,
     nodes: Vec<Node>,
 }
 
@@ -323,6 +418,8 @@ fn parse_env(text: &str) -> Result<ScriptEnv> {
             "STATE" => env.state = value.to_owned(),
             "PASSWORD_FILE" => env.password_file = value.to_owned(),
             "KNOWN_HOSTS" => env.known_hosts = value.to_owned(),
+            "REGISTRY" => env.registry = value.to_owned(),
+            "STANDIN_DEBS" => env.standin_debs = value.to_owned(),
             "NODE" => {
                 let parts: Vec<&str> = value.split_whitespace().collect();
                 let [name, ipv4, ipv6] = parts[..] else {
@@ -337,8 +434,8 @@ fn parse_env(text: &str) -> Result<ScriptEnv> {
             _ => {}
         }
     }
-    if env.state.is_empty() || env.nodes.is_empty() {
-        bail!("scripts/test-nodes env told no state directory or no nodes:\n{text}");
+    if env.state.is_empty() || env.nodes.is_empty() || env.registry.is_empty() {
+        bail!("scripts/test-nodes env told no state directory, registry or nodes:\n{text}");
     }
     Ok(env)
 }
@@ -386,20 +483,25 @@ mod tests {
     fn parses_the_scripts_env_output() {
         let env = parse_env(
             "STATE=/s\nPASSWORD_FILE=/s/root-password\nKNOWN_HOSTS=/s/known_hosts\n\
-             CTL=10.77.0.2 fd77::2 mz-ctl\nNODE=m1 10.77.0.11 fd77::11\nNODE=s9 10.77.0.29 fd77::29\n",
+             CTL=10.77.0.2 fd77::2 mz-ctl\nREGISTRY=http://10.77.0.2:5000\n\
+             NODE=m1 10.77.0.11 fd77::11\nNODE=s9 10.77.0.29 fd77::29\n",
         )
         .unwrap();
         assert_eq!(env.state, "/s");
         assert_eq!(env.password_file, "/s/root-password");
+        assert_eq!(env.registry, "http://10.77.0.2:5000");
         assert_eq!(env.nodes.len(), 2);
         assert_eq!(env.nodes[1].ipv6, "fd77::29");
         assert_eq!(env.nodes[0].role(), "master");
         assert_eq!(env.nodes[1].role(), "agent");
+        assert_eq!(env.nodes[0].zk_id(), Some(1));
+        assert_eq!(env.nodes[1].zk_id(), None);
     }
 
     #[test]
     fn rejects_env_output_without_nodes() {
-        assert!(parse_env("STATE=/s\n").is_err());
-        assert!(parse_env("STATE=/s\nNODE=m1 10.77.0.11\n").is_err());
+        assert!(parse_env("STATE=/s\nREGISTRY=http://r\n").is_err());
+        assert!(parse_env("STATE=/s\nREGISTRY=http://r\nNODE=m1 10.77.0.11\n").is_err());
+        assert!(parse_env("STATE=/s\nNODE=m1 10.77.0.11 fd77::11\n").is_err());
     }
 }

@@ -18,15 +18,26 @@ pub struct HostEntry {
     pub ipv6: Option<Ipv6Addr>,
 }
 
-/// Renders the block (markers included, trailing newline), IPv6 lines first.
+/// Orders names naturally (`agent2` before `agent10`), so the block does not depend on the order
+/// the cluster was described in (an inventory, or a bootstrap's own node and `--peer`s).
+fn natural_key(name: &str) -> (&str, u64, &str) {
+    let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let (stem, number) = name.split_at(name.len() - digits);
+    (stem, number.parse().unwrap_or(0), name)
+}
+
+/// Renders the block (markers included, trailing newline), IPv6 lines first, names in natural
+/// order.
 pub fn render_block(entries: &[HostEntry]) -> String {
+    let mut entries: Vec<&HostEntry> = entries.iter().collect();
+    entries.sort_by(|a, b| natural_key(&a.name).cmp(&natural_key(&b.name)));
     let mut out = format!("{BEGIN}\n");
-    for e in entries {
+    for e in &entries {
         if let Some(v6) = e.ipv6 {
             out.push_str(&format!("{v6} {}\n", e.name));
         }
     }
-    for e in entries {
+    for e in &entries {
         if let Some(v4) = e.ipv4 {
             out.push_str(&format!("{v4} {}\n", e.name));
         }
@@ -123,5 +134,21 @@ mod tests {
         assert!(!new.contains("10.0.0.9"));
         assert!(new.contains("10.1.1.1 other\n"));
         assert_eq!(new.matches(BEGIN).count(), 1);
+    }
+
+    #[test]
+    fn the_block_does_not_depend_on_the_order_nodes_were_given_in() {
+        let e = |n: &str, o: u8| HostEntry {
+            name: n.into(),
+            ipv4: Some(std::net::Ipv4Addr::new(10, 0, 0, o)),
+            ipv6: None,
+        };
+        let a = render_block(&[e("agent10", 30), e("master1", 11), e("agent2", 22)]);
+        let b = render_block(&[e("master1", 11), e("agent2", 22), e("agent10", 30)]);
+        assert_eq!(a, b);
+        assert!(
+            a.find("agent2").unwrap() < a.find("agent10").unwrap(),
+            "{a}"
+        );
     }
 }

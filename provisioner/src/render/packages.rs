@@ -132,6 +132,21 @@ pub fn install(pm: PackageManager, specs: &[&PackageSpec]) -> String {
     }
 }
 
+/// Marks the `policy-rc.d` this provisioner installs (and removes again).
+const POLICY_MARK: &str = "mesos-provisioner";
+
+/// Wraps an install so that Debian maintainer scripts do not start services: a `policy-rc.d`
+/// that denies every action (exit 101) exists for the duration, unless the node already has one
+/// of its own (then it is left alone). yum/dnf installs are returned unchanged.
+pub fn without_service_start(pm: PackageManager, install: &str) -> String {
+    match pm {
+        PackageManager::Apt => format!(
+            "p=/usr/sbin/policy-rc.d; if [ ! -e $p ] || grep -q {POLICY_MARK} $p; then printf '#!/bin/sh\\n# {POLICY_MARK}: no service starts during this install\\nexit 101\\n' > $p && chmod 755 $p && trap 'rm -f $p' EXIT; fi; {install}"
+        ),
+        _ => install.to_string(),
+    }
+}
+
 /// Refreshes the package index (apt) or metadata (yum/dnf makecache).
 pub fn refresh(pm: PackageManager) -> &'static str {
     match pm {
@@ -265,6 +280,33 @@ mod tests {
         let apt = install(PackageManager::Apt, &refs);
         assert!(apt.starts_with("DEBIAN_FRONTEND=noninteractive apt-get install -y"));
         assert!(apt.ends_with("docker-ce=3:24.0.7-1.el8 containerd.io"));
+    }
+
+    #[test]
+    fn service_start_is_suppressed_only_on_apt_and_only_with_our_policy() {
+        let apt = without_service_start(PackageManager::Apt, "apt-get install -y mesos");
+        assert!(apt.starts_with(
+            "p=/usr/sbin/policy-rc.d; if [ ! -e $p ] || grep -q mesos-provisioner $p;"
+        ));
+        assert!(apt.contains("exit 101"));
+        assert!(apt.contains("trap 'rm -f $p' EXIT"));
+        assert!(apt.ends_with("; apt-get install -y mesos"));
+        // The policy script the command writes denies every action.
+        let script = apt
+            .split("printf '")
+            .nth(1)
+            .unwrap()
+            .split("' >")
+            .next()
+            .unwrap();
+        assert_eq!(
+            script.replace("\\n", "\n"),
+            "#!/bin/sh\n# mesos-provisioner: no service starts during this install\nexit 101\n"
+        );
+        assert_eq!(
+            without_service_start(PackageManager::Dnf, "dnf install -y mesos"),
+            "dnf install -y mesos"
+        );
     }
 
     #[test]

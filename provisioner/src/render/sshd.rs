@@ -19,10 +19,12 @@ pub const EXPECTED: &[(&str, &str)] = &[
     ("kbdinteractiveauthentication", "no"),
     ("pubkeyauthentication", "yes"),
     ("permitemptypasswords", "no"),
+    ("allowtcpforwarding", "local"),
 ];
 
 /// The drop-in content. EL 7's OpenSSH 7.4 knows `ChallengeResponseAuthentication` rather
-/// than `KbdInteractiveAuthentication`.
+/// than `KbdInteractiveAuthentication`. Local TCP forwarding stays allowed (and remote
+/// forwarding off): the health checks reach the daemons through `direct-tcpip` channels.
 pub fn render_dropin(family: Family) -> String {
     // EL 8's OpenSSH 8.0 derives keyboard-interactive from ChallengeResponseAuthentication
     // unless set; state both there. 8.7+ treats the old name as an alias.
@@ -32,7 +34,7 @@ pub fn render_dropin(family: Family) -> String {
         _ => "KbdInteractiveAuthentication no",
     };
     format!(
-        "{}\nPasswordAuthentication no\nPermitRootLogin no\n{kbd}\nPubkeyAuthentication yes\nPermitEmptyPasswords no\n",
+        "{}\nPasswordAuthentication no\nPermitRootLogin no\n{kbd}\nPubkeyAuthentication yes\nPermitEmptyPasswords no\nAllowTcpForwarding local\n",
         super::MANAGED
     )
 }
@@ -139,7 +141,7 @@ mod tests {
 
     #[test]
     fn effective_settings_checked_per_family() {
-        let good = "passwordauthentication no\npermitrootlogin no\nkbdinteractiveauthentication no\npubkeyauthentication yes\npermitemptypasswords no\n";
+        let good = "passwordauthentication no\npermitrootlogin no\nkbdinteractiveauthentication no\npubkeyauthentication yes\npermitemptypasswords no\nallowtcpforwarding local\n";
         assert!(effective_mismatches(Family::Debian12, good).is_empty());
         let el7 = good.replace("kbdinteractive", "challengeresponse");
         assert!(effective_mismatches(Family::El7, &el7).is_empty());

@@ -435,6 +435,25 @@ impl Session {
         Ok(out)
     }
 
+    /// Opens a `direct-tcpip` channel: the node's sshd connects to `host:port` (as seen from the
+    /// node) and the channel carries the bytes. sshd refuses it when `AllowTcpForwarding` forbids
+    /// local forwarding.
+    pub async fn direct_tcpip(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<russh::ChannelStream<russh::client::Msg>, SshError> {
+        let channel = self
+            .handle
+            .channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)
+            .await
+            .map_err(|source| SshError::Session {
+                target: self.target.clone(),
+                source,
+            })?;
+        Ok(channel.into_stream())
+    }
+
     /// Closes the connection politely.
     pub async fn close(&self) {
         let _ = self

@@ -185,7 +185,7 @@ impl Step for ProveKeyLoginStep {
             .await
             .with_context(|| format!("second connection as {} with the key", self.user))?;
         let log = ctx.remote().log();
-        let remote = Remote::new(session, None, log).await?;
+        let remote = Remote::new(&ctx.node.name, session, None, log).await?;
         let who = remote.run_ok("id -un", None).await?;
         anyhow::ensure!(
             who.trim() == "root",
@@ -336,7 +336,7 @@ mod tests {
     #[tokio::test]
     async fn hardening_in_sync_needs_file_include_and_effective_settings() {
         let dropin = sshd::render_dropin(Family::El7);
-        let effective = "passwordauthentication no\npermitrootlogin no\nchallengeresponseauthentication no\npubkeyauthentication yes\npermitemptypasswords no\n";
+        let effective = "passwordauthentication no\npermitrootlogin no\nchallengeresponseauthentication no\npubkeyauthentication yes\npermitemptypasswords no\nallowtcpforwarding local\n";
         let fake = FakeHost::default()
             .on(
                 "[ -f /etc/ssh/sshd_config.d/00",

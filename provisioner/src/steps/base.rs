@@ -130,12 +130,12 @@ impl Step for HostsFileStep {
             .await?
             .map(|f| f.content)
             .unwrap_or_default();
-        let want = hosts::apply_block(&current, &ctx.cluster);
+        let want = hosts::apply_block(&current, &ctx.cluster.hosts());
         Ok(if want == current {
-            Check::InSync(format!("{} nodes listed", ctx.cluster.len()))
+            Check::InSync(format!("{} nodes listed", ctx.cluster.nodes.len()))
         } else {
             Check::Drift {
-                summary: format!("write the block for {} nodes", ctx.cluster.len()),
+                summary: format!("write the block for {} nodes", ctx.cluster.nodes.len()),
                 diff: Some(unified_diff("/etc/hosts", &current, &want)),
             }
         })
@@ -147,7 +147,7 @@ impl Step for HostsFileStep {
             Some(f) => (f.content.as_str(), f.mode.as_str(), f.owner.as_str()),
             None => ("", "644", "root:root"),
         };
-        let want = hosts::apply_block(content, &ctx.cluster);
+        let want = hosts::apply_block(content, &ctx.cluster.hosts());
         // In place: /etc/hosts is a bind mount in some containers.
         ctx.write_file("/etc/hosts", &want, mode, owner, None, true)
             .await?;

@@ -3,19 +3,22 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::cluster::ClusterView;
 use crate::facts::OsFacts;
 use crate::inventory::{Node, Settings};
 use crate::remote::{sh_quote, Exec, RemoteError};
-use crate::render::hosts::HostEntry;
 use crate::ssh::{Output, Target};
+
+/// Where files written with [`HostCtx::write_file_staged`] wait before they are moved into place.
+pub const STAGING_DIR: &str = "/var/lib/mesos-provisioner/staging";
 
 /// Everything a step may use on one host.
 #[derive(Debug)]
 pub struct HostCtx {
     /// The node being converged.
     pub node: Node,
-    /// Every node of the cluster (for `/etc/hosts`).
-    pub cluster: Vec<HostEntry>,
+    /// Every node of the cluster: names, addresses, roles, ZooKeeper ids.
+    pub cluster: Arc<ClusterView>,
     /// Settings.
     pub settings: Arc<Settings>,
     /// OS facts.
@@ -49,7 +52,7 @@ impl HostCtx {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         node: Node,
-        cluster: Vec<HostEntry>,
+        cluster: Arc<ClusterView>,
         settings: Arc<Settings>,
         facts: OsFacts,
         target: Target,
@@ -155,6 +158,25 @@ impl HostCtx {
         };
         let script = format!(
             "set -e; d=$(dirname {p}); mkdir -p \"$d\"; tmp=$(mktemp \"$d/.mesos-provisioner.XXXXXX\"); trap 'rm -f \"$tmp\"' EXIT; cat > \"$tmp\"; chmod {mode} \"$tmp\"; chown {owner} \"$tmp\"; {check}{install}",
+            mode = sh_quote(mode),
+            owner = sh_quote(owner),
+        );
+        self.run_with_stdin(&script, content.as_bytes()).await?;
+        Ok(())
+    }
+
+    /// Writes a file through a temporary file in [`STAGING_DIR`], never in the target's own
+    /// directory: for directories where every file counts (the Mesos flag directories).
+    pub async fn write_file_staged(
+        &self,
+        path: &str,
+        content: &str,
+        mode: &str,
+        owner: &str,
+    ) -> Result<(), RemoteError> {
+        let p = sh_quote(path);
+        let script = format!(
+            "set -e; install -d -m 700 {STAGING_DIR}; tmp=$(mktemp {STAGING_DIR}/file.XXXXXX); trap 'rm -f \"$tmp\"' EXIT; cat > \"$tmp\"; chmod {mode} \"$tmp\"; chown {owner} \"$tmp\"; mkdir -p \"$(dirname {p})\"; mv -f \"$tmp\" {p}",
             mode = sh_quote(mode),
             owner = sh_quote(owner),
         );

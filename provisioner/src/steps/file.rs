@@ -21,6 +21,9 @@ pub struct FileStep {
     pub validate: Option<String>,
     /// Handlers notified on change.
     pub notify: Vec<Handler>,
+    /// Run right after a write, before the verify (e.g. `systemctl daemon-reload` for a unit
+    /// drop-in, which must take effect before a later step starts the unit).
+    pub post: Option<String>,
 }
 
 impl FileStep {
@@ -34,7 +37,14 @@ impl FileStep {
             owner: "root:root".to_string(),
             validate: None,
             notify: Vec::new(),
+            post: None,
         }
+    }
+
+    /// Notifies `handlers` on change.
+    pub fn notifying(mut self, handlers: Vec<Handler>) -> Self {
+        self.notify = handlers;
+        self
     }
 }
 
@@ -76,11 +86,119 @@ impl Step for FileStep {
             false,
         )
         .await?;
+        if let Some(post) = &self.post {
+            ctx.run_ok(post).await?;
+        }
         Ok(())
     }
 
     fn notifies(&self) -> Vec<Handler> {
         self.notify.clone()
+    }
+}
+
+/// A file that must not exist (e.g. a drop-in of another role).
+#[derive(Debug, Clone)]
+pub struct AbsentStep {
+    /// Step name.
+    pub name: String,
+    /// Path.
+    pub path: String,
+    /// Run right after the removal (e.g. `systemctl daemon-reload`).
+    pub post: Option<String>,
+}
+
+#[async_trait]
+impl Step for AbsentStep {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    async fn check(&self, ctx: &HostCtx) -> anyhow::Result<Check> {
+        let p = crate::remote::sh_quote(&self.path);
+        let out = ctx
+            .run_ok(&format!(
+                "if [ -e {p} ] || [ -L {p} ]; then echo present; else echo absent; fi"
+            ))
+            .await?;
+        Ok(if out.trim() == "absent" {
+            Check::InSync(format!("{} absent", self.path))
+        } else {
+            Check::Drift {
+                summary: format!("remove {}", self.path),
+                diff: None,
+            }
+        })
+    }
+
+    async fn apply(&self, ctx: &HostCtx) -> anyhow::Result<()> {
+        ctx.run_ok(&format!("rm -f -- {}", crate::remote::sh_quote(&self.path)))
+            .await?;
+        if let Some(post) = &self.post {
+            ctx.run_ok(post).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A directory that exists, optionally with an owner (`user:group`); its mode is set when it is
+/// made and left alone afterwards.
+#[derive(Debug, Clone)]
+pub struct DirectoryStep {
+    /// Step name.
+    pub name: String,
+    /// Path.
+    pub path: String,
+    /// `user:group` it must belong to (`None`: whoever owns it).
+    pub owner: Option<String>,
+    /// Mode given when it is made.
+    pub mode: String,
+}
+
+#[async_trait]
+impl Step for DirectoryStep {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    async fn check(&self, ctx: &HostCtx) -> anyhow::Result<Check> {
+        let p = crate::remote::sh_quote(&self.path);
+        let out = ctx
+            .run_ok(&format!(
+                "if [ -d {p} ]; then stat -c '%U:%G' {p}; else echo __ABSENT__; fi"
+            ))
+            .await?;
+        let owner = out.trim();
+        Ok(if owner == "__ABSENT__" {
+            Check::Drift {
+                summary: format!("create {}", self.path),
+                diff: None,
+            }
+        } else if self.owner.as_deref().is_some_and(|want| want != owner) {
+            Check::Drift {
+                summary: format!(
+                    "{}: owner {owner} -> {}",
+                    self.path,
+                    self.owner.as_deref().unwrap_or_default()
+                ),
+                diff: None,
+            }
+        } else {
+            Check::InSync(format!("{} exists ({owner})", self.path))
+        })
+    }
+
+    async fn apply(&self, ctx: &HostCtx) -> anyhow::Result<()> {
+        let p = crate::remote::sh_quote(&self.path);
+        let mut script = format!(
+            "[ -d {p} ] || install -d -m {} {p}",
+            crate::remote::sh_quote(&self.mode)
+        );
+        if let Some(owner) = &self.owner {
+            script.push_str(&format!("; chown {} {p}", crate::remote::sh_quote(owner)));
+        }
+        ctx.run_ok(&script).await?;
+        Ok(())
     }
 }
 
@@ -117,6 +235,34 @@ mod tests {
         assert!(script.contains("visudo -cf \"$tmp\" && mv -f \"$tmp\" /etc/sudoers.d/x"));
         assert!(script.contains("chmod 0440 \"$tmp\""));
         assert_eq!(stdin.as_deref(), Some("a\n"));
+    }
+
+    #[tokio::test]
+    async fn a_directory_is_made_then_owned() {
+        let fake = Arc::new(
+            FakeHost::default()
+                .on("if [ -d /var/lib/zookeeper ]", 0, "root:root\n")
+                .on("chown", 0, ""),
+        );
+        let c = ctx(fake.clone(), Family::Debian12, false);
+        let step = DirectoryStep {
+            name: "zookeeper dataDir".into(),
+            path: "/var/lib/zookeeper".into(),
+            owner: Some("zookeeper:zookeeper".into()),
+            mode: "755".into(),
+        };
+        let Check::Drift { summary, .. } = step.check(&c).await.unwrap() else {
+            panic!("expected drift")
+        };
+        assert_eq!(
+            summary,
+            "/var/lib/zookeeper: owner root:root -> zookeeper:zookeeper"
+        );
+        step.apply(&c).await.unwrap();
+        assert_eq!(
+            fake.scripts().last().unwrap(),
+            "[ -d /var/lib/zookeeper ] || install -d -m 755 /var/lib/zookeeper; chown zookeeper:zookeeper /var/lib/zookeeper"
+        );
     }
 
     #[tokio::test]

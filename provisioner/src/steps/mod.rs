@@ -5,6 +5,7 @@ pub mod access;
 pub mod base;
 pub mod context;
 pub mod file;
+pub mod flagdir;
 pub mod packages;
 pub mod service;
 #[cfg(test)]

@@ -12,6 +12,29 @@ pub struct PackagesStep {
     pub name: String,
     /// Packages.
     pub packages: Vec<PackageSpec>,
+    /// Keep the packages' maintainer scripts from starting services (Debian's `policy-rc.d`),
+    /// so a daemon never runs with the package's default configuration before the role's
+    /// own is written. (RPM scriptlets have no such switch.)
+    pub suppress_start: bool,
+}
+
+impl PackagesStep {
+    /// Installs `packages`; services start as the packages decide.
+    pub fn new(name: &str, packages: Vec<PackageSpec>) -> Self {
+        PackagesStep {
+            name: name.to_string(),
+            packages,
+            suppress_start: false,
+        }
+    }
+
+    /// Installs `packages` without starting their services.
+    pub fn without_start(name: &str, packages: Vec<PackageSpec>) -> Self {
+        PackagesStep {
+            suppress_start: true,
+            ..PackagesStep::new(name, packages)
+        }
+    }
 }
 
 impl PackagesStep {
@@ -66,7 +89,13 @@ impl Step for PackagesStep {
         let refs: Vec<&PackageSpec> = missing.iter().collect();
         // The index may predate a repository added earlier in this run.
         ctx.run_ok(packages::refresh(pm)).await?;
-        ctx.run_ok(&packages::install(pm, &refs)).await?;
+        let install = packages::install(pm, &refs);
+        let install = if self.suppress_start {
+            packages::without_service_start(pm, &install)
+        } else {
+            install
+        };
+        ctx.run_ok(&install).await?;
         Ok(())
     }
 }
@@ -88,13 +117,13 @@ mod tests {
                 .on("dnf install", 0, ""),
         );
         let c = ctx(fake.clone(), Family::El9, false);
-        let step = PackagesStep {
-            name: "p".into(),
-            packages: vec![
+        let step = PackagesStep::new(
+            "p",
+            vec![
                 PackageSpec::parse("chrony").unwrap(),
                 PackageSpec::parse("docker-ce=3:27.1.1-1.el9").unwrap(),
             ],
-        };
+        );
         let Check::Drift { summary, .. } = step.check(&c).await.unwrap() else {
             panic!("expected drift")
         };

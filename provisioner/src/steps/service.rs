@@ -47,7 +47,10 @@ impl Step for ServiceOffStep {
     }
 
     async fn apply(&self, ctx: &HostCtx) -> anyhow::Result<()> {
-        ctx.run_ok(&format!("systemctl disable --now {}", sh_quote(&self.unit)))
+        // Two commands: for a SysV script's generated unit (Debian's zookeeper) `disable` is
+        // redirected to systemd-sysv-install and `--now` is silently dropped.
+        let u = sh_quote(&self.unit);
+        ctx.run_ok(&format!("systemctl disable {u} && systemctl stop {u}"))
             .await?;
         Ok(())
     }
@@ -111,8 +114,14 @@ impl Step for ServiceStep {
 
     async fn apply(&self, ctx: &HostCtx) -> anyhow::Result<()> {
         let u = sh_quote(&self.unit);
-        let verb = if self.start { "enable --now" } else { "enable" };
-        ctx.run_ok(&format!("systemctl {verb} {u}")).await?;
+        // Enable and start separately: for a SysV script's generated unit (Debian's zookeeper)
+        // `enable` is redirected to systemd-sysv-install and `--now` is silently dropped.
+        let script = if self.start {
+            format!("systemctl enable {u} && systemctl start {u}")
+        } else {
+            format!("systemctl enable {u}")
+        };
+        ctx.run_ok(&script).await?;
         Ok(())
     }
 }
@@ -152,7 +161,7 @@ mod tests {
         let fake = Arc::new(
             FakeHost::default()
                 .on("is-enabled", 0, "disabled\ninactive\n")
-                .on("systemctl enable --now docker", 0, ""),
+                .on("systemctl enable docker && systemctl start docker", 0, ""),
         );
         let c = ctx(fake.clone(), Family::Ubuntu2404, false);
         let s = ServiceStep {
@@ -166,7 +175,7 @@ mod tests {
         s.apply(&c).await.unwrap();
         assert!(fake
             .scripts()
-            .contains(&"systemctl enable --now docker".to_string()));
+            .contains(&"systemctl enable docker && systemctl start docker".to_string()));
     }
 
     #[tokio::test]
@@ -191,7 +200,7 @@ mod tests {
         let on = Arc::new(
             FakeHost::default()
                 .on("is-enabled", 0, "enabled\nactive\n")
-                .on("disable --now", 0, ""),
+                .on("systemctl disable chronyd", 0, ""),
         );
         let c = ctx(on.clone(), Family::El7, false);
         let s = ServiceOffStep {

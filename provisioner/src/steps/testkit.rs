@@ -7,11 +7,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::HostCtx;
+use crate::cluster::ClusterView;
 use crate::facts::{Family, OsFacts};
 use crate::hostlog::HostLog;
 use crate::inventory::{BaseSettings, LvmDisk, Node, Role, Settings, SshSettings};
 use crate::remote::{Exec, RemoteError};
-use crate::render::hosts::HostEntry;
 use crate::render::packages::UpdateMode;
 use crate::ssh::{HostKeyPolicy, Output, Target};
 
@@ -102,6 +102,7 @@ pub fn settings() -> Settings {
             connect_budget: Duration::from_secs(1),
         },
         forks: None,
+        serial: None,
         base: BaseSettings {
             os_update: UpdateMode::Security,
             time: Default::default(),
@@ -109,6 +110,36 @@ pub fn settings() -> Settings {
             el7_vault_url: crate::render::vault::DEFAULT_URL.into(),
         },
         docker: None,
+        cluster: crate::inventory::ClusterSettings {
+            name: "test".into(),
+            wait_timeout: Duration::from_secs(5),
+        },
+        packages: None,
+        zookeeper: crate::inventory::ZkSettings {
+            client_port: 2181,
+            data_dir: "/var/lib/zookeeper".into(),
+            four_letter_words: vec!["srvr".into(), "ruok".into(), "mntr".into(), "conf".into()],
+            tick_time_ms: 2000,
+            init_limit: 10,
+            sync_limit: 5,
+            config_file: None,
+            service: None,
+        },
+        mesos: crate::inventory::MesosSettings {
+            work_dir: "/var/lib/mesos".into(),
+            containerizers: "docker,mesos".into(),
+            executor_registration_timeout: "5mins".into(),
+            master_flags: Default::default(),
+            agent_flags: Default::default(),
+        },
+        marathon: crate::inventory::MarathonSettings {
+            http_port: 8080,
+            mesos_user: "root".into(),
+            env: Default::default(),
+        },
+        apps: crate::inventory::AppSettings {
+            docker_image: "python:3".into(),
+        },
     }
 }
 
@@ -127,12 +158,14 @@ pub fn ctx_full(
         ipv4: Some("10.0.0.1".parse().unwrap()),
         ipv6: Some("fd00::1".parse().unwrap()),
         role: Role::Agent,
+        zk_id: None,
+        public_address: None,
+        resources: Default::default(),
+        attributes: Default::default(),
     };
-    let cluster = vec![HostEntry {
-        name: "n1".into(),
-        ipv4: node.ipv4,
-        ipv6: node.ipv6,
-    }];
+    let cluster = ClusterView {
+        nodes: vec![node.cluster_node()],
+    };
     let target = Target {
         host: node.address.clone(),
         port: 22,
@@ -144,11 +177,12 @@ pub fn ctx_full(
         id: "x".into(),
         version_id: "1".into(),
         pretty_name: "fake".into(),
+        codename: None,
         family,
     };
     HostCtx::new(
         node,
-        cluster,
+        Arc::new(cluster),
         Arc::new(settings),
         facts,
         target,

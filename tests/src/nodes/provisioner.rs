@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
 use serde_json::Value;
 
 use super::{Node, TestNodes};
@@ -23,18 +23,7 @@ pub fn binary() -> Result<PathBuf> {
 }
 
 fn locate_binary() -> Result<PathBuf> {
-    let exe = std::env::current_exe().context("locating the test binary")?;
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("the test binary is not in target/<profile>/deps")?;
-    let bin = profile_dir.join("mesos-provisioner");
-    if !bin.is_file() {
-        bail!(
-            "{} is missing: run `cargo build -p mesos-provisioner` (same profile and target dir) before these tests",
-            bin.display()
-        );
-    }
+    let bin = crate::binary("mesos-provisioner")?;
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../provisioner/src");
     if let (Ok(built), Some(edited)) = (modified(&bin), newest_modification(&sources)) {
         if edited > built {
@@ -94,7 +83,8 @@ impl TestNodes {
 
     /// The inventory's tables except `[[nodes]]` (also `bootstrap --settings`): operator user `ops`
     /// (not `operator`: Debian already has a group of that name) with this binary's key, chrony served by the masters, the extra disk auto-detected, Docker from
-    /// the nodes' offline repository (their only apt source).
+    /// the nodes' offline repository (their only apt source) with the registry in `mz-ctl` as its
+    /// registry mirror (so a plain `docker pull python:3` works with no way out).
     pub fn settings(&self, options: &InventoryOptions) -> String {
         let masters: Vec<String> = self
             .all()
@@ -108,16 +98,19 @@ impl TestNodes {
              [run]\nforks = 12\n\n\
              [base]\nos_update = \"security\"\ntime_servers = [{servers}]\n\
              time_allow = [\"10.77.0.0/24\"]\ntime_local_stratum = 8\nlvm_disk = \"auto\"\n\n\
-             [docker]\npackages = [\"docker.io\"]\nservice = \"docker\"\nstart = true\n",
+             [docker]\npackages = [\"docker.io\"]\nservice = \"docker\"\nstart = true\n\
+             daemon_json = '{{\"registry-mirrors\": [{mirror:?}]}}'\n",
             key = self.operator_key().private_key().display().to_string(),
             kh = options.known_hosts.display().to_string(),
             policy = options.host_key_policy,
             timeout = options.connect_timeout_secs,
             servers = masters.join(", "),
+            mirror = self.registry_mirror(),
         )
     }
 
-    /// An inventory (TOML) for `nodes` with [`TestNodes::settings`].
+    /// An inventory (TOML) for `nodes` with [`TestNodes::settings`]; masters get their
+    /// ZooKeeper id from their name (`m2` is 2).
     pub fn inventory(&self, nodes: &[&Node], options: &InventoryOptions) -> String {
         let mut toml = self.settings(options);
         for node in nodes {
@@ -130,6 +123,9 @@ impl TestNodes {
                 v6 = node.ipv6,
                 role = node.role(),
             ));
+            if let Some(id) = node.zk_id() {
+                toml.push_str(&format!("zk_id = {id}\n"));
+            }
         }
         toml
     }
@@ -224,6 +220,17 @@ pub struct Run {
 }
 
 impl Run {
+    /// Parses the JSON lines of any provisioner command that ends with a recap
+    /// (`converge`, `bootstrap`, `submit-apps`).
+    pub fn from_output(
+        exit_code: Option<i32>,
+        stdout: &str,
+        stderr: &str,
+        elapsed: std::time::Duration,
+    ) -> Result<Run> {
+        Run::parse(exit_code, stdout, stderr, elapsed)
+    }
+
     fn parse(
         exit_code: Option<i32>,
         stdout: &str,

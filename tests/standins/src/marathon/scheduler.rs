@@ -21,7 +21,12 @@ use crate::wire::{
 pub struct Session {
     subscribed_to: Option<String>,
     killing: std::collections::BTreeMap<String, Instant>,
+    reconciled_at: Option<Instant>,
 }
+
+/// How often instances are reconciled with the master besides after each (re-)subscription: a
+/// launch the previous master accepted but never passed on is otherwise staged for ever.
+const RECONCILE_EVERY: Duration = Duration::from_secs(15);
 
 /// Runs the scheduler loop forever.
 pub async fn run(m: Arc<Marathon>) {
@@ -61,7 +66,10 @@ async fn tick(m: &Arc<Marathon>, session: &mut Session) -> anyhow::Result<()> {
         sched.reconciled_with = None;
     }
     let fid = sched.framework_id.clone().expect("subscribed");
-    if sched.reconciled_with.as_deref() != Some(master.pid.as_str()) {
+    let due = session
+        .reconciled_at
+        .is_none_or(|t| t.elapsed() > RECONCILE_EVERY);
+    if due || sched.reconciled_with.as_deref() != Some(master.pid.as_str()) {
         let tasks: Vec<(String, String)> = sched
             .instances
             .values()
@@ -74,6 +82,7 @@ async fn tick(m: &Arc<Marathon>, session: &mut Session) -> anyhow::Result<()> {
             apply(m, &mut sched, session, s).await;
         }
         sched.reconciled_with = Some(master.pid.clone());
+        session.reconciled_at = Some(Instant::now());
     }
     let url = format!("{}/standin/v1/frameworks/{fid}/poll", master.url());
     let reply: PollReply = match crate::http::post(&m.http, &url, &serde_json::json!({})).await {

@@ -1,7 +1,13 @@
-//! The base role: which steps run in which phase, in order, for one host.
+//! The base role, on every node: the operator's access and a hardened, consistent base.
+//!
+//! - phase `access`: operator user, sudo drop-in, authorized key, key-login proof, sshd
+//!   hardening;
+//! - phase `base`: CentOS 7 vault repositories, OS updates, time sync, host name, `/etc/hosts`,
+//!   LVM root extension, Docker.
+//!
+//! Handlers: reload sshd, restart the time daemon, restart Docker.
 
-use std::sync::Arc;
-
+use super::{Phase, RoleInputs};
 use crate::facts::Family;
 use crate::render::packages::PackageSpec;
 use crate::render::{docker, sudoers, time, vault};
@@ -10,22 +16,17 @@ use crate::steps::base::{HostnameStep, HostsFileStep, LvmExtendStep, OsUpdateSte
 use crate::steps::file::FileStep;
 use crate::steps::packages::PackagesStep;
 use crate::steps::service::{ServiceOffStep, ServiceStep};
-use crate::steps::{Handler, HostCtx, Step};
+use crate::steps::{Handler, Step};
 
-/// Phases of the base role, in order; all hosts finish one before the next starts.
-pub const PHASES: &[&str] = &["access", "base"];
+/// The phases of this role.
+pub const PHASES: &[Phase] = &[Phase::Access, Phase::Base];
 
-/// Steps of a phase for one host.
-pub fn steps_for(
-    phase: &str,
-    ctx: &HostCtx,
-    operator_key: &Arc<russh::keys::PrivateKey>,
-    docker_apt_key: Option<&str>,
-) -> Vec<Box<dyn Step>> {
+/// The steps of `phase`, in order.
+pub fn tasks(phase: Phase, inputs: &RoleInputs) -> anyhow::Result<Vec<Box<dyn Step>>> {
     match phase {
-        "access" => access(ctx, operator_key),
-        "base" => base(ctx, docker_apt_key),
-        _ => Vec::new(),
+        Phase::Access => Ok(access(inputs)),
+        Phase::Base => Ok(base(inputs)),
+        other => anyhow::bail!("the base role has no phase {other}"),
     }
 }
 
@@ -36,35 +37,33 @@ fn pkg(name: &str) -> PackageSpec {
     }
 }
 
-fn access(ctx: &HostCtx, operator_key: &Arc<russh::keys::PrivateKey>) -> Vec<Box<dyn Step>> {
-    let user = ctx.settings.ssh.user.clone();
+fn access(inputs: &RoleInputs) -> Vec<Box<dyn Step>> {
+    let user = inputs.settings.ssh.user.clone();
     let mut sudo_file =
         FileStep::root("sudo drop-in", sudoers::PATH, sudoers::render(&user), "440");
     sudo_file.validate = Some("visudo -cf {}".to_string());
     vec![
-        Box::new(PackagesStep {
-            name: "sudo package".to_string(),
-            packages: vec![pkg("sudo")],
-        }),
+        Box::new(PackagesStep::new("sudo package", vec![pkg("sudo")])),
         Box::new(UserStep { user: user.clone() }),
         Box::new(sudo_file),
         Box::new(AuthorizedKeyStep {
             user: user.clone(),
-            key_line: ctx.operator_public_key.clone(),
+            key_line: inputs.operator_public_key.clone(),
         }),
         Box::new(ProveKeyLoginStep {
             user,
-            key: operator_key.clone(),
+            key: inputs.operator_key.clone(),
         }),
         Box::new(SshdHardeningStep {
-            reload: Handler::reload_if_active(ctx.facts.family.sshd_service()),
+            reload: Handler::reload_if_active(inputs.facts.family.sshd_service()),
         }),
     ]
 }
 
-fn base(ctx: &HostCtx, docker_apt_key: Option<&str>) -> Vec<Box<dyn Step>> {
-    let family = ctx.facts.family;
-    let settings = &ctx.settings;
+fn base(inputs: &RoleInputs) -> Vec<Box<dyn Step>> {
+    let family = inputs.facts.family;
+    let settings = &inputs.settings;
+    let docker_apt_key = inputs.docker_apt_key.as_deref();
     let mut steps: Vec<Box<dyn Step>> = Vec::new();
     if family == Family::El7 {
         steps.push(Box::new(FileStep::root(
@@ -79,10 +78,10 @@ fn base(ctx: &HostCtx, docker_apt_key: Option<&str>) -> Vec<Box<dyn Step>> {
     }));
 
     let daemon = time::daemon(family);
-    steps.push(Box::new(PackagesStep {
-        name: "time sync package".to_string(),
-        packages: vec![pkg(daemon.package)],
-    }));
+    steps.push(Box::new(PackagesStep::new(
+        "time sync package",
+        vec![pkg(daemon.package)],
+    )));
     let t = &settings.base.time;
     if !t.servers.is_empty() || !t.allow.is_empty() || t.local_stratum.is_some() {
         let mut conf = FileStep::root(
@@ -150,10 +149,10 @@ fn base(ctx: &HostCtx, docker_apt_key: Option<&str>) -> Vec<Box<dyn Step>> {
             conf.notify = vec![Handler::systemctl("restart", &d.service)];
             steps.push(Box::new(conf));
         }
-        steps.push(Box::new(PackagesStep {
-            name: "docker packages".to_string(),
-            packages: d.packages.clone(),
-        }));
+        steps.push(Box::new(PackagesStep::new(
+            "docker packages",
+            d.packages.clone(),
+        )));
         steps.push(Box::new(ServiceStep {
             unit: d.service.clone(),
             start: d.start,
@@ -164,18 +163,19 @@ fn base(ctx: &HostCtx, docker_apt_key: Option<&str>) -> Vec<Box<dyn Step>> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::inventory::DockerSettings;
+    use crate::inventory::{DockerSettings, Role};
     use crate::render::docker::{AptRepo, YumRepo};
-    use crate::steps::testkit::{ctx_full, settings, FakeHost};
-
-    /// A throw-away key used only to build step lists (never sent anywhere).
-    const TEST_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACDRSco7iw56nlA5JWPJ4Ukyb5PKULF5ly4bjxgYNAbCDAAAAJCeiMScnojE\nnAAAAAtzc2gtZWQyNTUxOQAAACDRSco7iw56nlA5JWPJ4Ukyb5PKULF5ly4bjxgYNAbCDA\nAAAEDZ5KKszdzlwp552Wbd/oGlC1b7vzThwK6+EuJIBg/hfdFJyjuLDnqeUDklY8nhSTJv\nk8pQsXmXLhuPGBg0BsIMAAAAB3Jvb3RAdm0BAgMEBQY=\n-----END OPENSSH PRIVATE KEY-----\n";
+    use crate::render::repos::Preset;
+    use crate::roles::testkit::{inputs, node};
 
     fn names(family: Family, docker: bool) -> Vec<String> {
-        let mut s = settings();
+        let mut i = inputs(
+            node("s1", 21, Role::Agent, None),
+            family,
+            Preset::LocalMirror,
+        );
+        let mut s = (*i.settings).clone();
         s.base.time.servers = vec!["10.0.0.11".into()];
         if docker {
             s.docker = Some(DockerSettings {
@@ -194,11 +194,10 @@ mod tests {
                 daemon_json: Some("{}\n".into()),
             });
         }
-        let c = ctx_full(Arc::new(FakeHost::default()), family, false, false, s);
-        let key = Arc::new(russh::keys::PrivateKey::from_openssh(TEST_KEY).unwrap());
+        i.settings = std::sync::Arc::new(s);
         PHASES
             .iter()
-            .flat_map(|p| steps_for(p, &c, &key, None))
+            .flat_map(|p| tasks(*p, &i).unwrap())
             .map(|s| s.name())
             .collect()
     }

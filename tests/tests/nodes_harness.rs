@@ -180,3 +180,71 @@ fn nodes_have_systemd_an_extra_disk_and_only_the_offline_repository() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The second offline repository, for the Mesos and Marathon stand-in packages: listed on every
+/// node, clean while empty, and refreshed while the nodes run (a package built after `up` becomes
+/// installable after the node's next `apt-get update`).
+#[test]
+fn the_stand_in_repository_is_listed_clean_and_refreshable() {
+    let Some(nodes) = nodes::acquire() else {
+        return;
+    };
+    let s3 = nodes.node("s3");
+    let update = nodes.exec(s3, &["apt-get", "update", "-q"]);
+    let stderr = String::from_utf8_lossy(&update.stderr);
+    assert!(
+        update.status.success()
+            && !stderr
+                .lines()
+                .any(|l| l.starts_with("W:") || l.starts_with("E:")),
+        "apt-get update with the stand-in repository: {}{stderr}",
+        stdout(&update)
+    );
+    let sources = stdout(&nodes.exec(s3, &["apt-get", "indextargets", "--format", "$(URI)"]));
+    assert!(
+        sources
+            .lines()
+            .any(|l| l.starts_with("file:/var/local/test-nodes-standins/")),
+        "the stand-in repository is not an apt source: {sources}"
+    );
+
+    // a package made now, after `up`, by dpkg-deb (a probe, not a stand-in)
+    let debs = nodes.work_dir().join("standin-debs");
+    let tree = nodes.work_dir().join("probe-tree");
+    std::fs::create_dir_all(tree.join("DEBIAN")).unwrap();
+    std::fs::create_dir_all(&debs).unwrap();
+    std::fs::write(
+        tree.join("DEBIAN/control"),
+        "Package: test-nodes-probe\nVersion: 1.0-1\nArchitecture: all\n\
+         Maintainer: e2e <e2e@example.invalid>\nDescription: repository probe of the e2e tests\n",
+    )
+    .unwrap();
+    let build = std::process::Command::new("dpkg-deb")
+        .args(["--build", "--root-owner-group"])
+        .arg(&tree)
+        .arg(debs.join("test-nodes-probe_1.0-1_all.deb"))
+        .output()
+        .expect("running dpkg-deb");
+    assert!(
+        build.status.success(),
+        "dpkg-deb: {}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    nodes.refresh_standins(&debs).unwrap();
+    nodes.exec_ok(s3, &["apt-get", "update", "-q"]);
+    let policy = nodes.exec_ok(s3, &["apt-cache", "policy", "test-nodes-probe"]);
+    assert!(
+        policy.contains("Candidate: 1.0-1"),
+        "the refreshed repository does not offer the probe: {policy}"
+    );
+
+    // and an emptied source empties the repository again
+    std::fs::remove_file(debs.join("test-nodes-probe_1.0-1_all.deb")).unwrap();
+    nodes.refresh_standins(&debs).unwrap();
+    nodes.exec_ok(s3, &["apt-get", "update", "-q"]);
+    let policy = nodes.exec_ok(s3, &["apt-cache", "policy", "test-nodes-probe"]);
+    assert!(
+        !policy.contains("Candidate: 1.0-1"),
+        "the probe is still offered: {policy}"
+    );
+}

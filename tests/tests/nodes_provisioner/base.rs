@@ -1,12 +1,17 @@
-//! The base role against the 12 real test nodes with the real `mesos-provisioner` binary, run from
+//! Stage 1: the base role against the 12 real test nodes with the real `mesos-provisioner` binary, run from
 //! the client namespace `mz-ctl`. One scenario in order, because each stage needs the state the one
 //! before left: first contact and convergence of all 12 in parallel, idempotence, `--check`, the
 //! hardened logins, name resolution, host key refusal, an unreachable host, and a re-bootstrap.
+//! Only the base role's phases run here (`--phases access,base`); stage 2 (`mesos.rs`) adds the
+//! Mesos roles.
 
 use std::thread;
 
 use e2e::nodes::provisioner::Run;
-use e2e::nodes::{self, Node, TestNodes};
+use e2e::nodes::{Node, TestNodes};
+
+/// The base role's phases: stage 2 adds the Mesos roles.
+const BASE: &str = "access,base";
 
 fn text(out: &std::process::Output) -> String {
     format!(
@@ -40,18 +45,15 @@ fn assert_no_failure(run: &Run, what: &str) {
     }
 }
 
-#[test]
-fn base_role_converges_hardens_and_stays_converged_on_12_nodes() {
-    let Some(nodes) = nodes::acquire() else {
-        return;
-    };
+/// The base role's scenario on fresh nodes; returns the wall time of the first converge.
+pub fn scenario(nodes: &'static TestNodes) -> std::time::Duration {
     let all: Vec<&Node> = nodes.all().iter().collect();
     let options = nodes.inventory_options();
     let inventory = nodes.write_toml("cluster", &nodes.inventory(&all, &options));
     let inventory = inventory.to_str().unwrap();
 
     // 1. first contact as root with the administrator password, all 12 in parallel
-    let first = nodes.provision(&["converge", "-i", inventory]);
+    let first = nodes.provision(&["converge", "-i", inventory, "--phases", BASE]);
     assert_eq!(
         first.exit_code,
         Some(2),
@@ -72,7 +74,7 @@ fn base_role_converges_hardens_and_stays_converged_on_12_nodes() {
     );
 
     // 2. a second run changes nothing
-    let second = nodes.provision(&["converge", "-i", inventory]);
+    let second = nodes.provision(&["converge", "-i", inventory, "--phases", BASE]);
     assert_eq!(
         second.exit_code,
         Some(0),
@@ -88,7 +90,7 @@ fn base_role_converges_hardens_and_stays_converged_on_12_nodes() {
     assert_no_failure(&second, "second converge");
 
     // 3. --check on the converged cluster would change nothing
-    let check = nodes.provision(&["converge", "-i", inventory, "--check"]);
+    let check = nodes.provision(&["converge", "-i", inventory, "--check", "--phases", BASE]);
     assert_eq!(check.exit_code, Some(0), "--check:\n{}", check.describe());
     assert_eq!(
         check.changed(),
@@ -207,6 +209,7 @@ fn base_role_converges_hardens_and_stays_converged_on_12_nodes() {
     wrong_host_key_is_refused_under_strict(nodes);
     a_down_host_is_unreachable_and_the_others_converge(nodes, inventory);
     bootstrap_reconverges_one_node(nodes);
+    first.elapsed
 }
 
 /// 6. m1 presenting a key that is not the one on record is refused; s1 in the same run converges
@@ -232,7 +235,9 @@ fn wrong_host_key_is_refused_under_strict(nodes: &'static TestNodes) {
     let all: Vec<&Node> = nodes.all().iter().collect();
     let inventory = nodes.write_toml("forged", &nodes.inventory(&all, &options));
     let inventory = inventory.to_str().unwrap();
-    let run = nodes.provision(&["converge", "-i", inventory, "--limit", "m1,s1"]);
+    let run = nodes.provision(&[
+        "converge", "-i", inventory, "--limit", "m1,s1", "--phases", BASE,
+    ]);
     assert!(
         matches!(run.exit_code, Some(1) | Some(3)),
         "a wrong host key must fail the run:\n{}",
@@ -265,7 +270,15 @@ fn wrong_host_key_is_refused_under_strict(nodes: &'static TestNodes) {
 fn a_down_host_is_unreachable_and_the_others_converge(nodes: &'static TestNodes, inventory: &str) {
     let s9 = nodes.node("s9");
     let cut = nodes.disconnect(s9);
-    let run = nodes.provision(&["converge", "-i", inventory, "--connect-timeout", "5"]);
+    let run = nodes.provision(&[
+        "converge",
+        "-i",
+        inventory,
+        "--connect-timeout",
+        "5",
+        "--phases",
+        BASE,
+    ]);
     drop(cut);
     assert_eq!(run.exit_code, Some(3), "one host down:\n{}", run.describe());
     assert!(
@@ -313,6 +326,8 @@ fn bootstrap_reconverges_one_node(nodes: &'static TestNodes) {
         s5.ipv6.clone(),
         "--settings".into(),
         settings.to_str().unwrap().to_owned(),
+        "--phases".into(),
+        BASE.into(),
     ];
     args.extend(peers);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
