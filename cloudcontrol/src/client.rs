@@ -209,6 +209,22 @@ impl Client {
         deadline.acquire(operation, lock.lock_owned()).await
     }
 
+    /// Takes a process-wide lock named `name` within the organisation, for operations that
+    /// must not overlap (see [`crate::org_lock`]).
+    pub(crate) async fn named_lock(
+        &self,
+        deadline: &Deadline,
+        operation: &str,
+        name: &str,
+    ) -> Result<OrgGuard> {
+        let org_id = self.org_id().await?;
+        let lock = org_lock::lock_for(
+            self.inner.endpoint.base_url().as_str(),
+            &format!("{org_id}\u{0}{name}"),
+        );
+        deadline.acquire(operation, lock.lock_owned()).await
+    }
+
     /// `GET /caas/{version}/{segments...}` without the organisation prefix.
     pub(crate) async fn get_unscoped<T: DeserializeOwned>(
         &self,
@@ -337,6 +353,65 @@ impl Client {
         }
     }
 
+    /// POSTs an action like [`Client::post`], and copes with a request that went out but got
+    /// no answer (a dropped connection, a reset, a timeout): it may or may not have been
+    /// applied, so it is never simply sent again. `observe` reads the API and returns `Some`
+    /// when the action took effect (or is taking effect); only when it did not is the request
+    /// sent again, at most [`UNANSWERED_RESENDS`] times within the deadline. A refusal that
+    /// follows an unanswered attempt (say, a name the first attempt already took, visible only
+    /// now) is checked with `observe` as well before it is returned.
+    pub(crate) async fn act<B, T, F, Fut>(
+        &self,
+        operation: &str,
+        segments: &[&str],
+        body: &B,
+        deadline: &Deadline,
+        mut observe: F,
+    ) -> Result<Acted<T>>
+    where
+        B: Serialize + ?Sized,
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>>>,
+    {
+        let mut unanswered = 0;
+        loop {
+            let error = match self.post(operation, segments, body, deadline).await {
+                Ok(envelope) => return Ok(Acted::Answered(envelope)),
+                Err(error) => error,
+            };
+            let unknown = error.is_outcome_unknown();
+            if !unknown && unanswered == 0 {
+                return Err(error);
+            }
+            if unknown {
+                tracing::warn!(
+                    operation,
+                    unanswered = unanswered + 1,
+                    "no answer to the request ({error}); reading the API to learn whether it took effect"
+                );
+            }
+            // Give a request the platform may still be processing time to show.
+            let delay = self
+                .inner
+                .busy
+                .delay(unanswered, self.inner.jitter.sample())
+                .unwrap_or(Duration::from_secs(1));
+            deadline.sleep(delay, operation).await?;
+            if let Some(seen) = deadline.read(operation, observe()).await? {
+                tracing::info!(operation, "the unanswered request took effect; continuing");
+                return Ok(Acted::Observed(seen));
+            }
+            if !unknown || unanswered >= UNANSWERED_RESENDS || deadline.expired() {
+                return Err(error);
+            }
+            tracing::info!(
+                operation,
+                "the unanswered request did not take effect; sending it again"
+            );
+            unanswered += 1;
+        }
+    }
+
     async fn post_once(
         &self,
         operation: &str,
@@ -458,6 +533,20 @@ impl Client {
 
 /// How often a read is retried after a transient failure.
 const GET_RETRIES: u32 = 4;
+
+/// How often an action whose request got no answer, and which a read shows did not take
+/// effect, is sent again.
+pub(crate) const UNANSWERED_RESENDS: u32 = 4;
+
+/// How an action ended.
+#[derive(Debug)]
+pub(crate) enum Acted<T> {
+    /// The API answered and accepted the request.
+    Answered(ApiResponse),
+    /// The answer was lost, and reading the API showed the action took effect; `T` is what the
+    /// read found (the id of a created asset, for example).
+    Observed(T),
+}
 
 /// A failure that says the platform did not act (server error, the API's
 /// sporadic `UNEXPECTED_ERROR`) or the connection was never made, so sending

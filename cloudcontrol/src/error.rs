@@ -190,6 +190,13 @@ impl Error {
         self.response_code() == Some(response_codes::RESOURCE_BUSY)
     }
 
+    /// True when a request went out but no answer came back (the connection was dropped or
+    /// reset, or the request timed out): a write may or may not have taken effect. A request
+    /// that never connected is not in this class (nothing reached the API).
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::Transport { source, .. } if !source.is_connect())
+    }
+
     /// The id of the resource an interrupted operation was working on, so a
     /// caller can remember a resource that was created but did not settle.
     pub fn resource_id(&self) -> Option<&str> {

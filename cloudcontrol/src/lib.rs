@@ -12,6 +12,10 @@
 //!   that starts fast and backs off ([`PollSchedule`]);
 //! * `RESOURCE_BUSY` retried with bounded exponential backoff and jitter
 //!   ([`BackoffPolicy`]);
+//! * a write that got no answer (dropped connection, reset, timeout:
+//!   [`Error::is_outcome_unknown`]) resolved by reading the API, never blindly sent again:
+//!   creates look their asset up by identity (`find_*`), deletes and server operations
+//!   re-read the asset and carry on from its real state;
 //! * network-domain and VLAN deploys/deletes serialised per organisation, so
 //!   concurrent callers never trip the platform's one-at-a-time rule.
 //!

@@ -58,6 +58,12 @@ impl ResourceState {
     pub fn is_normal(&self) -> bool {
         *self == Self::Normal
     }
+
+    /// True while the asset is being deleted or is gone (`PENDING_DELETE`, `DELETED`): it is on
+    /// its way out, not something a create can take over.
+    pub fn is_leaving(&self) -> bool {
+        matches!(self, Self::PendingDelete | Self::Deleted)
+    }
 }
 
 impl From<String> for ResourceState {

@@ -14,6 +14,7 @@ async fn domain(client: &Client, name: &str) -> NetworkDomain {
         name: name.into(),
         description: "integration test".into(),
         kind: network_domain_types::ESSENTIALS.into(),
+        tags: vec![],
     };
     client
         .deploy_network_domain(&request, &wait())
@@ -304,6 +305,7 @@ async fn server_lifecycle_with_disks_power_and_monitoring() {
             additional_nic: vec![],
         },
         disk: vec![],
+        tags: vec![],
     };
     let server = client.deploy_server(&request, &wait()).await.unwrap();
     assert!(server.started && server.deployed);
@@ -403,7 +405,10 @@ async fn public_ips_nat_and_firewall_rules() {
     let client = emulator.client();
     let nd = domain(&client, "nd-edge").await;
 
-    let block = client.add_public_ip_block(&nd.id, &wait()).await.unwrap();
+    let block = client
+        .add_public_ip_block(&nd.id, &[], &wait())
+        .await
+        .unwrap();
     assert_eq!(block.size, 2);
     assert_eq!(client.list_public_ip_blocks(&nd.id).await.unwrap().len(), 1);
 
@@ -559,6 +564,7 @@ async fn cancellation_and_timeouts_stop_long_waits() {
         name: "nd-slow".into(),
         description: String::new(),
         kind: network_domain_types::ESSENTIALS.into(),
+        tags: vec![],
     };
     let err = client
         .deploy_network_domain(&request, &WaitOptions::new(Duration::from_millis(400)))
@@ -623,6 +629,7 @@ fn server_request(nd: &NetworkDomain, vlan: &Vlan, image: &Image, name: &str) ->
             additional_nic: vec![],
         },
         disk: vec![],
+        tags: vec![],
     }
 }
 

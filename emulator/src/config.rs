@@ -31,7 +31,8 @@ pub struct Config {
     #[arg(long, default_value_t = 0.05)]
     pub time_scale: f64,
 
-    /// Fault injection, e.g. `5xx=0.05,busy=0.05,unexpected=0.05,drop=0.05,slow=0.05,failed_add=0.01,seed=7`.
+    /// Fault injection, e.g. `5xx=0.05,busy=0.05,unexpected=0.05,drop=0.05,lost_response=0.05,slow=0.05,failed_add=0.01,seed=7`;
+    /// `ops=deployServer+createNatRule` and `methods=GET|POST` limit where faults strike.
     #[arg(long, default_value = "")]
     pub faults: FaultConfig,
 

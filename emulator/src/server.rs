@@ -185,6 +185,19 @@ pub enum Route {
     },
 }
 
+impl Route {
+    /// The operation or collection the request names (`deployServer`, `server`, `myUser`), as
+    /// the fault filter matches it.
+    pub fn operation(&self) -> &str {
+        match self {
+            Route::MyAccount => "myaccount",
+            Route::Backup { .. } => "backup",
+            Route::MyUser => "myUser",
+            Route::Caas { op, .. } => op,
+        }
+    }
+}
+
 /// Parses a request path; `None` for paths that are not part of the API.
 pub fn parse_route(path: &str) -> Option<Route> {
     let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
@@ -346,11 +359,11 @@ async fn api(
     let now_ms = clock::now_ms();
     let path = uri.path().to_string();
     let decision = match parse_route(&path) {
-        Some(_) => st.faults.decide(method == Method::POST),
+        Some(route) => st.faults.decide(route.operation(), method == Method::POST),
         None => Decision::default(),
     };
     if decision.drop {
-        if let Some(Extension(k)) = kill {
+        if let Some(Extension(k)) = &kill {
             st.log
                 .push(entry(&method, &path, now_ms, 0, "DROPPED", started));
             k.0.notify_one();
@@ -360,12 +373,28 @@ async fn api(
     if decision.delay_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(decision.delay_ms)).await;
     }
+    let lost = decision.lost_response;
     let response = respond(&st, &method, &uri, &headers, body, decision, now_ms).await;
     let code = response
         .extensions()
         .get::<LoggedCode>()
         .map(|c| c.0.clone())
         .unwrap_or_else(|| "-".into());
+    if lost {
+        if let Some(Extension(k)) = &kill {
+            // The request took effect (and is on disk with --state); only its answer is lost.
+            st.log.push(entry(
+                &method,
+                &path,
+                now_ms,
+                0,
+                &format!("LOST_RESPONSE:{code}"),
+                started,
+            ));
+            k.0.notify_one();
+            std::future::pending::<()>().await;
+        }
+    }
     st.log.push(entry(
         &method,
         &path,

@@ -119,3 +119,79 @@ async fn request_log_and_inventory() {
     let r = emu.client.get(&inv_url).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
 }
+
+/// The request log of `emu`, oldest first.
+async fn request_log(emu: &common::Emu) -> Vec<Value> {
+    let log: Value = emu
+        .client
+        .get(format!("{}/_emulator/requests", emu.running.base_url))
+        .basic_auth("demo", Some("demo"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    log["request"].as_array().cloned().unwrap_or_default()
+}
+
+/// A lost response: the write takes effect, but the connection closes before its answer.
+#[tokio::test]
+async fn lost_response_applies_the_request_and_closes_the_connection() {
+    let emu = emulator(&["--faults", "lost_response=1"]).await;
+    let sent = emu
+        .client
+        .post(emu.url(9, "tag/createTagKey"))
+        .basic_auth("demo", Some("demo"))
+        .json(&json!({"name": "written"}))
+        .send()
+        .await;
+    assert!(sent.is_err(), "the answer must be lost: {sent:?}");
+    let (status, keys) = emu.get("tag/tagKey?name=written").await;
+    assert_eq!(status, 200);
+    assert_eq!(keys["tagKey"].as_array().map(Vec::len), Some(1), "{keys}");
+    let log = request_log(&emu).await;
+    assert_eq!(log[0]["status"], 0);
+    assert_eq!(log[0]["responseCode"], "LOST_RESPONSE:OK");
+    // Reads never lose a response (there is nothing to apply).
+    assert_eq!(log[1]["status"], 200);
+}
+
+/// `ops=` limits faults to the named operations; reads of other collections are untouched.
+#[tokio::test]
+async fn faults_can_be_limited_to_one_operation() {
+    let emu = emulator(&["--faults", "5xx=1,ops=deployNetworkDomain"]).await;
+    let r = emu
+        .post(
+            "network/deployNetworkDomain",
+            json!({"name": "n", "type": "ESSENTIALS", "datacenterId": "NA9"}),
+        )
+        .await;
+    assert_error(&r, 500, "UNEXPECTED_ERROR");
+    let (status, _) = emu.get("network/networkDomain").await;
+    assert_eq!(status, 200);
+    let key = emu.ok("tag/createTagKey", json!({"name": "k"})).await;
+    assert!(!key.is_empty());
+
+    let emu = emulator(&["--faults", "5xx=1,methods=GET"]).await;
+    assert_error(
+        &emu.get("network/networkDomain").await,
+        500,
+        "UNEXPECTED_ERROR",
+    );
+    emu.ok("tag/createTagKey", json!({"name": "k"})).await;
+}
+
+#[tokio::test]
+async fn a_bad_fault_specification_names_the_fault() {
+    for (spec, named) in [
+        ("lost_response=2", "lost_response"),
+        ("ops=", "ops"),
+        ("methods=DELETE", "methods"),
+        ("lost=0.1", "lost"),
+    ] {
+        let err = spec.parse::<cloudcontrol_emulator::faults::FaultConfig>();
+        let err = err.expect_err(spec);
+        assert!(err.contains(&format!("`{named}`")), "{spec}: {err}");
+    }
+}

@@ -4,8 +4,10 @@
 //! [`data_sources`], each shaped the same way: schema, plan-time validation, then the
 //! operations. Local rules shared by several of them live in [`rules`].
 
+mod adopt;
 pub mod data_sources;
 mod import_id;
+pub mod marker;
 mod provider;
 pub mod resources;
 pub mod rules;

@@ -10,10 +10,13 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 
 use crate::{data_sources, resources};
 
-/// What every resource and data source operation receives: the API client.
+/// What every resource and data source operation receives: the API client and the
+/// creation-marker bookkeeping.
 pub struct ProviderData {
     /// The CloudControl client built from the provider block.
     pub client: Client,
+    /// Which tag keys exist and the network domains' creation journals.
+    pub markers: crate::marker::Markers,
 }
 
 /// The CloudControl provider (source address `registry.terraform.io/cloudcontrol/cloudcontrol`).
@@ -128,7 +131,10 @@ impl Provider for CloudControlProvider {
             .map_err(|e| {
                 Diagnostic::error("Could not create the CloudControl client", e.to_string())
             })?;
-        Ok(ProviderData { client })
+        Ok(ProviderData {
+            client,
+            markers: Default::default(),
+        })
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderData>>> {
@@ -137,5 +143,11 @@ impl Provider for CloudControlProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderData>>> {
         data_sources::all()
+    }
+
+    /// Terraform has recorded every result: the creation-journal entries of the creates this
+    /// process finished can go.
+    async fn shutdown(&self, data: &ProviderData) {
+        data.markers.flush(&data.client).await;
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod nodes;
 pub mod real_mesos;
+pub mod reliability;
 pub mod standins;
 pub mod terraform;
 

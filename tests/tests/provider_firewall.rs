@@ -5,8 +5,8 @@
 //! changed in place, forced replacement (another port range, another protocol), import without
 //! diff with the placement carried in the import id (`<id>,placement=…,relative_to_rule=…`),
 //! bad import ids refused, drift (deleted, or enabled, behind Terraform's back) and destroy;
-//! and a rule made by another client: its name refused at create, then imported without diff
-//! although the API spells its IPv6 network in full.
+//! and a rule made by another client: not taken over at create (the error gives its import
+//! command), then imported without diff although the API spells its IPv6 network in full.
 
 mod provider_common;
 
@@ -507,15 +507,26 @@ fn a_rule_made_elsewhere_imports_without_diff() -> Result<()> {
         .with_context(|| format!("no firewallRuleId in {made}"))?
         .to_owned();
 
-    // The configuration writes the network the short way. Creating it fails on the name the
-    // other client took, naming the API's code, and leaves nothing in state.
+    // The configuration writes the network the short way. The create finds the other
+    // client's rule under its name and, the rule not being this provider's, refuses to take it
+    // over: the error names it and the import command, nothing is sent, nothing is in state.
     rewrite(&ws, &portal_config(Some("2001:db8::")))?;
+    let seq = emulator.last_seq()?;
     let failed = ws.try_apply(&[])?;
+    let text = failed.stderr.replace('│', " ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     ensure!(
         failed.code == 1
-            && failed.stderr.contains("Could not create the firewall rule")
-            && failed.stderr.contains("NAME_NOT_UNIQUE"),
+            && text.contains("Firewall rule already exists")
+            && text.contains(&format!(
+                "terraform import 'ADDRESS' {rule_id},placement=FIRST"
+            )),
         "{failed}"
+    );
+    let sent = emulator.mutations_since(seq)?;
+    ensure!(
+        !sent.iter().any(|m| m.ends_with("/createFirewallRule")),
+        "the create was sent anyway: {sent:?}"
     );
     ensure!(
         ws.resource_values(&address("portal_ssh"))?.is_none(),

@@ -1,11 +1,12 @@
-//! AutoMTLS of the running `terraform-provider-tftest` binary: launched the way Terraform
-//! launches it (magic cookie, protocol 6, a P-521 client certificate in
-//! `PLUGIN_CLIENT_CERT`), it must complete TLS and HTTP/2 only with the client holding that
-//! certificate; a client without a certificate or with another self-signed one is refused.
+//! AutoMTLS of the running `terraform-provider-tftest` and `terraform-provider-cloudcontrol`
+//! binaries: launched the way Terraform launches them (magic cookie, protocol 6, a P-521 client
+//! certificate in `PLUGIN_CLIENT_CERT`), they must complete TLS and HTTP/2 only with the client
+//! holding that certificate; a client without a certificate or with another self-signed one is
+//! refused.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -49,10 +50,36 @@ fn h2_over_tls(handshake: &HandshakeInfo, client: Option<&ClientIdentity>) -> Re
     Ok(())
 }
 
+/// `terraform-provider-cloudcontrol`, built into the same target directory as this test.
+fn cloudcontrol_provider() -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("the test binary is not in target/<profile>/deps")?;
+    let bin = dir.join("terraform-provider-cloudcontrol");
+    if !bin.is_file() {
+        bail!(
+            "{} is missing: run `cargo build --workspace --bins` first",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
 #[test]
 fn only_the_pinned_client_certificate_completes_a_handshake() -> Result<()> {
+    only_the_pinned_client_gets_through(binary())
+}
+
+#[test]
+fn the_cloudcontrol_provider_refuses_any_client_but_terraform() -> Result<()> {
+    only_the_pinned_client_gets_through(&cloudcontrol_provider()?)
+}
+
+fn only_the_pinned_client_gets_through(binary: &Path) -> Result<()> {
     let terraform = ClientIdentity::generate()?;
-    let plugin = launch(binary(), Some(&terraform), "6")?;
+    let plugin = launch(binary, Some(&terraform), "6")?;
     let handshake = &plugin.handshake;
     assert_eq!(handshake.protocol_version, 6, "{handshake:?}");
     let address = handshake

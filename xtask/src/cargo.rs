@@ -18,14 +18,24 @@ fn cargo_command() -> Command {
 /// Builds the provider binary (release or dev profile) and returns the path of the executable,
 /// as reported by Cargo's JSON messages (so any target directory setting is honoured).
 pub fn build_provider(release: bool, target_dir: Option<&Path>) -> Result<PathBuf> {
+    build_binary(PROVIDER_PACKAGE, PROVIDER_PACKAGE, release, target_dir)
+}
+
+/// Builds binary `bin` of workspace package `package` and returns the path of the executable.
+pub fn build_binary(
+    package: &str,
+    bin: &str,
+    release: bool,
+    target_dir: Option<&Path>,
+) -> Result<PathBuf> {
     let mut command = cargo_command();
     command.args([
         "build",
         "--locked",
         "-p",
-        PROVIDER_PACKAGE,
+        package,
         "--bin",
-        PROVIDER_PACKAGE,
+        bin,
         "--message-format=json-render-diagnostics",
     ]);
     if release {
@@ -37,13 +47,13 @@ pub fn build_provider(release: bool, target_dir: Option<&Path>) -> Result<PathBu
     command.stdout(Stdio::piped()).stderr(Stdio::inherit());
     let output = command
         .output()
-        .context("running `cargo build` for the provider")?;
+        .with_context(|| format!("running `cargo build` for {bin}"))?;
     if !output.status.success() {
-        bail!("`cargo build -p {PROVIDER_PACKAGE}` failed (see the compiler output above)");
+        bail!("`cargo build -p {package} --bin {bin}` failed (see the compiler output above)");
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
-    executable_from_messages(&stdout, PROVIDER_PACKAGE)?
-        .with_context(|| format!("cargo reported no executable for {PROVIDER_PACKAGE}"))
+    executable_from_messages(&stdout, bin)?
+        .with_context(|| format!("cargo reported no executable for {bin}"))
 }
 
 /// Finds the executable of binary target `name` in Cargo's `--message-format=json` output.

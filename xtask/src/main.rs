@@ -4,11 +4,14 @@
 //!   from the schema the real Terraform CLI reports for the freshly built provider.
 //! * `cargo xtask release [--version V]` builds the provider in release mode and packages it the
 //!   way the Terraform registry expects (zip, SHA256SUMS, registry manifest) into `dist/`.
+//! * `cargo xtask soak [--cycles N] [--provider-kills N] [--emulator-kills N]` runs the
+//!   reliability soak and prints its table (see the README's "Reliability" section).
 
 mod cargo;
 mod docs;
 mod release;
 mod schema;
+mod soak;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +62,39 @@ enum Command {
         /// Package this already built binary instead of building one (e.g. a CI artefact).
         #[arg(long, value_name = "PATH", conflicts_with = "target_dir")]
         prebuilt: Option<PathBuf>,
+    },
+    /// Run the reliability soak against the emulator and print its table.
+    Soak {
+        /// Apply/plan/destroy cycles with every fault on.
+        #[arg(long, default_value_t = 20)]
+        cycles: usize,
+        /// Provider SIGKILLs in all.
+        #[arg(long, default_value_t = 30)]
+        provider_kills: usize,
+        /// Provider SIGKILLs per run (each run ends with an apply that must converge).
+        #[arg(long, default_value_t = 10)]
+        kills_per_run: usize,
+        /// Emulator SIGKILLs (one per run).
+        #[arg(long, default_value_t = 5)]
+        emulator_kills: usize,
+        /// Seed of the runs' seeds (default: random, printed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The emulator's --time-scale (0.01: a server deploy takes 4.2 s).
+        #[arg(long, default_value = "0.01")]
+        time_scale: String,
+        /// Delay of a slow response in milliseconds.
+        #[arg(long, default_value_t = 3000)]
+        slow_ms: u64,
+        /// Build the binaries in release mode.
+        #[arg(long)]
+        release: bool,
+        /// Where runs keep their files (a failed run's are kept for inspection).
+        #[arg(long, value_name = "DIR")]
+        scratch: Option<PathBuf>,
+        /// The short version CI runs (2 cycles, 10 provider kills, 1 emulator kill, slow = 500 ms).
+        #[arg(long)]
+        short: bool,
     },
 }
 
@@ -135,6 +171,46 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for path in artefacts {
                 println!("{}", path.display());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Soak {
+            cycles,
+            provider_kills,
+            kills_per_run,
+            emulator_kills,
+            seed,
+            time_scale,
+            slow_ms,
+            release,
+            scratch,
+            short,
+        } => {
+            let options = if short {
+                soak::SoakOptions {
+                    cycles: 2,
+                    provider_kills: 10,
+                    kills_per_run: 10,
+                    emulator_kills: 1,
+                    seed,
+                    time_scale,
+                    slow_ms: 500,
+                    release,
+                    scratch,
+                }
+            } else {
+                soak::SoakOptions {
+                    cycles,
+                    provider_kills,
+                    kills_per_run,
+                    emulator_kills,
+                    seed,
+                    time_scale,
+                    slow_ms,
+                    release,
+                    scratch,
+                }
+            };
+            soak::run(&options)?;
             Ok(ExitCode::SUCCESS)
         }
     }

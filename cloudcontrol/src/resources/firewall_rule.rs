@@ -1,8 +1,8 @@
 //! Firewall rules (`network/firewallRule`): create with placement, enable or
 //! disable, delete.
 
-use super::{created_id, IdBody, IdName};
-use crate::client::Client;
+use super::{at_most_one, created_id, IdName};
+use crate::client::{Acted, Client};
 use crate::error::Result;
 use crate::state::ResourceState;
 use crate::wait::{Stateful, WaitOptions};
@@ -232,7 +232,29 @@ impl Client {
         .await
     }
 
+    /// The firewall rule called `name` in a network domain, if there is one (names are
+    /// unique in a domain).
+    pub async fn find_firewall_rule(
+        &self,
+        network_domain_id: &str,
+        name: &str,
+    ) -> Result<Option<FirewallRule>> {
+        let found: Vec<FirewallRule> = self
+            .list_firewall_rules(network_domain_id)
+            .await?
+            .into_iter()
+            .filter(|r| r.name == name && !r.state.is_leaving())
+            .collect();
+        at_most_one(KIND, found, || {
+            format!("name {name:?} in network domain {network_domain_id}")
+        })
+    }
+
     /// Creates a firewall rule and returns it once `NORMAL`.
+    ///
+    /// Call it only when the domain has no rule of that name
+    /// ([`Client::find_firewall_rule`]): when the request gets no answer, the rule found under
+    /// that name is taken as the one this request created.
     pub async fn create_firewall_rule(
         &self,
         request: &CreateFirewallRule,
@@ -240,13 +262,40 @@ impl Client {
     ) -> Result<FirewallRule> {
         const OP: &str = "CREATE_FIREWALL_RULE";
         let deadline = wait.start();
-        let envelope = self
-            .post(OP, &["network", "createFirewallRule"], request, &deadline)
+        let acted = self
+            .act(
+                OP,
+                &["network", "createFirewallRule"],
+                request,
+                &deadline,
+                || async {
+                    Ok(self
+                        .find_firewall_rule(&request.network_domain_id, &request.name)
+                        .await?
+                        .map(|r| r.id))
+                },
+            )
             .await?;
-        let id = created_id(OP, &envelope, "firewallRuleId")?;
+        let id = match acted {
+            Acted::Answered(envelope) => created_id(OP, &envelope, "firewallRuleId")?,
+            Acted::Observed(id) => id,
+        };
         self.poll(&deadline, OP, KIND, &id)
             .until_normal(|_| true, || self.get_firewall_rule(&id))
             .await
+    }
+
+    /// The firewall rule once no operation is running on it, or `None` when it does not exist;
+    /// one in a failed state is an error naming it.
+    pub async fn settled_firewall_rule(
+        &self,
+        id: &str,
+        wait: &WaitOptions,
+    ) -> Result<Option<FirewallRule>> {
+        self.settled_asset("WAIT_FOR_FIREWALL_RULE", KIND, id, wait, || {
+            self.get_firewall_rule(id)
+        })
+        .await
     }
 
     /// Enables or disables a firewall rule and waits until the change shows.
@@ -258,11 +307,18 @@ impl Client {
     ) -> Result<FirewallRule> {
         const OP: &str = "EDIT_FIREWALL_RULE";
         let deadline = wait.start();
-        self.post(
+        self.act(
             OP,
             &["network", "editFirewallRule"],
             &EnableBody { id, enabled },
             &deadline,
+            || async {
+                Ok(self
+                    .get_firewall_rule(id)
+                    .await?
+                    .filter(|r| r.state.is_pending() || r.enabled == enabled)
+                    .map(|_| ()))
+            },
         )
         .await?;
         self.poll(&deadline, OP, KIND, id)
@@ -273,20 +329,18 @@ impl Client {
             .await
     }
 
-    /// Deletes a firewall rule and waits until it is gone.
+    /// Deletes a firewall rule and waits until it is gone (a rule already gone is fine).
     pub async fn delete_firewall_rule(&self, id: &str, wait: &WaitOptions) -> Result<()> {
-        const OP: &str = "DELETE_FIREWALL_RULE";
         let deadline = wait.start();
-        self.post(
-            OP,
+        self.delete_asset(
+            "DELETE_FIREWALL_RULE",
+            KIND,
             &["network", "deleteFirewallRule"],
-            &IdBody { id },
+            id,
             &deadline,
+            || self.get_firewall_rule(id),
         )
-        .await?;
-        self.poll(&deadline, OP, KIND, id)
-            .until_gone(|| self.get_firewall_rule(id))
-            .await
+        .await
     }
 }
 

@@ -10,6 +10,7 @@ mod nat_rule;
 mod network_domain;
 mod public_ip_block;
 mod server;
+mod tag;
 mod vlan;
 
 pub use account::*;
@@ -21,11 +22,15 @@ pub use nat_rule::*;
 pub use network_domain::*;
 pub use public_ip_block::*;
 pub use server::*;
+pub use tag::*;
 pub use vlan::*;
 
+use crate::client::Client;
 use crate::envelope::ApiResponse;
 use crate::error::{Error, Result};
+use crate::wait::{Deadline, Stateful, WaitOptions};
 use serde::{Deserialize, Serialize};
+use std::future::Future;
 
 /// A reference to another asset by id and name.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -68,6 +73,90 @@ pub(crate) fn created_id(operation: &str, envelope: &ApiResponse, name: &str) ->
                 envelope.request_id.as_deref().unwrap_or("none")
             ),
         })
+}
+
+/// The one element of `found`, `None` when it is empty, or [`Error::Ambiguous`] naming
+/// `criteria` when there are several.
+pub(crate) fn at_most_one<T>(
+    kind: &'static str,
+    mut found: Vec<T>,
+    criteria: impl FnOnce() -> String,
+) -> Result<Option<T>> {
+    match found.len() {
+        0 | 1 => Ok(found.pop()),
+        count => Err(Error::Ambiguous {
+            kind,
+            criteria: criteria(),
+            count,
+        }),
+    }
+}
+
+impl Client {
+    /// The asset `fetch` reads once no operation is running on it, or `None` when it does
+    /// not exist. One that ends an operation in a failed state is an error naming it.
+    pub(crate) async fn settled_asset<T, F, Fut>(
+        &self,
+        operation: &str,
+        kind: &'static str,
+        id: &str,
+        wait: &WaitOptions,
+        fetch: F,
+    ) -> Result<Option<T>>
+    where
+        T: Stateful,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Option<T>>>,
+    {
+        let deadline = wait.start();
+        match deadline.read(operation, fetch()).await? {
+            Some(asset) if asset.state().is_pending() => self
+                .poll(&deadline, operation, kind, id)
+                .until_normal(|_| true, &fetch)
+                .await
+                .map(Some),
+            Some(asset) if !asset.state().is_normal() => Err(Error::OperationFailed {
+                operation: operation.to_owned(),
+                kind,
+                id: id.to_owned(),
+                state: asset.state().to_string(),
+            }),
+            other => Ok(other),
+        }
+    }
+
+    /// Deletes the asset `id` with a `{"id"}` request to `segments` and waits until it is gone,
+    /// continuing from what is true: an asset already gone is done, one already being deleted
+    /// is waited for, and a request that got no answer is resolved by reading the asset.
+    pub(crate) async fn delete_asset<T, F, Fut>(
+        &self,
+        operation: &str,
+        kind: &'static str,
+        segments: &[&str],
+        id: &str,
+        deadline: &Deadline,
+        fetch: F,
+    ) -> Result<()>
+    where
+        T: Stateful,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Option<T>>>,
+    {
+        let leaving = |asset: &Option<T>| asset.as_ref().is_none_or(|a| a.state().is_leaving());
+        let current = deadline.read(operation, fetch()).await?;
+        if current.is_none() {
+            return Ok(());
+        }
+        if !leaving(&current) {
+            self.act(operation, segments, &IdBody { id }, deadline, || async {
+                Ok(leaving(&fetch().await?).then_some(()))
+            })
+            .await?;
+        }
+        self.poll(deadline, operation, kind, id)
+            .until_gone(&fetch)
+            .await
+    }
 }
 
 #[cfg(test)]

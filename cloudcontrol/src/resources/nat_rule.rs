@@ -1,7 +1,7 @@
 //! NAT rules (`network/natRule`): 1:1 mappings of a public to a private address.
 
-use super::{created_id, IdBody};
-use crate::client::Client;
+use super::{at_most_one, created_id};
+use crate::client::{Acted, Client};
 use crate::error::Result;
 use crate::state::ResourceState;
 use crate::wait::{Stateful, WaitOptions};
@@ -69,7 +69,29 @@ impl Client {
         .await
     }
 
+    /// The NAT rule of a network domain for the private address `internal_ip`, if there is
+    /// one (the API allows one rule per private address).
+    pub async fn find_nat_rule(
+        &self,
+        network_domain_id: &str,
+        internal_ip: &str,
+    ) -> Result<Option<NatRule>> {
+        let found: Vec<NatRule> = self
+            .list_nat_rules(network_domain_id)
+            .await?
+            .into_iter()
+            .filter(|r| r.internal_ip == internal_ip && !r.state.is_leaving())
+            .collect();
+        at_most_one(KIND, found, || {
+            format!("internal address {internal_ip} in network domain {network_domain_id}")
+        })
+    }
+
     /// Creates a NAT rule and returns it once `NORMAL`.
+    ///
+    /// Call it only when the domain has no rule for the private address
+    /// ([`Client::find_nat_rule`]): when the request gets no answer, the rule found for that
+    /// address is taken as the one this request created.
     pub async fn create_nat_rule(
         &self,
         request: &CreateNatRule,
@@ -77,24 +99,50 @@ impl Client {
     ) -> Result<NatRule> {
         const OP: &str = "CREATE_NAT_RULE";
         let deadline = wait.start();
-        let envelope = self
-            .post(OP, &["network", "createNatRule"], request, &deadline)
+        let acted = self
+            .act(
+                OP,
+                &["network", "createNatRule"],
+                request,
+                &deadline,
+                || async {
+                    Ok(self
+                        .find_nat_rule(&request.network_domain_id, &request.internal_ip)
+                        .await?
+                        .map(|r| r.id))
+                },
+            )
             .await?;
-        let id = created_id(OP, &envelope, "natRuleId")?;
+        let id = match acted {
+            Acted::Answered(envelope) => created_id(OP, &envelope, "natRuleId")?,
+            Acted::Observed(id) => id,
+        };
         self.poll(&deadline, OP, KIND, &id)
             .until_normal(|_| true, || self.get_nat_rule(&id))
             .await
     }
 
-    /// Deletes a NAT rule and waits until it is gone.
+    /// The NAT rule once no operation is running on it, or `None` when it does not exist;
+    /// one in a failed state is an error naming it.
+    pub async fn settled_nat_rule(&self, id: &str, wait: &WaitOptions) -> Result<Option<NatRule>> {
+        self.settled_asset("WAIT_FOR_NAT_RULE", KIND, id, wait, || {
+            self.get_nat_rule(id)
+        })
+        .await
+    }
+
+    /// Deletes a NAT rule and waits until it is gone (a rule already gone is fine).
     pub async fn delete_nat_rule(&self, id: &str, wait: &WaitOptions) -> Result<()> {
-        const OP: &str = "DELETE_NAT_RULE";
         let deadline = wait.start();
-        self.post(OP, &["network", "deleteNatRule"], &IdBody { id }, &deadline)
-            .await?;
-        self.poll(&deadline, OP, KIND, id)
-            .until_gone(|| self.get_nat_rule(id))
-            .await
+        self.delete_asset(
+            "DELETE_NAT_RULE",
+            KIND,
+            &["network", "deleteNatRule"],
+            id,
+            &deadline,
+            || self.get_nat_rule(id),
+        )
+        .await
     }
 }
 

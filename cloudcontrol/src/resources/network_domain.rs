@@ -1,7 +1,7 @@
 //! Network domains (`network/networkDomain`): deploy, read, edit, delete.
 
-use super::{created_id, AddressRange, IdBody};
-use crate::client::Client;
+use super::{created_id, AddressRange, TagAssetType, TagValue};
+use crate::client::{Acted, Client};
 use crate::error::Result;
 use crate::state::ResourceState;
 use crate::wait::{Stateful, WaitOptions};
@@ -64,6 +64,10 @@ pub struct DeployNetworkDomain {
     /// Service plan.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Tags applied right after the API accepts the deploy (its request cannot carry tags);
+    /// a failure to apply them is logged and does not fail the deploy.
+    #[serde(skip)]
+    pub tags: Vec<TagValue>,
 }
 
 /// Request to edit a network domain; `None` leaves a field unchanged.
@@ -125,23 +129,91 @@ impl Client {
         .await
     }
 
+    /// The network domain called `name` in `datacenter_id`, if there is one (names are
+    /// compared exactly; more than one is an [`crate::Error::Ambiguous`]).
+    pub async fn find_network_domain(
+        &self,
+        name: &str,
+        datacenter_id: &str,
+    ) -> Result<Option<NetworkDomain>> {
+        let found: Vec<NetworkDomain> = self
+            .list_network_domains(&NetworkDomainFilter {
+                name: Some(name.to_owned()),
+                datacenter_id: Some(datacenter_id.to_owned()),
+            })
+            .await?
+            .into_iter()
+            .filter(|d| d.name == name && !d.state.is_leaving())
+            .collect();
+        super::at_most_one(KIND, found, || {
+            format!("name {name:?} in datacenter {datacenter_id}")
+        })
+    }
+
     /// Deploys a network domain and waits until it is `NORMAL`. Holds the
     /// organisation's network-domain/VLAN lock throughout.
+    ///
+    /// Call it only when no domain of that name exists in the datacenter
+    /// ([`Client::find_network_domain`]): when the request gets no answer, the domain found
+    /// under that name is taken as the one this request created.
     pub async fn deploy_network_domain(
         &self,
         request: &DeployNetworkDomain,
         wait: &WaitOptions,
     ) -> Result<NetworkDomain> {
-        const OP: &str = "DEPLOY_NETWORK_DOMAIN";
         let deadline = wait.start();
-        let _guard = self.org_lock(&deadline, OP).await?;
-        let envelope = self
-            .post(OP, &["network", "deployNetworkDomain"], request, &deadline)
-            .await?;
-        let id = created_id(OP, &envelope, "networkDomainId")?;
-        self.poll(&deadline, OP, KIND, &id)
+        let _guard = self.org_lock(&deadline, OP_DEPLOY).await?;
+        let id = self.start_network_domain_deploy(request, &deadline).await?;
+        if !request.tags.is_empty() {
+            let tagged = self
+                .apply_tags(TagAssetType::NetworkDomain, &id, &request.tags, wait)
+                .await;
+            if let Err(e) = tagged {
+                tracing::warn!(id, "the new network domain could not be tagged: {e}");
+            }
+        }
+        self.poll(&deadline, OP_DEPLOY, KIND, &id)
             .until_normal(|_| true, || self.get_network_domain(&id))
             .await
+    }
+
+    /// Sends the deploy request; the new domain's id.
+    async fn start_network_domain_deploy(
+        &self,
+        request: &DeployNetworkDomain,
+        deadline: &crate::wait::Deadline,
+    ) -> Result<String> {
+        let acted = self
+            .act(
+                OP_DEPLOY,
+                &["network", "deployNetworkDomain"],
+                request,
+                deadline,
+                || async {
+                    Ok(self
+                        .find_network_domain(&request.name, &request.datacenter_id)
+                        .await?
+                        .map(|d| d.id))
+                },
+            )
+            .await?;
+        match acted {
+            Acted::Answered(envelope) => created_id(OP_DEPLOY, &envelope, "networkDomainId"),
+            Acted::Observed(id) => Ok(id),
+        }
+    }
+
+    /// The network domain once no operation is running on it, or `None` when it does not
+    /// exist; one in a failed state is an error naming it.
+    pub async fn settled_network_domain(
+        &self,
+        id: &str,
+        wait: &WaitOptions,
+    ) -> Result<Option<NetworkDomain>> {
+        self.settled_asset("WAIT_FOR_NETWORK_DOMAIN", KIND, id, wait, || {
+            self.get_network_domain(id)
+        })
+        .await
     }
 
     /// Edits a network domain (synchronous) and returns its new state.
@@ -152,31 +224,53 @@ impl Client {
     ) -> Result<NetworkDomain> {
         const OP: &str = "EDIT_NETWORK_DOMAIN";
         let deadline = wait.start();
-        self.post(OP, &["network", "editNetworkDomain"], request, &deadline)
-            .await?;
+        let applied = |d: &NetworkDomain| {
+            request.name.as_ref().is_none_or(|n| *n == d.name)
+                && request
+                    .description
+                    .as_ref()
+                    .is_none_or(|n| *n == d.description)
+                && request.kind.as_ref().is_none_or(|n| *n == d.kind)
+        };
+        self.act(
+            OP,
+            &["network", "editNetworkDomain"],
+            request,
+            &deadline,
+            || async {
+                Ok(self
+                    .get_network_domain(&request.id)
+                    .await?
+                    .filter(|d| d.state.is_pending() || applied(d))
+                    .map(|_| ()))
+            },
+        )
+        .await?;
         self.poll(&deadline, OP, KIND, &request.id)
             .until_normal(|_| true, || self.get_network_domain(&request.id))
             .await
     }
 
     /// Deletes a network domain and waits until it is gone. Holds the
-    /// organisation's network-domain/VLAN lock throughout.
+    /// organisation's network-domain/VLAN lock throughout. A domain already gone is fine, one
+    /// already being deleted is waited for.
     pub async fn delete_network_domain(&self, id: &str, wait: &WaitOptions) -> Result<()> {
         const OP: &str = "DELETE_NETWORK_DOMAIN";
         let deadline = wait.start();
         let _guard = self.org_lock(&deadline, OP).await?;
-        self.post(
+        self.delete_asset(
             OP,
+            KIND,
             &["network", "deleteNetworkDomain"],
-            &IdBody { id },
+            id,
             &deadline,
+            || self.get_network_domain(id),
         )
-        .await?;
-        self.poll(&deadline, OP, KIND, id)
-            .until_gone(|| self.get_network_domain(id))
-            .await
+        .await
     }
 }
+
+const OP_DEPLOY: &str = "DEPLOY_NETWORK_DOMAIN";
 
 #[cfg(test)]
 mod tests {
@@ -219,6 +313,7 @@ mod tests {
             name: "n".into(),
             description: "d".into(),
             kind: network_domain_types::ESSENTIALS.into(),
+            tags: vec![],
         };
         assert_eq!(
             serde_json::to_value(&deploy).unwrap(),

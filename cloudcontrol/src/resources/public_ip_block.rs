@@ -1,7 +1,7 @@
 //! Public IPv4 blocks (`network/publicIpBlock`) and reserved public addresses.
 
-use super::{created_id, IdBody};
-use crate::client::Client;
+use super::{at_most_one, created_id, TagAssetType, TagValue};
+use crate::client::{Acted, Client};
 use crate::error::Result;
 use crate::state::ResourceState;
 use crate::wait::{Stateful, WaitOptions};
@@ -81,42 +81,92 @@ impl Client {
         .await
     }
 
-    /// Adds a public IP block to a network domain and returns it once `NORMAL`.
+    /// Adds a public IP block to a network domain, applies `tags` to it right after the API
+    /// accepts it (its request cannot carry tags; a failure to apply them is logged and does
+    /// not fail the add), and returns it once `NORMAL`.
+    ///
+    /// A block has no name to look it up by, so adds to one domain from this process go one at
+    /// a time, and when a request gets no answer, the one block that appeared in the domain
+    /// since the request was sent is taken as the one it added.
     pub async fn add_public_ip_block(
         &self,
         network_domain_id: &str,
+        tags: &[TagValue],
         wait: &WaitOptions,
     ) -> Result<PublicIpBlock> {
         const OP: &str = "ADD_PUBLIC_IP_BLOCK";
         let deadline = wait.start();
-        let envelope = self
-            .post(
+        let _guard = self
+            .named_lock(&deadline, OP, &format!("publicIpBlock/{network_domain_id}"))
+            .await?;
+        let before: Vec<String> = self
+            .list_public_ip_blocks(network_domain_id)
+            .await?
+            .into_iter()
+            .map(|b| b.id)
+            .collect();
+        let acted = self
+            .act(
                 OP,
                 &["network", "addPublicIpBlock"],
                 &AddBlockBody { network_domain_id },
                 &deadline,
+                || async {
+                    let added: Vec<PublicIpBlock> = self
+                        .list_public_ip_blocks(network_domain_id)
+                        .await?
+                        .into_iter()
+                        .filter(|b| !before.contains(&b.id))
+                        .collect();
+                    Ok(at_most_one(KIND, added, || {
+                        format!("blocks added to network domain {network_domain_id} while one add was unanswered")
+                    })?
+                    .map(|b| b.id))
+                },
             )
             .await?;
-        let id = created_id(OP, &envelope, "ipBlockId")?;
+        let id = match acted {
+            Acted::Answered(envelope) => created_id(OP, &envelope, "ipBlockId")?,
+            Acted::Observed(id) => id,
+        };
+        if !tags.is_empty() {
+            let tagged = self
+                .apply_tags(TagAssetType::PublicIpBlock, &id, tags, wait)
+                .await;
+            if let Err(e) = tagged {
+                tracing::warn!(id, "the new public IP block could not be tagged: {e}");
+            }
+        }
         self.poll(&deadline, OP, KIND, &id)
             .until_normal(|_| true, || self.get_public_ip_block(&id))
             .await
     }
 
-    /// Removes a public IP block and waits until it is gone.
+    /// The public IP block once no operation is running on it, or `None` when it does not exist;
+    /// one in a failed state is an error naming it.
+    pub async fn settled_public_ip_block(
+        &self,
+        id: &str,
+        wait: &WaitOptions,
+    ) -> Result<Option<PublicIpBlock>> {
+        self.settled_asset("WAIT_FOR_PUBLIC_IP_BLOCK", KIND, id, wait, || {
+            self.get_public_ip_block(id)
+        })
+        .await
+    }
+
+    /// Removes a public IP block and waits until it is gone (a block already gone is fine).
     pub async fn remove_public_ip_block(&self, id: &str, wait: &WaitOptions) -> Result<()> {
-        const OP: &str = "REMOVE_PUBLIC_IP_BLOCK";
         let deadline = wait.start();
-        self.post(
-            OP,
+        self.delete_asset(
+            "REMOVE_PUBLIC_IP_BLOCK",
+            KIND,
             &["network", "removePublicIpBlock"],
-            &IdBody { id },
+            id,
             &deadline,
+            || self.get_public_ip_block(id),
         )
-        .await?;
-        self.poll(&deadline, OP, KIND, id)
-            .until_gone(|| self.get_public_ip_block(id))
-            .await
+        .await
     }
 
     /// The public addresses of a network domain that are in use.

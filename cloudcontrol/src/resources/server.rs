@@ -4,8 +4,8 @@
 use super::hardware::{
     attached_disks, AttachedDisk, Cpu, Disk, Guest, OperatingSystem, ScsiController,
 };
-use super::{created_id, IdBody};
-use crate::client::Client;
+use super::{at_most_one, created_id, IdBody, TagValue};
+use crate::client::{Acted, Client};
 use crate::error::Result;
 use crate::secret::Secret;
 use crate::state::ResourceState;
@@ -277,6 +277,9 @@ pub struct DeployServer {
     /// Speeds of the image's disks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub disk: Vec<DeployDisk>,
+    /// Tags the server carries from the moment it exists (the keys must exist).
+    #[serde(rename = "tag", skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<TagValue>,
 }
 
 /// Request to change CPU or memory; `None` leaves a field unchanged.
@@ -437,37 +440,65 @@ impl Client {
             .await
     }
 
+    /// The server called `name` in a network domain, if there is one (names are compared
+    /// exactly; one being deleted does not count; more than one is an
+    /// [`crate::Error::Ambiguous`]).
+    pub async fn find_server(&self, network_domain_id: &str, name: &str) -> Result<Option<Server>> {
+        let found: Vec<Server> = self
+            .list_servers(&ServerFilter {
+                network_domain_id: Some(network_domain_id.to_owned()),
+                name: Some(name.to_owned()),
+                vlan_id: None,
+            })
+            .await?
+            .into_iter()
+            .filter(|s| s.name == name && !s.state.is_leaving())
+            .collect();
+        at_most_one(KIND, found, || {
+            format!("name {name:?} in network domain {network_domain_id}")
+        })
+    }
+
     /// Deploys a server and waits until it is deployed and `NORMAL`.
+    ///
+    /// Call it only when the domain has no server of that name ([`Client::find_server`]):
+    /// when the request gets no answer, the server found under that name is taken as the one
+    /// this request created.
     pub async fn deploy_server(
         &self,
         request: &DeployServer,
         wait: &WaitOptions,
     ) -> Result<Server> {
         let deadline = wait.start();
-        let envelope = if request.guest_customization {
-            self.post(
-                "DEPLOY_SERVER",
-                &["server", "deployServer"],
-                request,
-                &deadline,
-            )
-            .await?
+        let (operation, segment) = if request.guest_customization {
+            ("DEPLOY_SERVER", "deployServer")
         } else {
-            let untouched = DeployServer {
+            ("DEPLOY_UNCUSTOMIZED_SERVER", "deployUncustomizedServer")
+        };
+        let untouched;
+        let body = if request.guest_customization {
+            request
+        } else {
+            untouched = DeployServer {
                 administrator_password: None,
                 primary_dns: None,
                 secondary_dns: None,
                 ..request.clone()
             };
-            self.post(
-                "DEPLOY_UNCUSTOMIZED_SERVER",
-                &["server", "deployUncustomizedServer"],
-                &untouched,
-                &deadline,
-            )
-            .await?
+            &untouched
         };
-        let id = created_id("DEPLOY_SERVER", &envelope, "serverId")?;
+        let acted = self
+            .act(operation, &["server", segment], body, &deadline, || async {
+                Ok(self
+                    .find_server(&request.network_info.network_domain_id, &request.name)
+                    .await?
+                    .map(|s| s.id))
+            })
+            .await?;
+        let id = match acted {
+            Acted::Answered(envelope) => created_id("DEPLOY_SERVER", &envelope, "serverId")?,
+            Acted::Observed(id) => id,
+        };
         self.wait_server(&deadline, "DEPLOY_SERVER", &id, |s| {
             s.deployed && s.started == request.start
         })
@@ -513,10 +544,10 @@ impl Client {
         wait: &WaitOptions,
     ) -> Result<Server> {
         let deadline = wait.start();
-        self.post(operation, &["server", segment], &IdBody { id }, &deadline)
+        let ready = |s: &Server| s.started == started;
+        self.change_server(operation, segment, &IdBody { id }, id, &deadline, ready)
             .await?;
-        self.wait_server(&deadline, operation, id, |s| s.started == started)
-            .await
+        self.wait_server(&deadline, operation, id, ready).await
     }
 
     /// Changes CPU and/or memory and waits until the server shows the new values.
@@ -527,9 +558,7 @@ impl Client {
     ) -> Result<Server> {
         const OP: &str = "RECONFIGURE_SERVER";
         let deadline = wait.start();
-        self.post(OP, &["server", "reconfigureServer"], request, &deadline)
-            .await?;
-        self.wait_server(&deadline, OP, &request.id, |s| {
+        let ready = |s: &Server| {
             request.cpu_count.is_none_or(|n| s.cpu.count == n)
                 && request.memory_gb.is_none_or(|n| s.memory_gb == n)
                 && request
@@ -539,8 +568,17 @@ impl Client {
                     .cpu_speed
                     .as_deref()
                     .is_none_or(|v| s.cpu.speed.eq_ignore_ascii_case(v))
-        })
-        .await
+        };
+        self.change_server(
+            OP,
+            "reconfigureServer",
+            request,
+            &request.id,
+            &deadline,
+            ready,
+        )
+        .await?;
+        self.wait_server(&deadline, OP, &request.id, ready).await
     }
 
     /// Renames or re-describes a server (synchronous).
@@ -551,9 +589,23 @@ impl Client {
     ) -> Result<Server> {
         const OP: &str = "EDIT_SERVER_METADATA";
         let deadline = wait.start();
-        self.post(OP, &["server", "editServerMetadata"], request, &deadline)
-            .await?;
-        self.wait_server(&deadline, OP, &request.id, |_| true).await
+        let ready = |s: &Server| {
+            request.name.as_ref().is_none_or(|n| *n == s.name)
+                && request
+                    .description
+                    .as_ref()
+                    .is_none_or(|d| *d == s.description)
+        };
+        self.change_server(
+            OP,
+            "editServerMetadata",
+            request,
+            &request.id,
+            &deadline,
+            ready,
+        )
+        .await?;
+        self.wait_server(&deadline, OP, &request.id, ready).await
     }
 
     /// Adds a disk to a stopped server and waits until it is attached. Returns
@@ -565,10 +617,40 @@ impl Client {
     ) -> Result<(String, Server)> {
         const OP: &str = "ADD_DISK";
         let deadline = wait.start();
-        let envelope = self
-            .post(OP, &["server", "addDisk"], &request.body(), &deadline)
+        let before: Vec<String> = match self.get_server(&request.server_id).await? {
+            Some(server) => server.disks().into_iter().map(|d| d.disk.id).collect(),
+            None => Vec::new(),
+        };
+        let acted = self
+            .act(
+                OP,
+                &["server", "addDisk"],
+                &request.body(),
+                &deadline,
+                || async {
+                    // The disk a lost request added is the one that was not there before.
+                    let server = self
+                        .wait_server(&deadline, OP, &request.server_id, |_| true)
+                        .await?;
+                    let added: Vec<String> = server
+                        .disks()
+                        .into_iter()
+                        .map(|d| d.disk.id)
+                        .filter(|id| !before.contains(id))
+                        .collect();
+                    at_most_one("disk", added, || {
+                        format!(
+                            "disks added to server {} while one add was unanswered",
+                            request.server_id
+                        )
+                    })
+                },
+            )
             .await?;
-        let disk_id = created_id(OP, &envelope, "diskId")?;
+        let disk_id = match acted {
+            Acted::Answered(envelope) => created_id(OP, &envelope, "diskId")?,
+            Acted::Observed(id) => id,
+        };
         let server = self
             .wait_server(&deadline, OP, &request.server_id, |s| {
                 s.disk(&disk_id).is_some()
@@ -587,20 +669,14 @@ impl Client {
     ) -> Result<Server> {
         const OP: &str = "EXPAND_DISK";
         let deadline = wait.start();
-        self.post(
-            OP,
-            &["server", "expandDisk"],
-            &ExpandDiskBody {
-                id: disk_id,
-                new_size_gb,
-            },
-            &deadline,
-        )
-        .await?;
-        self.wait_server(&deadline, OP, server_id, |s| {
-            s.disk(disk_id).is_some_and(|d| d.size_gb == new_size_gb)
-        })
-        .await
+        let ready = |s: &Server| s.disk(disk_id).is_some_and(|d| d.size_gb == new_size_gb);
+        let body = ExpandDiskBody {
+            id: disk_id,
+            new_size_gb,
+        };
+        self.change_server(OP, "expandDisk", &body, server_id, &deadline, ready)
+            .await?;
+        self.wait_server(&deadline, OP, server_id, ready).await
     }
 
     /// Changes a disk's speed class and waits until it shows.
@@ -613,18 +689,14 @@ impl Client {
     ) -> Result<Server> {
         const OP: &str = "CHANGE_DISK_SPEED";
         let deadline = wait.start();
-        self.post(
-            OP,
-            &["server", "changeDiskSpeed"],
-            &DiskSpeedBody { id: disk_id, speed },
-            &deadline,
-        )
-        .await?;
-        self.wait_server(&deadline, OP, server_id, |s| {
+        let ready = |s: &Server| {
             s.disk(disk_id)
                 .is_some_and(|d| d.speed.eq_ignore_ascii_case(speed))
-        })
-        .await
+        };
+        let body = DiskSpeedBody { id: disk_id, speed };
+        self.change_server(OP, "changeDiskSpeed", &body, server_id, &deadline, ready)
+            .await?;
+        self.wait_server(&deadline, OP, server_id, ready).await
     }
 
     /// Removes a disk from a stopped server and waits until it is gone.
@@ -636,15 +708,11 @@ impl Client {
     ) -> Result<Server> {
         const OP: &str = "REMOVE_DISK";
         let deadline = wait.start();
-        self.post(
-            OP,
-            &["server", "removeDisk"],
-            &IdBody { id: disk_id },
-            &deadline,
-        )
-        .await?;
-        self.wait_server(&deadline, OP, server_id, |s| s.disk(disk_id).is_none())
-            .await
+        let ready = |s: &Server| s.disk(disk_id).is_none();
+        let body = IdBody { id: disk_id };
+        self.change_server(OP, "removeDisk", &body, server_id, &deadline, ready)
+            .await?;
+        self.wait_server(&deadline, OP, server_id, ready).await
     }
 
     /// Enables monitoring with `plan` (`ESSENTIALS` or `ADVANCED`).
@@ -702,25 +770,21 @@ impl Client {
         wait: &WaitOptions,
     ) -> Result<Server> {
         let deadline = wait.start();
+        let ready = |s: &Server| {
+            s.monitoring_plan().map(str::to_ascii_uppercase) == plan.map(str::to_ascii_uppercase)
+        };
         match plan {
             Some(service_plan) => {
-                self.post(
-                    operation,
-                    &["server", segment],
-                    &MonitoringBody { id, service_plan },
-                    &deadline,
-                )
-                .await?
+                let body = MonitoringBody { id, service_plan };
+                self.change_server(operation, segment, &body, id, &deadline, ready)
+                    .await?
             }
             None => {
-                self.post(operation, &["server", segment], &IdBody { id }, &deadline)
+                self.change_server(operation, segment, &IdBody { id }, id, &deadline, ready)
                     .await?
             }
         };
-        self.wait_server(&deadline, operation, id, |s| {
-            s.monitoring_plan().map(str::to_ascii_uppercase) == plan.map(str::to_ascii_uppercase)
-        })
-        .await
+        self.wait_server(&deadline, operation, id, ready).await
     }
 
     /// Changes a NIC's private IPv4 address and waits until it shows.
@@ -733,21 +797,17 @@ impl Client {
     ) -> Result<Server> {
         const OP: &str = "NOTIFY_NIC_IP_CHANGE";
         let deadline = wait.start();
-        self.post(
-            OP,
-            &["server", "notifyNicIpChange"],
-            &NicIpBody {
-                nic_id,
-                private_ipv4,
-            },
-            &deadline,
-        )
-        .await?;
-        self.wait_server(&deadline, OP, server_id, |s| {
+        let ready = |s: &Server| {
             s.nics()
                 .any(|n| n.id == nic_id && n.private_ipv4.as_deref() == Some(private_ipv4))
-        })
-        .await
+        };
+        let body = NicIpBody {
+            nic_id,
+            private_ipv4,
+        };
+        self.change_server(OP, "notifyNicIpChange", &body, server_id, &deadline, ready)
+            .await?;
+        self.wait_server(&deadline, OP, server_id, ready).await
     }
 
     /// The server once no operation is running on it (waiting out a deployment or another
@@ -765,15 +825,42 @@ impl Client {
         }
     }
 
-    /// Deletes a (stopped) server and waits until it is gone.
+    /// Deletes a (stopped) server and waits until it is gone. A server already gone is fine,
+    /// one already being deleted is waited for.
     pub async fn delete_server(&self, id: &str, wait: &WaitOptions) -> Result<()> {
-        const OP: &str = "DELETE_SERVER";
         let deadline = wait.start();
-        self.post(OP, &["server", "deleteServer"], &IdBody { id }, &deadline)
-            .await?;
-        self.poll(&deadline, OP, KIND, id)
-            .until_gone(|| self.get_server(id))
-            .await
+        self.delete_asset(
+            "DELETE_SERVER",
+            KIND,
+            &["server", "deleteServer"],
+            id,
+            &deadline,
+            || self.get_server(id),
+        )
+        .await
+    }
+
+    /// Sends a change to server `id`. When the request gets no answer, the server is read: a
+    /// change under way (a `PENDING_*` state) or already showing (`ready`) took effect;
+    /// otherwise the request is sent again.
+    async fn change_server<B: Serialize + ?Sized>(
+        &self,
+        operation: &str,
+        segment: &str,
+        body: &B,
+        id: &str,
+        deadline: &crate::wait::Deadline,
+        ready: impl Fn(&Server) -> bool,
+    ) -> Result<()> {
+        self.act(operation, &["server", segment], body, deadline, || async {
+            Ok(self
+                .get_server(id)
+                .await?
+                .filter(|s| s.state.is_pending() || ready(s))
+                .map(|_| ()))
+        })
+        .await
+        .map(drop)
     }
 
     async fn wait_server(
@@ -877,6 +964,7 @@ mod tests {
                 id: None,
                 speed: "STANDARD".into(),
             }],
+            tags: vec![],
         }
     }
 

@@ -1,7 +1,7 @@
 //! VLANs (`network/vlan`): deploy, read, edit, expand, delete.
 
-use super::{created_id, AddressRange, IdBody, IdName};
-use crate::client::Client;
+use super::{at_most_one, created_id, AddressRange, IdName};
+use crate::client::{Acted, Client};
 use crate::error::Result;
 use crate::state::ResourceState;
 use crate::wait::{Stateful, WaitOptions};
@@ -211,18 +211,61 @@ impl Client {
             .await
     }
 
+    /// The VLAN called `name` in a network domain, if there is one (names are compared
+    /// exactly; one being deleted does not count; more than one is an
+    /// [`crate::Error::Ambiguous`]).
+    pub async fn find_vlan(&self, network_domain_id: &str, name: &str) -> Result<Option<Vlan>> {
+        let found: Vec<Vlan> = self
+            .list_vlans(&VlanFilter {
+                network_domain_id: Some(network_domain_id.to_owned()),
+                name: Some(name.to_owned()),
+            })
+            .await?
+            .into_iter()
+            .filter(|v| v.name == name && !v.state.is_leaving())
+            .collect();
+        at_most_one(KIND, found, || {
+            format!("name {name:?} in network domain {network_domain_id}")
+        })
+    }
+
     /// Deploys a VLAN and waits until it is `NORMAL`. Holds the organisation's
     /// network-domain/VLAN lock throughout.
+    ///
+    /// Call it only when the domain has no VLAN of that name ([`Client::find_vlan`]): when
+    /// the request gets no answer, the VLAN found under that name is taken as the one this
+    /// request created.
     pub async fn deploy_vlan(&self, request: &DeployVlan, wait: &WaitOptions) -> Result<Vlan> {
         const OP: &str = "DEPLOY_VLAN";
         let deadline = wait.start();
         let _guard = self.org_lock(&deadline, OP).await?;
-        let envelope = self
-            .post(OP, &["network", "deployVlan"], &request.body(), &deadline)
+        let acted = self
+            .act(
+                OP,
+                &["network", "deployVlan"],
+                &request.body(),
+                &deadline,
+                || async {
+                    Ok(self
+                        .find_vlan(&request.network_domain_id, &request.name)
+                        .await?
+                        .map(|v| v.id))
+                },
+            )
             .await?;
-        let id = created_id(OP, &envelope, "vlanId")?;
+        let id = match acted {
+            Acted::Answered(envelope) => created_id(OP, &envelope, "vlanId")?,
+            Acted::Observed(id) => id,
+        };
         self.poll(&deadline, OP, KIND, &id)
             .until_normal(|_| true, || self.get_vlan(&id))
+            .await
+    }
+
+    /// The VLAN once no operation is running on it, or `None` when it does not exist;
+    /// one in a failed state is an error naming it.
+    pub async fn settled_vlan(&self, id: &str, wait: &WaitOptions) -> Result<Option<Vlan>> {
+        self.settled_asset("WAIT_FOR_VLAN", KIND, id, wait, || self.get_vlan(id))
             .await
     }
 
@@ -230,8 +273,21 @@ impl Client {
     pub async fn edit_vlan(&self, request: &EditVlan, wait: &WaitOptions) -> Result<Vlan> {
         const OP: &str = "EDIT_VLAN";
         let deadline = wait.start();
-        self.post(OP, &["network", "editVlan"], request, &deadline)
-            .await?;
+        let applied = |v: &Vlan| {
+            request.name.as_ref().is_none_or(|n| *n == v.name)
+                && request
+                    .description
+                    .as_ref()
+                    .is_none_or(|d| *d == v.description)
+        };
+        self.act(OP, &["network", "editVlan"], request, &deadline, || async {
+            Ok(self
+                .get_vlan(&request.id)
+                .await?
+                .filter(|v| v.state.is_pending() || applied(v))
+                .map(|_| ()))
+        })
+        .await?;
         self.poll(&deadline, OP, KIND, &request.id)
             .until_normal(|_| true, || self.get_vlan(&request.id))
             .await
@@ -246,27 +302,31 @@ impl Client {
             id,
             private_ipv4_prefix_size: prefix_size,
         };
-        self.post(OP, &["network", "expandVlan"], &body, &deadline)
-            .await?;
+        let expanded = |v: &Vlan| v.private_ipv4_range.prefix_size == prefix_size;
+        self.act(OP, &["network", "expandVlan"], &body, &deadline, || async {
+            Ok(self
+                .get_vlan(id)
+                .await?
+                .filter(|v| v.state.is_pending() || expanded(v))
+                .map(|_| ()))
+        })
+        .await?;
         self.poll(&deadline, OP, KIND, id)
-            .until_normal(
-                |v: &Vlan| v.private_ipv4_range.prefix_size == prefix_size,
-                || self.get_vlan(id),
-            )
+            .until_normal(expanded, || self.get_vlan(id))
             .await
     }
 
     /// Deletes a VLAN and waits until it is gone. Holds the organisation's
-    /// network-domain/VLAN lock throughout.
+    /// network-domain/VLAN lock throughout. A VLAN already gone is fine, one already being
+    /// deleted is waited for.
     pub async fn delete_vlan(&self, id: &str, wait: &WaitOptions) -> Result<()> {
         const OP: &str = "DELETE_VLAN";
         let deadline = wait.start();
         let _guard = self.org_lock(&deadline, OP).await?;
-        self.post(OP, &["network", "deleteVlan"], &IdBody { id }, &deadline)
-            .await?;
-        self.poll(&deadline, OP, KIND, id)
-            .until_gone(|| self.get_vlan(id))
-            .await
+        self.delete_asset(OP, KIND, &["network", "deleteVlan"], id, &deadline, || {
+            self.get_vlan(id)
+        })
+        .await
     }
 }
 

@@ -16,7 +16,9 @@ use tfplugin::schema::validators::one_of;
 use tfplugin::schema::{timeouts_block, Attribute, Block, NestedBlock, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Value};
 
+use crate::adopt::{differences, vanished, Found, MarkerPlace};
 use crate::import_id::{import_state, ImportOptions};
+use crate::marker::{firewall_entry, outcome_is_known};
 use crate::provider::ProviderData;
 use crate::rules::{check_port_range, FirewallRuleNameRule};
 use crate::support::{api_error, boolean, int, record_create, record_read, string, wait};
@@ -263,12 +265,64 @@ impl Resource<ProviderData> for FirewallRuleResource {
             source: to_scope(planned.attr("source")),
             destination: to_scope(planned.attr("destination")),
         };
+        let client = &ctx.data.client;
+        let markers = &ctx.data.markers;
+        let options = wait(ctx, TIMEOUT);
+        let domain = &create.network_domain_id;
+        let entry = firewall_entry(&create.name);
+        let found = async {
+            let Some(rule) = client.find_firewall_rule(domain, &create.name).await? else {
+                return Ok(None);
+            };
+            let marked = markers.left_over(client, domain, &entry).await?;
+            Ok::<_, cloudcontrol::Error>(Some((rule, marked)))
+        };
+        let result = match found.await {
+            Err(e) => Err(e),
+            Ok(None) => match markers.begin(client, domain, &entry).await {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    let result = client.create_firewall_rule(&create, &options).await;
+                    if outcome_is_known(&result) {
+                        markers.finish(domain, &entry).await;
+                    }
+                    result
+                }
+            },
+            Ok(Some((rule, marked))) => {
+                let verdict = Found {
+                    kind: "firewall rule",
+                    resource_type: self.type_name(),
+                    identity: format!("named {:?} in network domain {domain}", rule.name),
+                    id: &rule.id,
+                    import_id: import_id_for(&rule.id, &request.config),
+                    marked,
+                    marker_place: MarkerPlace::Journal,
+                    differences: definition_differences(&rule, planned),
+                }
+                .verdict();
+                if let Err(refusal) = verdict {
+                    response.state = Value::Null;
+                    response.diagnostics.push(refusal);
+                    return;
+                }
+                tracing::info!(
+                    id = rule.id,
+                    "taking over the firewall rule an interrupted apply left"
+                );
+                let result = client
+                    .settled_firewall_rule(&rule.id, &options)
+                    .await
+                    .and_then(|r| r.ok_or_else(|| vanished("firewall rule", &rule.id)));
+                if outcome_is_known(&result) {
+                    markers.finish(domain, &entry).await;
+                }
+                result
+            }
+        };
         record_create(
             "create the firewall rule",
-            ctx.data
-                .client
-                .create_firewall_rule(&create, &wait(ctx, TIMEOUT))
-                .await,
+            result,
             |rule| to_state(rule, planned),
             response,
         );
@@ -297,6 +351,13 @@ impl Resource<ProviderData> for FirewallRuleResource {
                 );
                 return;
             }
+        }
+        if let Ok(Some(rule)) = &result {
+            let entry = firewall_entry(&rule.name);
+            let markers = &ctx.data.markers;
+            markers
+                .forget_recorded(&ctx.data.client, &rule.network_domain_id, &entry)
+                .await;
         }
         record_read(
             "read the firewall rule",
@@ -571,6 +632,66 @@ fn address_state(reported: &str, prior: Option<String>) -> String {
         Some(written) if canonical(&written) == canonical(reported) => written,
         _ => canonical(reported),
     }
+}
+
+/// Where a rule found under the name of one being created differs from the planned rule:
+/// action, IP version, protocol, whether it is enabled, and what source and destination mean.
+fn definition_differences(rule: &FirewallRule, planned: &Value) -> Vec<crate::adopt::Difference> {
+    let found = to_state(rule, planned);
+    let text = |v: &Value, name: &str| string(v, name);
+    let scope = |v: &Value, which: &str| format!("{:?}", normalized(v.attr(which)));
+    differences([
+        (
+            "action",
+            text(&found, "action").unwrap_or_default(),
+            text(planned, "action"),
+        ),
+        (
+            "ip_version",
+            text(&found, "ip_version").unwrap_or_default(),
+            text(planned, "ip_version"),
+        ),
+        (
+            "protocol",
+            text(&found, "protocol").unwrap_or_default(),
+            text(planned, "protocol"),
+        ),
+        (
+            "enabled",
+            boolean(&found, "enabled").unwrap_or_default().to_string(),
+            boolean(planned, "enabled").map(|b| b.to_string()),
+        ),
+        (
+            "source",
+            scope(&found, "source"),
+            Some(scope(planned, "source")),
+        ),
+        (
+            "destination",
+            scope(&found, "destination"),
+            Some(scope(planned, "destination")),
+        ),
+    ])
+}
+
+/// The import id that brings rule `id` under management as `config` describes it: the id,
+/// then what the API cannot report (placement, and scopes written as `any` blocks).
+fn import_id_for(id: &str, config: &Value) -> String {
+    let mut import_id = id.to_owned();
+    for name in ["placement", "relative_to_rule"] {
+        if let Some(value) = string(config, name) {
+            import_id.push_str(&format!(",{name}={value}"));
+        }
+    }
+    for which in SCOPES {
+        let block = config.attr(which);
+        if !block.is_null() {
+            if let Some(ip) = string(block, "ip").filter(|ip| ip.eq_ignore_ascii_case("any")) {
+                import_id.push_str(&format!(",{which}={ip}"));
+            }
+        }
+    }
+    import_id
 }
 
 /// The state of `rule`, keeping placement (not reported by the API) and timeouts from `base`.

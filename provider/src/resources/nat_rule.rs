@@ -13,6 +13,8 @@ use tfplugin::schema::validators::Ipv4Address;
 use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{Diagnostics, Value};
 
+use crate::adopt::{differences, vanished, Found, MarkerPlace};
+use crate::marker::{nat_entry, outcome_is_known};
 use crate::provider::ProviderData;
 use crate::support::{api_error, record_create, record_read, string, wait};
 
@@ -64,17 +66,76 @@ impl Resource<ProviderData> for NatRuleResource {
         response: &mut ApplyResponse,
     ) {
         let planned = &request.planned;
+        let client = &ctx.data.client;
+        let markers = &ctx.data.markers;
+        let options = wait(ctx, TIMEOUT);
         let create = CreateNatRule {
             network_domain_id: string(planned, "network_domain_id").unwrap_or_default(),
             internal_ip: string(planned, "internal_ipv4").unwrap_or_default(),
             external_ip: string(planned, "external_ipv4"),
         };
+        let domain = &create.network_domain_id;
+        let entry = nat_entry(&create.internal_ip);
+        let found = async {
+            let Some(rule) = client.find_nat_rule(domain, &create.internal_ip).await? else {
+                return Ok(None);
+            };
+            let marked = markers.left_over(client, domain, &entry).await?;
+            Ok::<_, cloudcontrol::Error>(Some((rule, marked)))
+        };
+        let result = match found.await {
+            Err(e) => Err(e),
+            Ok(None) => match markers.begin(client, domain, &entry).await {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    let result = client.create_nat_rule(&create, &options).await;
+                    if outcome_is_known(&result) {
+                        markers.finish(domain, &entry).await;
+                    }
+                    result
+                }
+            },
+            Ok(Some((rule, marked))) => {
+                let verdict = Found {
+                    kind: "NAT rule",
+                    resource_type: self.type_name(),
+                    identity: format!(
+                        "for internal address {} in network domain {domain}",
+                        rule.internal_ip
+                    ),
+                    id: &rule.id,
+                    import_id: rule.id.clone(),
+                    marked,
+                    marker_place: MarkerPlace::Journal,
+                    differences: differences([(
+                        "external_ipv4",
+                        rule.external_ip.clone(),
+                        create.external_ip.clone(),
+                    )]),
+                }
+                .verdict();
+                if let Err(refusal) = verdict {
+                    response.state = Value::Null;
+                    response.diagnostics.push(refusal);
+                    return;
+                }
+                tracing::info!(
+                    id = rule.id,
+                    "taking over the NAT rule an interrupted apply left"
+                );
+                let result = client
+                    .settled_nat_rule(&rule.id, &options)
+                    .await
+                    .and_then(|r| r.ok_or_else(|| vanished("NAT rule", &rule.id)));
+                if outcome_is_known(&result) {
+                    markers.finish(domain, &entry).await;
+                }
+                result
+            }
+        };
         record_create(
             "create the NAT rule",
-            ctx.data
-                .client
-                .create_nat_rule(&create, &wait(ctx, TIMEOUT))
-                .await,
+            result,
             |rule| to_state(rule, planned),
             response,
         );
@@ -89,9 +150,17 @@ impl Resource<ProviderData> for NatRuleResource {
         let Some(id) = string(&request.state, "id") else {
             return;
         };
+        let result = ctx.data.client.get_nat_rule(&id).await;
+        if let Ok(Some(rule)) = &result {
+            let entry = nat_entry(&rule.internal_ip);
+            let markers = &ctx.data.markers;
+            markers
+                .forget_recorded(&ctx.data.client, &rule.network_domain_id, &entry)
+                .await;
+        }
         record_read(
             "read the NAT rule",
-            ctx.data.client.get_nat_rule(&id).await,
+            result,
             |rule| to_state(rule, &request.state),
             response,
         );

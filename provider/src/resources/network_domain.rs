@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cloudcontrol::{DeployNetworkDomain, EditNetworkDomain, NetworkDomain};
+use cloudcontrol::{DeployNetworkDomain, EditNetworkDomain, NetworkDomain, TagAssetType};
 use tfplugin::provider::{
     ApplyResponse, CreateRequest, DeleteRequest, OperationContext, ReadRequest, ReadResponse,
     Resource, UpdateRequest,
@@ -13,6 +13,8 @@ use tfplugin::schema::validators::one_of;
 use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{Diagnostics, Value};
 
+use crate::adopt::{differences, vanished, Found, MarkerPlace};
+use crate::marker::new_marker;
 use crate::provider::ProviderData;
 use crate::rules::{NameRule, MAX_NAME_LEN};
 use crate::support::{api_error, record_create, record_read, string, wait};
@@ -94,18 +96,74 @@ impl Resource<ProviderData> for NetworkDomainResource {
         response: &mut ApplyResponse,
     ) {
         let planned = &request.planned;
+        let client = &ctx.data.client;
+        let options = wait(ctx, DEPLOY_TIMEOUT);
         let deploy = DeployNetworkDomain {
             datacenter_id: string(planned, "datacenter").unwrap_or_default(),
             name: string(planned, "name").unwrap_or_default(),
             description: string(planned, "description").unwrap_or_default(),
             kind: string(planned, "type").unwrap_or_else(|| "ESSENTIALS".into()),
+            tags: vec![new_marker()],
+        };
+        let found = async {
+            ctx.data.markers.ensure_keys(client).await?;
+            let Some(domain) = client
+                .find_network_domain(&deploy.name, &deploy.datacenter_id)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let marked = ctx
+                .data
+                .markers
+                .marker_of(client, TagAssetType::NetworkDomain, &domain.id)
+                .await?
+                .is_some();
+            Ok::<_, cloudcontrol::Error>(Some((domain, marked)))
+        };
+        let result = match found.await {
+            Err(e) => Err(e),
+            Ok(None) => client.deploy_network_domain(&deploy, &options).await,
+            Ok(Some((domain, marked))) => {
+                let verdict = Found {
+                    kind: "network domain",
+                    resource_type: self.type_name(),
+                    identity: format!(
+                        "named {:?} in datacenter {}",
+                        domain.name, domain.datacenter_id
+                    ),
+                    id: &domain.id,
+                    import_id: domain.id.clone(),
+                    marked,
+                    marker_place: MarkerPlace::Tag,
+                    differences: differences([
+                        (
+                            "description",
+                            domain.description.clone(),
+                            Some(deploy.description.clone()),
+                        ),
+                        ("type", domain.kind.clone(), Some(deploy.kind.clone())),
+                    ]),
+                }
+                .verdict();
+                if let Err(refusal) = verdict {
+                    response.state = Value::Null;
+                    response.diagnostics.push(refusal);
+                    return;
+                }
+                tracing::info!(
+                    id = domain.id,
+                    "taking over the network domain an interrupted apply left"
+                );
+                client
+                    .settled_network_domain(&domain.id, &options)
+                    .await
+                    .and_then(|d| d.ok_or_else(|| vanished("network domain", &domain.id)))
+            }
         };
         record_create(
             "deploy the network domain",
-            ctx.data
-                .client
-                .deploy_network_domain(&deploy, &wait(ctx, DEPLOY_TIMEOUT))
-                .await,
+            result,
             |domain| to_state(domain, planned),
             response,
         );

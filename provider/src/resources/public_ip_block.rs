@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cloudcontrol::PublicIpBlock;
+use cloudcontrol::{Client, PublicIpBlock, TagAssetType, TagValue, WaitOptions};
 use tfplugin::provider::{
     ApplyResponse, CreateRequest, DeleteRequest, OperationContext, ReadRequest, ReadResponse,
     Resource, UpdateRequest,
@@ -11,6 +11,8 @@ use tfplugin::provider::{
 use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{Diagnostics, Value};
 
+use crate::adopt::vanished;
+use crate::marker::{block_entry, creation_token, outcome_is_known, Markers, MARKER_KEY};
 use crate::provider::ProviderData;
 use crate::support::{api_error, record_create, record_read, string, wait};
 
@@ -59,12 +61,43 @@ impl Resource<ProviderData> for PublicIpBlockResource {
         response: &mut ApplyResponse,
     ) {
         let domain = string(&request.planned, "network_domain_id").unwrap_or_default();
+        let client = &ctx.data.client;
+        let markers = &ctx.data.markers;
+        let options = wait(ctx, TIMEOUT);
+        let _one_at_a_time = markers.lock_blocks(&domain).await;
+        let result = async {
+            markers.ensure_keys(client).await?;
+            let Some(token) = markers.claim_left_over_block(client, &domain).await? else {
+                return add_marked(client, markers, &domain, &creation_token(), &options).await;
+            };
+            match left_over_block(client, markers, &domain, &token).await? {
+                None => add_marked(client, markers, &domain, &token, &options).await,
+                Some(block) => {
+                    tracing::info!(
+                        id = block.id,
+                        "taking over the public IP block an interrupted apply left"
+                    );
+                    let marker = [TagValue {
+                        tag_key_name: MARKER_KEY.into(),
+                        value: token.clone(),
+                    }];
+                    client
+                        .apply_tags(TagAssetType::PublicIpBlock, &block.id, &marker, &options)
+                        .await?;
+                    let result = client
+                        .settled_public_ip_block(&block.id, &options)
+                        .await
+                        .and_then(|b| b.ok_or_else(|| vanished("public IP block", &block.id)));
+                    if outcome_is_known(&result) {
+                        markers.finish(&domain, &block_entry(&token)).await;
+                    }
+                    result
+                }
+            }
+        };
         record_create(
             "add the public IP block",
-            ctx.data
-                .client
-                .add_public_ip_block(&domain, &wait(ctx, TIMEOUT))
-                .await,
+            result.await,
             |block| to_state(block, &request.planned),
             response,
         );
@@ -79,9 +112,14 @@ impl Resource<ProviderData> for PublicIpBlockResource {
         let Some(id) = string(&request.state, "id") else {
             return;
         };
+        let client = &ctx.data.client;
+        let result = client.get_public_ip_block(&id).await;
+        if let Ok(Some(block)) = &result {
+            forget_recorded_block(client, &ctx.data.markers, block).await;
+        }
         record_read(
             "read the public IP block",
-            ctx.data.client.get_public_ip_block(&id).await,
+            result,
             |block| to_state(block, &request.state),
             response,
         );
@@ -115,6 +153,91 @@ impl Resource<ProviderData> for PublicIpBlockResource {
             }
         }
         diags
+    }
+}
+
+/// Adds a block marked with creation token `token`, its journal entry written first.
+async fn add_marked(
+    client: &Client,
+    markers: &Markers,
+    domain: &str,
+    token: &str,
+    options: &WaitOptions,
+) -> cloudcontrol::Result<PublicIpBlock> {
+    let entry = block_entry(token);
+    markers.begin(client, domain, &entry).await?;
+    let marker = [TagValue {
+        tag_key_name: MARKER_KEY.into(),
+        value: token.to_owned(),
+    }];
+    let result = client.add_public_ip_block(domain, &marker, options).await;
+    if outcome_is_known(&result) {
+        markers.finish(domain, &entry).await;
+    }
+    result
+}
+
+/// The block a create with token `token` left behind, if it can be told: the block tagged
+/// with the token, or else an untagged block, provided there are no more untagged blocks in
+/// the domain than journal entries of block creates whose block carries no tag (each such
+/// create may have added its block and stopped before tagging it; more untagged blocks than
+/// that means some belong to someone else, and none is taken).
+async fn left_over_block(
+    client: &Client,
+    markers: &Markers,
+    domain: &str,
+    token: &str,
+) -> cloudcontrol::Result<Option<PublicIpBlock>> {
+    let blocks = client.list_public_ip_blocks(domain).await?;
+    let tags = client
+        .list_tags_with_key(TagAssetType::PublicIpBlock, MARKER_KEY)
+        .await?;
+    let token_of = |block: &PublicIpBlock| {
+        tags.iter()
+            .find(|t| t.asset_id == block.id)
+            .map(|t| t.value.clone())
+    };
+    if let Some(block) = blocks
+        .iter()
+        .find(|b| token_of(b).as_deref() == Some(token))
+    {
+        return Ok(Some(block.clone()));
+    }
+    let tagged: Vec<String> = blocks.iter().filter_map(token_of).collect();
+    let untagged: Vec<&PublicIpBlock> = blocks.iter().filter(|b| token_of(b).is_none()).collect();
+    let unresolved = markers
+        .block_tokens(client, domain)
+        .await?
+        .into_iter()
+        .filter(|t| !tagged.contains(t))
+        .count();
+    Ok((untagged.len() <= unresolved)
+        .then(|| untagged.first().map(|b| (*b).clone()))
+        .flatten())
+}
+
+/// Clears the creation-journal entry an earlier provider process left for `block`, which a
+/// refresh just found in Terraform's state (so a later create cannot take it for its own).
+async fn forget_recorded_block(client: &Client, markers: &Markers, block: &PublicIpBlock) {
+    let domain = &block.network_domain_id;
+    if !markers
+        .has_left_over_blocks(client, domain)
+        .await
+        .unwrap_or(false)
+    {
+        return;
+    }
+    match markers
+        .marker_of(client, TagAssetType::PublicIpBlock, &block.id)
+        .await
+    {
+        Ok(Some(token)) => {
+            markers
+                .forget_recorded(client, domain, &block_entry(&token))
+                .await
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(id = block.id, "could not read the block's marker: {e}"),
     }
 }
 

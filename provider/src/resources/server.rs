@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use cloudcontrol::{
     AddDisk, CpuRequest, DeployDisk, DeployNetworkInfo, DeployServer, EditServerMetadata,
-    ImageKind, NicRequest, ReconfigureServer, Secret, Server, WaitOptions,
+    ImageKind, NicRequest, ReconfigureServer, Secret, Server, TagAssetType, WaitOptions,
 };
 use tfplugin::provider::{
     ApplyResponse, CreateRequest, DeleteRequest, ImportResponse, ModifyPlan, OperationContext,
@@ -17,7 +17,9 @@ use tfplugin::schema::validators::{int_between, one_of, string_length, Ipv4Addre
 use tfplugin::schema::{timeouts_block, Attribute, Block, NestedBlock, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Value};
 
+use crate::adopt::{differences, vanished, Found, MarkerPlace};
 use crate::import_id::{import_state, EnvSecret, ImportOptions};
+use crate::marker::new_marker;
 use crate::provider::ProviderData;
 use crate::rules::{
     check_ip_in_vlan, NameRule, PasswordRule, ScsiIdRule, CPU_RANGE, DISK_GB_RANGE,
@@ -313,8 +315,105 @@ impl Resource<ProviderData> for ServerResource {
                         })
                 })
                 .collect(),
+            tags: vec![new_marker()],
         };
-        let mut server = match client.deploy_server(&deploy, &options).await {
+        let found = async {
+            ctx.data.markers.ensure_keys(client).await?;
+            let Some(server) = client
+                .find_server(&deploy.network_info.network_domain_id, &deploy.name)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let marked = ctx
+                .data
+                .markers
+                .marker_of(client, TagAssetType::Server, &server.id)
+                .await?
+                .is_some();
+            Ok::<_, cloudcontrol::Error>(Some((server, marked)))
+        };
+        let made = match found.await {
+            Err(e) => Err(e),
+            Ok(None) => client.deploy_server(&deploy, &options).await,
+            Ok(Some((found, marked))) => {
+                let nic = &found.network_info.primary_nic;
+                let verdict = Found {
+                    kind: "server",
+                    resource_type: self.type_name(),
+                    identity: format!(
+                        "named {:?} in network domain {}",
+                        found.name, found.network_info.network_domain_id
+                    ),
+                    id: &found.id,
+                    import_id: if boolean(planned, "allow_reboot") == Some(true) {
+                        format!("{},allow_reboot=true", found.id)
+                    } else {
+                        found.id.clone()
+                    },
+                    marked,
+                    marker_place: MarkerPlace::Tag,
+                    differences: differences([
+                        (
+                            "description",
+                            found.description.clone(),
+                            Some(deploy.description.clone()),
+                        ),
+                        (
+                            "image_id",
+                            found.image_id().unwrap_or_default().to_owned(),
+                            Some(deploy.image_id.clone()),
+                        ),
+                        (
+                            "primary_nic.vlan_id",
+                            nic.vlan_id.clone().unwrap_or_default(),
+                            deploy.network_info.primary_nic.vlan_id.clone(),
+                        ),
+                        (
+                            "primary_nic.private_ipv4",
+                            nic.private_ipv4.clone().unwrap_or_default(),
+                            deploy.network_info.primary_nic.private_ipv4.clone(),
+                        ),
+                        (
+                            "cpu_count",
+                            found.cpu.count.to_string(),
+                            deploy.cpu.as_ref().map(|c| c.count.to_string()),
+                        ),
+                        (
+                            "memory_gb",
+                            found.memory_gb.to_string(),
+                            deploy.memory_gb.map(|m| m.to_string()),
+                        ),
+                    ]),
+                }
+                .verdict();
+                if let Err(refusal) = verdict {
+                    response.state = Value::Null;
+                    response.diagnostics.push(refusal);
+                    return;
+                }
+                tracing::info!(
+                    id = found.id,
+                    "taking over the server an interrupted apply left"
+                );
+                client
+                    .settled_server(&found.id, &options)
+                    .await
+                    .and_then(|s| s.ok_or_else(|| vanished("server", &found.id)))
+                    .map_err(|e| match e.resource_id() {
+                        Some(_) => e,
+                        // Whatever went wrong, the server exists: keep it in state.
+                        None => cloudcontrol::Error::Timeout {
+                            operation: "TAKE_OVER".into(),
+                            kind: "server",
+                            id: found.id.clone(),
+                            waited: Duration::ZERO,
+                            last_state: e.to_string(),
+                        },
+                    })
+            }
+        };
+        let mut server = match made {
             Ok(server) => server,
             Err(e) => {
                 if let Some(id) = e.resource_id() {
@@ -334,10 +433,19 @@ impl Resource<ProviderData> for ServerResource {
             if started && !server.started {
                 server = client.start_server(&server.id, &options).await?;
             }
-            if let Some(plan) = string(planned, "monitoring_plan") {
-                server = client
-                    .enable_server_monitoring(&server.id, &plan, &options)
-                    .await?;
+            let plan = string(planned, "monitoring_plan");
+            match (server.monitoring_plan().map(str::to_owned), plan) {
+                (None, Some(plan)) => {
+                    server = client
+                        .enable_server_monitoring(&server.id, &plan, &options)
+                        .await?
+                }
+                (Some(now), Some(plan)) if !now.eq_ignore_ascii_case(&plan) => {
+                    server = client
+                        .change_server_monitoring_plan(&server.id, &plan, &options)
+                        .await?
+                }
+                _ => {}
             }
             Ok::<_, cloudcontrol::Error>(())
         };

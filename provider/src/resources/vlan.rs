@@ -13,6 +13,8 @@ use tfplugin::schema::validators::{int_between, one_of, string_length};
 use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Value};
 
+use crate::adopt::{differences, vanished, Found, MarkerPlace};
+use crate::marker::{outcome_is_known, vlan_entry};
 use crate::provider::ProviderData;
 use crate::rules::{check_vlan_network, NameRule, MAX_NAME_LEN, VLAN_PREFIX_RANGE};
 use crate::support::{api_error, int, record_create, record_read, string, wait};
@@ -134,6 +136,11 @@ impl Resource<ProviderData> for VlanResource {
         response: &mut ApplyResponse,
     ) {
         let planned = &request.planned;
+        let client = &ctx.data.client;
+        let markers = &ctx.data.markers;
+        let options = wait(ctx, DEPLOY_TIMEOUT);
+        let gateway_addressing =
+            string(planned, "gateway_addressing").unwrap_or_else(|| "LOW".into());
         let deploy = DeployVlan {
             network_domain_id: string(planned, "network_domain_id").unwrap_or_default(),
             name: string(planned, "name").unwrap_or_default(),
@@ -141,16 +148,85 @@ impl Resource<ProviderData> for VlanResource {
             private_ipv4_network_address: string(planned, "ipv4_base_address").unwrap_or_default(),
             private_ipv4_prefix_size: int(planned, "ipv4_prefix_size").unwrap_or(24) as u8,
             gateway: VlanGateway::Attached {
-                gateway_addressing: string(planned, "gateway_addressing")
-                    .unwrap_or_else(|| "LOW".into()),
+                gateway_addressing: gateway_addressing.clone(),
             },
+        };
+        let domain = &deploy.network_domain_id;
+        let entry = vlan_entry(&deploy.name);
+        let found = async {
+            let Some(vlan) = client.find_vlan(domain, &deploy.name).await? else {
+                return Ok(None);
+            };
+            let marked = markers.left_over(client, domain, &entry).await?;
+            Ok::<_, cloudcontrol::Error>(Some((vlan, marked)))
+        };
+        let result = match found.await {
+            Err(e) => Err(e),
+            Ok(None) => match markers.begin(client, domain, &entry).await {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    let result = client.deploy_vlan(&deploy, &options).await;
+                    if outcome_is_known(&result) {
+                        markers.finish(domain, &entry).await;
+                    }
+                    result
+                }
+            },
+            Ok(Some((vlan, marked))) => {
+                let verdict = Found {
+                    kind: "VLAN",
+                    resource_type: self.type_name(),
+                    identity: format!("named {:?} in network domain {domain}", vlan.name),
+                    id: &vlan.id,
+                    import_id: vlan.id.clone(),
+                    marked,
+                    marker_place: MarkerPlace::Journal,
+                    differences: differences([
+                        (
+                            "description",
+                            vlan.description.clone(),
+                            Some(deploy.description.clone()),
+                        ),
+                        (
+                            "ipv4_base_address",
+                            vlan.private_ipv4_range.address.clone(),
+                            Some(deploy.private_ipv4_network_address.clone()),
+                        ),
+                        (
+                            "ipv4_prefix_size",
+                            vlan.private_ipv4_range.prefix_size.to_string(),
+                            Some(deploy.private_ipv4_prefix_size.to_string()),
+                        ),
+                        (
+                            "gateway_addressing",
+                            vlan.gateway_addressing().unwrap_or("LOW").to_owned(),
+                            Some(gateway_addressing.clone()),
+                        ),
+                    ]),
+                }
+                .verdict();
+                if let Err(refusal) = verdict {
+                    response.state = Value::Null;
+                    response.diagnostics.push(refusal);
+                    return;
+                }
+                tracing::info!(
+                    id = vlan.id,
+                    "taking over the VLAN an interrupted apply left"
+                );
+                let result = client
+                    .settled_vlan(&vlan.id, &options)
+                    .await
+                    .and_then(|v| v.ok_or_else(|| vanished("VLAN", &vlan.id)));
+                if outcome_is_known(&result) {
+                    markers.finish(domain, &entry).await;
+                }
+                result
+            }
         };
         record_create(
             "deploy the VLAN",
-            ctx.data
-                .client
-                .deploy_vlan(&deploy, &wait(ctx, DEPLOY_TIMEOUT))
-                .await,
+            result,
             |vlan| to_state(vlan, planned),
             response,
         );
@@ -165,9 +241,17 @@ impl Resource<ProviderData> for VlanResource {
         let Some(id) = string(&request.state, "id") else {
             return;
         };
+        let result = ctx.data.client.get_vlan(&id).await;
+        if let Ok(Some(vlan)) = &result {
+            let entry = vlan_entry(&vlan.name);
+            let markers = &ctx.data.markers;
+            markers
+                .forget_recorded(&ctx.data.client, &vlan.network_domain.id, &entry)
+                .await;
+        }
         record_read(
             "read the VLAN",
-            ctx.data.client.get_vlan(&id).await,
+            result,
             |vlan| to_state(vlan, &request.state),
             response,
         );

@@ -49,6 +49,12 @@ pub trait Provider: Send + Sync + 'static {
 
     /// The data source types.
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
+
+    /// Called once when Terraform asks the process to exit (`GRPCController.Shutdown`),
+    /// after its last RPC was answered, when the provider was configured. Terraform has
+    /// recorded every result by then. The work is bounded by
+    /// [`crate::transport::serve::SHUTDOWN_HOOK_BUDGET`]; the process exits afterwards.
+    async fn shutdown(&self, _data: &Self::Data) {}
 }
 
 /// A managed resource type. `D` is the provider's configured data.

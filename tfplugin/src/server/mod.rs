@@ -87,6 +87,16 @@ impl<P: Provider> ProviderService<P> {
     }
 }
 
+impl<P: Provider> ProviderService<P> {
+    /// Runs the provider's [`Provider::shutdown`] with its configured data, if it was
+    /// configured.
+    pub async fn shutdown(&self) {
+        if let Some(data) = self.data.get() {
+            self.provider.shutdown(data).await;
+        }
+    }
+}
+
 /// Answers with diagnostics only.
 fn diags_only(diagnostics: &Diagnostics) -> Vec<pb::Diagnostic> {
     diagnostics_to_proto(diagnostics)
@@ -353,7 +363,15 @@ fn server_capabilities() -> pb::ServerCapabilities {
 /// whole body of `main`.
 pub fn serve<P: Provider>(provider: P) -> std::process::ExitCode {
     let module = format!("provider.terraform-provider-{}", provider.type_name());
-    crate::transport::serve::serve_rpc(ProviderService::new(provider), &module)
+    let service = Arc::new(ProviderService::new(provider));
+    let stopping = Arc::clone(&service);
+    crate::transport::serve::serve_rpc_with_hook(
+        service,
+        &module,
+        Some(Box::new(move || {
+            Box::pin(async move { stopping.shutdown().await })
+        })),
+    )
 }
 
 #[cfg(test)]

@@ -2,10 +2,12 @@
 //! handshake line, the gRPC server with its side services, SIGINT handling, the
 //! panic hook and a prompt exit when Terraform calls `GRPCController.Shutdown`.
 
+use std::future::Future;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -35,6 +37,13 @@ const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_WORKER_THREADS: usize = 4;
 /// Grace period for in-flight requests after Shutdown before the process exits anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+/// How long the provider's own shutdown work may take: go-plugin kills the process 2 s after
+/// Shutdown, and the grace period comes first.
+pub const SHUTDOWN_HOOK_BUDGET: Duration = Duration::from_millis(1200);
+
+/// Work the provider does once Terraform has asked the process to exit, after the last RPC
+/// (see [`SHUTDOWN_HOOK_BUDGET`]).
+pub type ShutdownHook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
 /// Why serving stopped with an error.
 #[derive(Debug, Error)]
@@ -65,6 +74,16 @@ pub enum ServeError {
 /// returns 1. When Terraform offers no protocol 6 it prints one explanatory line on
 /// stdout, which Terraform shows to the user verbatim, and returns 1.
 pub fn serve_rpc<S: ProviderRpc>(service: S, module: &str) -> ExitCode {
+    serve_rpc_with_hook(Arc::new(service), module, None)
+}
+
+/// Like [`serve_rpc`], running `hook` (bounded by [`SHUTDOWN_HOOK_BUDGET`]) when Terraform
+/// shuts the process down.
+pub fn serve_rpc_with_hook<S: ProviderRpc>(
+    service: Arc<S>,
+    module: &str,
+    hook: Option<ShutdownHook>,
+) -> ExitCode {
     install_panic_hook();
     super::logging::init(module);
     let env = match PluginEnv::from_process() {
@@ -92,7 +111,7 @@ pub fn serve_rpc<S: ProviderRpc>(service: S, module: &str) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let result = runtime.block_on(run(env, service));
+    let result = runtime.block_on(run_inner(env, service, print_handshake, hook));
     // Provider tasks stuck in blocking calls must not keep the process alive.
     runtime.shutdown_timeout(Duration::from_millis(100));
     match result {
@@ -131,6 +150,19 @@ where
     S: ProviderRpc,
     F: FnOnce(&str) -> Result<(), ServeError>,
 {
+    run_inner(env, Arc::new(service), announce, None).await
+}
+
+async fn run_inner<S, F>(
+    env: PluginEnv,
+    service: Arc<S>,
+    announce: F,
+    hook: Option<ShutdownHook>,
+) -> Result<(), ServeError>
+where
+    S: ProviderRpc,
+    F: FnOnce(&str) -> Result<(), ServeError>,
+{
     ignore_sigint();
     let listener = bind_loopback(env.min_port, env.max_port).await?;
     let addr = listener.local_addr().map_err(|source| ServeError::Io {
@@ -147,19 +179,19 @@ where
             announce(&handshake_line(addr, Some(identity.cert_der.as_ref())))?;
             tracing::info!(%addr, "serving tfplugin6 with automatic mTLS");
             let incoming = tls_incoming(listener, acceptor, shutdown.clone());
-            serve_until_shutdown(router, incoming, shutdown).await
+            serve_until_shutdown(router, incoming, shutdown, hook).await
         }
         None => {
             announce(&handshake_line(addr, None))?;
             tracing::warn!(%addr, "serving tfplugin6 WITHOUT TLS: PLUGIN_CLIENT_CERT is not set");
             let incoming = TcpListenerStream::new(listener);
-            serve_until_shutdown(router, incoming, shutdown).await
+            serve_until_shutdown(router, incoming, shutdown, hook).await
         }
     }
 }
 
-fn router<S: ProviderRpc>(service: S, shutdown: &CancellationToken) -> Router {
-    let provider = ProviderServer::new(service)
+fn router<S: ProviderRpc>(service: Arc<S>, shutdown: &CancellationToken) -> Router {
+    let provider = ProviderServer::from_arc(service)
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     Server::builder()
@@ -173,6 +205,7 @@ async fn serve_until_shutdown<I, IO, E>(
     router: Router,
     incoming: I,
     shutdown: CancellationToken,
+    hook: Option<ShutdownHook>,
 ) -> Result<(), ServeError>
 where
     I: tokio_stream::Stream<Item = Result<IO, E>> + Send + 'static,
@@ -184,13 +217,24 @@ where
         shutdown.cancelled().await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;
     };
-    tokio::select! {
+    let served = tokio::select! {
         result = server => result.map_err(ServeError::from),
         () = deadline => {
             tracing::warn!("requests still running {SHUTDOWN_GRACE:?} after Shutdown; exiting anyway");
             Ok(())
         }
+    };
+    if let (true, Some(hook)) = (shutdown.is_cancelled(), hook) {
+        if tokio::time::timeout(SHUTDOWN_HOOK_BUDGET, hook())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "the provider's shutdown work took over {SHUTDOWN_HOOK_BUDGET:?}; exiting anyway"
+            );
+        }
     }
+    served
 }
 
 /// Writes the handshake line as the first thing on stdout and flushes it.

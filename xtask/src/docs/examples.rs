@@ -1,5 +1,6 @@
 //! The examples folder in the scaffolding layout: `provider/provider.tf`,
-//! `resources/<type>/resource.tf` + `import.sh`, `data-sources/<type>/data-source.tf`.
+//! `resources/<type>/resource.tf` + `import.sh` (+ `interrupted.md`, this project's addition),
+//! `data-sources/<type>/data-source.tf`.
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +42,18 @@ impl Examples {
                 .join("resources")
                 .join(type_name)
                 .join("import.sh"),
+        )
+    }
+
+    /// `resources/<type>/interrupted.md`: what a create does when it finds the asset an
+    /// interrupted apply left behind (Markdown).
+    pub fn interrupted(&self, type_name: &str) -> Result<Option<String>> {
+        read_optional(
+            &self
+                .root
+                .join("resources")
+                .join(type_name)
+                .join("interrupted.md"),
         )
     }
 

@@ -53,6 +53,7 @@ pub fn render_all(schema: &ProviderSchema, examples: &Examples) -> Result<Pages>
                 block: &schema.provider.block,
                 example: provider_example.as_deref(),
                 import: None,
+                interrupted: None,
             },
             PROVIDER_PACKAGE,
         ),
@@ -60,6 +61,7 @@ pub fn render_all(schema: &ProviderSchema, examples: &Examples) -> Result<Pages>
     for (name, entry) in &schema.resource_schemas {
         let example = examples.resource(name)?;
         let import = examples.import(name)?;
+        let interrupted = examples.interrupted(name)?;
         pages.insert(
             Path::new("resources").join(format!("{}.md", short_name(name))),
             pages::render(
@@ -69,6 +71,7 @@ pub fn render_all(schema: &ProviderSchema, examples: &Examples) -> Result<Pages>
                     block: &entry.block,
                     example: example.as_deref(),
                     import: import.as_deref(),
+                    interrupted: interrupted.as_deref(),
                 },
                 PROVIDER_PACKAGE,
             ),
@@ -85,6 +88,7 @@ pub fn render_all(schema: &ProviderSchema, examples: &Examples) -> Result<Pages>
                     block: &entry.block,
                     example: example.as_deref(),
                     import: None,
+                    interrupted: None,
                 },
                 PROVIDER_PACKAGE,
             ),

@@ -39,6 +39,9 @@ pub struct PageInput<'a> {
     pub example: Option<&'a str>,
     /// The import command example (resources only), if there is one.
     pub import: Option<&'a str>,
+    /// What a create does with an asset an interrupted apply left behind (resources only,
+    /// Markdown), if documented.
+    pub interrupted: Option<&'a str>,
 }
 
 /// Renders a page (ends with exactly one newline).
@@ -79,6 +82,9 @@ pub fn render(input: &PageInput<'_>, provider_binary_name: &str) -> String {
             "\n## Import\n\nAn existing {} is brought under Terraform's management by its id:\n\n```shell\n{import}\n```\n",
             input.name
         );
+    }
+    if let Some(interrupted) = input.interrupted {
+        let _ = write!(out, "\n## Interrupted applies\n\n{interrupted}\n");
     }
     out
 }
@@ -126,6 +132,7 @@ mod tests {
                 block: &block,
                 example: Some("resource \"cloudcontrol_vlan\" \"web\" {}"),
                 import: Some("terraform import cloudcontrol_vlan.web 0a1b"),
+                interrupted: Some("Taken over when marked."),
             },
             "terraform-provider-cloudcontrol",
         );
@@ -160,6 +167,10 @@ An existing cloudcontrol_vlan is brought under Terraform's management by its id:
 ```shell
 terraform import cloudcontrol_vlan.web 0a1b
 ```
+
+## Interrupted applies
+
+Taken over when marked.
 ";
         assert_eq!(page, expected);
     }
@@ -174,6 +185,7 @@ terraform import cloudcontrol_vlan.web 0a1b
                 block: &block,
                 example: None,
                 import: None,
+                interrupted: None,
             },
             "terraform-provider-cloudcontrol",
         );
