@@ -59,6 +59,21 @@ impl ProviderPackage {
         }
     }
 
+    /// The hashicorp/null provider 2.1.2 that `scripts/install-tools null` puts into the
+    /// filesystem mirror `.tools/providers` (examples/mesos-cluster provisions with it).
+    pub fn null() -> Result<Self> {
+        let binary = workspace_root().join(
+            ".tools/providers/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4",
+        );
+        if !binary.is_file() {
+            bail!(
+                "the null provider is not installed at {}: run `scripts/install-tools null` first",
+                binary.display()
+            );
+        }
+        Ok(Self::new("hashicorp", "null", "2.1.2", binary))
+    }
+
     /// `namespace/name`, as written in `required_providers`.
     pub fn source(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
@@ -136,37 +151,50 @@ pub struct Workspace {
 impl Workspace {
     /// Creates the mirror, the CLI configuration and an empty working directory.
     pub fn new(provider: &ProviderPackage) -> Result<Self> {
+        Self::with_providers(std::slice::from_ref(provider))
+    }
+
+    /// Like [`Workspace::new`] with several providers in the mirror (e.g. ours and
+    /// [`ProviderPackage::null`]); nothing else can be installed.
+    pub fn with_providers(providers: &[ProviderPackage]) -> Result<Self> {
         let terraform = terraform_binary()?;
         let root = tempfile::Builder::new()
             .prefix("tf-e2e-")
             .tempdir()
             .context("creating the Terraform test directory")?;
         let mirror = root.path().join("mirror");
-        let platform_dir = mirror
-            .join(&provider.hostname)
-            .join(&provider.namespace)
-            .join(&provider.name)
-            .join(&provider.version)
-            .join("linux_amd64");
-        std::fs::create_dir_all(&platform_dir)
-            .with_context(|| format!("creating {}", platform_dir.display()))?;
-        let installed = platform_dir.join(format!(
-            "terraform-provider-{}_v{}",
-            provider.name, provider.version
-        ));
-        if std::fs::hard_link(&provider.binary, &installed).is_err() {
-            std::fs::copy(&provider.binary, &installed).with_context(|| {
-                format!(
-                    "copying {} into the mirror at {}",
-                    provider.binary.display(),
-                    installed.display()
-                )
-            })?;
+        let mut patterns = Vec::new();
+        for provider in providers {
+            let platform_dir = mirror
+                .join(&provider.hostname)
+                .join(&provider.namespace)
+                .join(&provider.name)
+                .join(&provider.version)
+                .join("linux_amd64");
+            std::fs::create_dir_all(&platform_dir)
+                .with_context(|| format!("creating {}", platform_dir.display()))?;
+            let installed = platform_dir.join(format!(
+                "terraform-provider-{}_v{}",
+                provider.name, provider.version
+            ));
+            if std::fs::hard_link(&provider.binary, &installed).is_err() {
+                std::fs::copy(&provider.binary, &installed).with_context(|| {
+                    format!(
+                        "copying {} into the mirror at {}",
+                        provider.binary.display(),
+                        installed.display()
+                    )
+                })?;
+            }
+            patterns.push(format!(
+                "\"{}/{}/{}\"",
+                provider.hostname, provider.namespace, provider.name
+            ));
         }
-        let pattern = format!("{}/{}/*", provider.hostname, provider.namespace);
         let cli_config = format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{pattern}\"]\n  }}\n}}\n",
-            mirror.display()
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [{}]\n  }}\n}}\n",
+            mirror.display(),
+            patterns.join(", ")
         );
         std::fs::write(root.path().join("cli.tfrc"), cli_config)
             .context("writing the Terraform CLI configuration")?;
