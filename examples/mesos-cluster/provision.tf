@@ -109,7 +109,7 @@ locals {
   }
 
   # bootstrap's exit code 2 means "changed", which is success here
-  changed_is_success = "|| [ $? -eq 2 ]"
+  changed_is_success = "|| { rc=$?; [ $rc -eq 2 ] || exit $rc; }"
 }
 
 # The settings, the inventory and the operator's key (made once when it does not exist).

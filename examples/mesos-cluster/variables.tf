@@ -39,7 +39,7 @@ variable "master_count" {
   default     = 3
 
   validation {
-    condition     = contains([1, 3, 5, 7], var.master_count)
+    condition     = contains(["1", "3", "5", "7"], tostring(var.master_count))
     error_message = "The master_count must be 1, 3, 5 or 7: a ZooKeeper quorum needs an odd number of masters."
   }
 }
@@ -50,7 +50,7 @@ variable "agent_count" {
   default     = 9
 
   validation {
-    condition     = var.agent_count >= 1 && var.agent_count <= 200 && floor(var.agent_count) == var.agent_count
+    condition     = var.agent_count >= 1 && var.agent_count <= 200 && can(regex("^[0-9]+$", tostring(var.agent_count)))
     error_message = "The agent_count must be a whole number between 1 and 200 (the addresses come from one /24 VLAN)."
   }
 }
@@ -61,7 +61,7 @@ variable "cpu_count" {
   default     = 2
 
   validation {
-    condition     = var.cpu_count >= 1 && var.cpu_count <= 32 && floor(var.cpu_count) == var.cpu_count
+    condition     = var.cpu_count >= 1 && var.cpu_count <= 32 && can(regex("^[0-9]+$", tostring(var.cpu_count)))
     error_message = "The cpu_count must be a whole number between 1 and 32 (the datacenter's limit)."
   }
 }
@@ -72,7 +72,7 @@ variable "memory_gb" {
   default     = 8
 
   validation {
-    condition     = var.memory_gb >= 1 && var.memory_gb <= 256 && floor(var.memory_gb) == var.memory_gb
+    condition     = var.memory_gb >= 1 && var.memory_gb <= 256 && can(regex("^[0-9]+$", tostring(var.memory_gb)))
     error_message = "The memory_gb must be a whole number between 1 and 256 (the datacenter's limits)."
   }
 }
@@ -83,7 +83,7 @@ variable "data_disk_gb" {
   default     = 50
 
   validation {
-    condition     = var.data_disk_gb >= 10 && var.data_disk_gb <= 1000 && floor(var.data_disk_gb) == var.data_disk_gb
+    condition     = var.data_disk_gb >= 10 && var.data_disk_gb <= 1000 && can(regex("^[0-9]+$", tostring(var.data_disk_gb)))
     error_message = "The data_disk_gb must be a whole number between 10 and 1000 (the datacenter's disk size limits)."
   }
 }
