@@ -586,6 +586,10 @@ async fn respond(
         (r, call)
     })
     .await;
+    if let (Some(backing), true) = (&st.backing, post) {
+        // a synchronous operation (NAT, firewall) answers once the machines follow it
+        backing.settle().await;
+    }
     match outcome {
         Ok((Ok(Reply::Document(doc)), _)) => json_response(StatusCode::OK, doc, "-"),
         Ok((Ok(Reply::Action(a)), _)) => json_response(

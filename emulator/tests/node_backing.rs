@@ -252,14 +252,17 @@ async fn lifecycle_events_reach_the_program_and_hold_operations_until_it_is_done
                "placement": {"position": "FIRST"}}),
     )
     .await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !events(dir.path())
+    // synchronous operations answer once the program is done with their events
+    let records = backing_records(&emu).await;
+    let fw_record = records["event"]
+        .as_array()
+        .unwrap()
         .iter()
-        .any(|e| e["event"] == "firewall.update")
-    {
-        assert!(Instant::now() < deadline, "no firewall event");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        .rev()
+        .find(|r| r["event"] == "firewall.update")
+        .cloned()
+        .expect("a firewall.update record");
+    assert_eq!(fw_record["state"], "succeeded", "{records}");
     let all = events(dir.path());
     let nat = all.iter().find(|e| e["event"] == "natRule.create").unwrap();
     assert_eq!(nat["natRule"]["externalIpv4"], "100.99.2.0");

@@ -146,6 +146,7 @@ pub struct Workspace {
     root: TempDir,
     terraform: PathBuf,
     extra_env: BTreeMap<String, String>,
+    wrapper: Vec<std::ffi::OsString>,
 }
 
 impl Workspace {
@@ -206,6 +207,7 @@ impl Workspace {
             root,
             terraform,
             extra_env: BTreeMap::new(),
+            wrapper: Vec::new(),
         })
     }
 
@@ -222,6 +224,12 @@ impl Workspace {
     /// Sets an extra environment variable for every later command (e.g. `TF_LOG`).
     pub fn set_env(&mut self, key: &str, value: &str) {
         self.extra_env.insert(key.into(), value.into());
+    }
+
+    /// Runs every later command through `wrapper` (e.g. `nsenter --net=/run/netns/NS`, so
+    /// Terraform and what it starts live in another network namespace).
+    pub fn set_wrapper<S: AsRef<std::ffi::OsStr>>(&mut self, wrapper: &[S]) {
+        self.wrapper = wrapper.iter().map(|w| w.as_ref().to_owned()).collect();
     }
 
     /// Replaces `main.tf`.
@@ -259,7 +267,14 @@ impl Workspace {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(&self.terraform);
+        let mut command = match self.wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut c = Command::new(program);
+                c.args(rest).arg(&self.terraform);
+                c
+            }
+            None => Command::new(&self.terraform),
+        };
         command
             .args(args)
             .current_dir(self.work_dir())

@@ -53,7 +53,13 @@ pub struct NodeBacking {
     lanes: Mutex<Lanes>,
     records: Mutex<VecDeque<Record>>,
     sequence: std::sync::atomic::AtomicU64,
+    /// Events of synchronous operations (NAT, firewall) not finished yet, and their waiters.
+    unsettled: Mutex<std::collections::BTreeSet<u64>>,
+    settled: tokio::sync::Notify,
 }
+
+/// Longest wait of a synchronous operation's answer for its machines.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What PROGRAM answered.
 struct Answer {
@@ -109,6 +115,8 @@ impl NodeBacking {
             lanes: Mutex::new(Lanes::default()),
             records: Mutex::new(VecDeque::new()),
             sequence: std::sync::atomic::AtomicU64::new(0),
+            unsettled: Mutex::new(std::collections::BTreeSet::new()),
+            settled: tokio::sync::Notify::new(),
         }))
     }
 
@@ -170,6 +178,12 @@ impl NodeBacking {
             duration_ms: None,
             reason: None,
         });
+        if event.held.is_none() {
+            self.unsettled
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(sequence);
+        }
         let lane = event.lane.clone();
         let mut lanes = self.lanes.lock().unwrap_or_else(|p| p.into_inner());
         let queue = lanes.queues.entry(lane.clone()).or_default();
@@ -188,6 +202,7 @@ impl NodeBacking {
         drop(lanes);
         for s in superseded {
             self.update_record(s, "superseded", None, None);
+            self.settle_one(s);
         }
         if start {
             if let Some(me) = self.me() {
@@ -238,6 +253,48 @@ impl NodeBacking {
                 );
             }
             self.release(&job, &answer).await;
+            self.settle_one(job.sequence);
+        }
+    }
+
+    fn settle_one(&self, sequence: u64) {
+        let removed = self
+            .unsettled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&sequence);
+        if removed {
+            self.settled.notify_waiters();
+        }
+    }
+
+    /// Waits until every synchronous operation's event queued so far is done (bounded): the API
+    /// answers a NAT or firewall change once the machines follow it, as the platform does.
+    pub async fn settle(&self) {
+        let upto = self.sequence.load(std::sync::atomic::Ordering::SeqCst);
+        let wait = async {
+            loop {
+                let notified = self.settled.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                let pending = self
+                    .unsettled
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .range(..=upto)
+                    .next()
+                    .is_some();
+                if !pending {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        if tokio::time::timeout(SETTLE_TIMEOUT, wait).await.is_err() {
+            tracing::warn!(
+                upto,
+                "node backing still busy with earlier changes; answering anyway"
+            );
         }
     }
 
