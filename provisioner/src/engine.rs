@@ -601,10 +601,13 @@ fn is_unreachable(e: &anyhow::Error) -> bool {
 }
 
 /// Runs check, then (unless dry run) apply and verify; returns the outcome, message and diff.
+/// With `owed_by`, the handlers the step notifies are recorded on the host as owed by that
+/// phase before the change is applied.
 async fn run_step(
     step: &dyn Step,
     ctx: &HostCtx,
     check_mode: bool,
+    owed_by: Option<Phase>,
 ) -> (Outcome, String, Option<String>) {
     let failed = |e: anyhow::Error| {
         let outcome = if is_unreachable(&e) {
@@ -620,6 +623,15 @@ async fn run_step(
         Ok(Check::Skip(m)) => (Outcome::Skipped, m, None),
         Ok(Check::Drift { summary, diff }) if check_mode => (Outcome::Changed, summary, diff),
         Ok(Check::Drift { summary, diff }) => {
+            if let Some(phase) = owed_by {
+                let notifies = step.notifies();
+                if !notifies.is_empty() {
+                    if let Err(e) = ctx.owed.record(ctx, phase.name(), &notifies).await {
+                        let (o, m, _) = failed(e.context("recording the handlers it will owe"));
+                        return (o, m, diff);
+                    }
+                }
+            }
             if let Err(e) = step.apply(ctx).await {
                 let (o, m, _) = failed(e.context(format!("apply ({summary})")));
                 return (o, m, diff);
@@ -672,10 +684,62 @@ async fn run_phase(phase: Phase, ctx: &HostCtx, shared: &Shared) -> PhaseDone {
         }
     };
     let mut handlers = HandlerQueue::default();
+    // What an interrupted earlier run changed but never got to restart comes first.
+    match ctx.owed.for_phase(ctx, phase.name()).await {
+        Ok(owed) if !owed.is_empty() => {
+            let names: Vec<&str> = owed.iter().map(|h| h.name.as_str()).collect();
+            let (outcome, message) = if shared.opts.check {
+                (
+                    Outcome::Changed,
+                    format!(
+                        "would run, owed by an interrupted run: {}",
+                        names.join(", ")
+                    ),
+                )
+            } else {
+                (
+                    Outcome::Ok,
+                    format!("owed by an interrupted run: {}", names.join(", ")),
+                )
+            };
+            shared.reporter.report(result(
+                &host,
+                phase.name(),
+                "owed handlers",
+                outcome,
+                message,
+                started,
+            ));
+            if !shared.opts.check {
+                handlers.notify(owed);
+            }
+        }
+        Ok(_) => {}
+        Err(e) => {
+            let outcome = if is_unreachable(&e) {
+                Outcome::Unreachable
+            } else {
+                Outcome::Failed
+            };
+            shared.reporter.report(result(
+                &host,
+                phase.name(),
+                "owed handlers",
+                outcome,
+                format!("{e:#}"),
+                started,
+            ));
+            return PhaseDone {
+                healthy: false,
+                handlers_ran: false,
+            };
+        }
+    }
     let mut healthy = true;
     for step in &steps {
         let started = Instant::now();
-        let (outcome, message, diff) = run_step(step.as_ref(), ctx, shared.opts.check).await;
+        let (outcome, message, diff) =
+            run_step(step.as_ref(), ctx, shared.opts.check, Some(phase)).await;
         if outcome == Outcome::Changed && !shared.opts.check {
             handlers.notify(step.notifies());
         }
@@ -690,6 +754,7 @@ async fn run_phase(phase: Phase, ctx: &HostCtx, shared: &Shared) -> PhaseDone {
     // Handlers run once per phase, for what did change, even when a later step failed.
     let handlers = handlers.into_vec();
     let handlers_ran = !handlers.is_empty();
+    let mut ran = Vec::new();
     for h in handlers {
         let started = Instant::now();
         let (outcome, message) = match ctx.run_ok(&h.script).await {
@@ -716,6 +781,21 @@ async fn run_phase(phase: Phase, ctx: &HostCtx, shared: &Shared) -> PhaseDone {
         if !healthy {
             // The rest of a chain (stop, reset, start) must not run after a failed link.
             break;
+        }
+        ran.push(h);
+    }
+    if !ran.is_empty() {
+        let started = Instant::now();
+        if let Err(e) = ctx.owed.settle(ctx, phase.name(), &ran).await {
+            healthy = false;
+            shared.reporter.report(result(
+                &host,
+                phase.name(),
+                "owed handlers",
+                Outcome::Failed,
+                format!("{e:#}"),
+                started,
+            ));
         }
     }
     if healthy && !shared.opts.check {
@@ -784,7 +864,7 @@ mod tests {
     async fn check_mode_reports_changed_but_never_applies() {
         let c = ctx(Arc::new(FakeHost::default()), Family::Debian12, true);
         let step = Scripted::new(vec![drift()], false);
-        let (outcome, message, diff) = run_step(&step, &c, true).await;
+        let (outcome, message, diff) = run_step(&step, &c, true, None).await;
         assert_eq!(outcome, Outcome::Changed);
         assert_eq!(message, "would fix");
         assert_eq!(diff.as_deref(), Some("d"));
@@ -795,11 +875,11 @@ mod tests {
     async fn changed_only_after_apply_and_a_clean_verify() {
         let c = ctx(Arc::new(FakeHost::default()), Family::El9, false);
         let ok = Scripted::new(vec![drift(), Check::InSync("now fine".into())], false);
-        assert_eq!(run_step(&ok, &c, false).await.0, Outcome::Changed);
+        assert_eq!(run_step(&ok, &c, false, None).await.0, Outcome::Changed);
         assert_eq!(ok.applies.load(Ordering::SeqCst), 1);
 
         let stuck = Scripted::new(vec![drift(), drift()], false);
-        let (outcome, message, _) = run_step(&stuck, &c, false).await;
+        let (outcome, message, _) = run_step(&stuck, &c, false, None).await;
         assert_eq!(outcome, Outcome::Failed);
         assert!(
             message.contains("verify") && message.contains("still differs"),
@@ -807,7 +887,7 @@ mod tests {
         );
 
         let broken = Scripted::new(vec![drift()], true);
-        let (outcome, message, _) = run_step(&broken, &c, false).await;
+        let (outcome, message, _) = run_step(&broken, &c, false, None).await;
         assert_eq!(outcome, Outcome::Failed);
         assert!(
             message.contains("apply (would fix)") && message.contains("boom"),
@@ -819,9 +899,9 @@ mod tests {
     async fn in_sync_and_skip_never_apply() {
         let c = ctx(Arc::new(FakeHost::default()), Family::El7, false);
         let s = Scripted::new(vec![Check::InSync("fine".into())], false);
-        assert_eq!(run_step(&s, &c, false).await.0, Outcome::Ok);
+        assert_eq!(run_step(&s, &c, false, None).await.0, Outcome::Ok);
         let s = Scripted::new(vec![Check::Skip("n/a".into())], false);
-        assert_eq!(run_step(&s, &c, false).await.0, Outcome::Skipped);
+        assert_eq!(run_step(&s, &c, false, None).await.0, Outcome::Skipped);
         assert_eq!(s.applies.load(Ordering::SeqCst), 0);
     }
 

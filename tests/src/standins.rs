@@ -10,22 +10,9 @@ use serde_json::Value;
 
 use crate::nodes::TestNodes;
 
-/// `target/<profile>/<name>` next to this test binary (`target/<profile>/deps/...`): the
-/// workspace build (`cargo build --workspace --bins`) makes the stand-in binaries.
+/// A stand-in binary of this build (`target/<profile>/<name>`).
 pub fn binary(name: &str) -> Result<PathBuf> {
-    let exe = std::env::current_exe().context("locating the test binary")?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("the test binary is not in target/<profile>/deps")?;
-    let bin = dir.join(name);
-    if !bin.is_file() {
-        bail!(
-            "{} is missing: run `cargo build -p mesos-standins` (same profile and target dir) first",
-            bin.display()
-        );
-    }
-    Ok(bin)
+    crate::binary(name)
 }
 
 /// Builds the stand-in packages `mesos` and `marathon` into `out` from the current binaries

@@ -31,6 +31,8 @@ pub struct HostCtx {
     pub first_contact: bool,
     /// Dry run.
     pub check_mode: bool,
+    /// The handlers this host is owed, kept on the host across runs.
+    pub owed: super::owed::OwedHandlers,
     remote: Mutex<Arc<dyn Exec>>,
     key_proven: AtomicBool,
     operator_remote: Mutex<Option<Arc<dyn Exec>>>,
@@ -70,6 +72,7 @@ impl HostCtx {
             operator_public_key,
             first_contact,
             check_mode,
+            owed: Default::default(),
             remote: Mutex::new(remote),
             key_proven: AtomicBool::new(!first_contact),
             operator_remote: Mutex::new(None),

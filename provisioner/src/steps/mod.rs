@@ -6,6 +6,7 @@ pub mod base;
 pub mod context;
 pub mod file;
 pub mod flagdir;
+pub mod owed;
 pub mod packages;
 pub mod service;
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
 use serde_json::Value;
 
 use super::{Node, TestNodes};
@@ -23,18 +23,7 @@ pub fn binary() -> Result<PathBuf> {
 }
 
 fn locate_binary() -> Result<PathBuf> {
-    let exe = std::env::current_exe().context("locating the test binary")?;
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("the test binary is not in target/<profile>/deps")?;
-    let bin = profile_dir.join("mesos-provisioner");
-    if !bin.is_file() {
-        bail!(
-            "{} is missing: run `cargo build -p mesos-provisioner` (same profile and target dir) before these tests",
-            bin.display()
-        );
-    }
+    let bin = crate::binary("mesos-provisioner")?;
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../provisioner/src");
     if let (Ok(built), Some(edited)) = (modified(&bin), newest_modification(&sources)) {
         if edited > built {
@@ -148,6 +137,52 @@ impl TestNodes {
         path
     }
 
+    /// Runs the provisioner like [`TestNodes::provision`] and SIGKILLs it the moment it reports
+    /// a step for which `kill_after` holds (as an OOM kill or a closed laptop would); returns
+    /// the steps it reported. Panics if the run ends before such a step.
+    pub fn provision_killed_after(
+        &self,
+        args: &[&str],
+        kill_after: impl Fn(&Step) -> bool,
+    ) -> Vec<Step> {
+        use std::io::BufRead as _;
+        let bin = binary().unwrap_or_else(|e| panic!("{e:#}"));
+        let mut child = self
+            .ctl_command(&bin)
+            .args(args)
+            .args(["--output", "json", "--admin-password-file"])
+            .arg(self.password_file())
+            .arg("--log-dir")
+            .arg(self.work_dir().join("provisioner-logs"))
+            .current_dir(self.work_dir())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("running {}: {e}", bin.display()));
+        // `ip netns exec` execs the program, so the child is the provisioner itself.
+        let stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut steps = Vec::new();
+        for line in stdout.lines() {
+            let line = line.expect("reading the provisioner's output");
+            let Ok(v) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            if v["type"].as_str() != Some("step") {
+                continue;
+            }
+            let step = Step::from_json(&v);
+            let stop = kill_after(&step);
+            steps.push(step);
+            if stop {
+                child.kill().expect("SIGKILL the provisioner");
+                let _ = child.wait();
+                return steps;
+            }
+        }
+        let status = child.wait().expect("waiting for the provisioner");
+        panic!("the run ended ({status}) before the step to kill it after:\n{steps:#?}");
+    }
+
     /// Runs `mesos-provisioner <args> --output json --admin-password-file <file>` inside `mz-ctl`.
     pub fn provision(&self, args: &[&str]) -> Run {
         let bin = binary().unwrap_or_else(|e| panic!("{e:#}"));
@@ -196,6 +231,18 @@ pub struct Step {
     pub outcome: String,
     /// The step's message.
     pub message: String,
+}
+
+impl Step {
+    fn from_json(v: &Value) -> Step {
+        Step {
+            host: text(v, "host"),
+            phase: text(v, "phase"),
+            step: text(v, "step"),
+            outcome: text(v, "outcome"),
+            message: text(v, "message"),
+        }
+    }
 }
 
 /// Per-host counts of the recap line.
@@ -253,13 +300,7 @@ impl Run {
         for line in stdout.lines().filter(|l| l.trim_start().starts_with('{')) {
             let v: Value = serde_json::from_str(line).with_context(|| format!("line {line}"))?;
             match v["type"].as_str() {
-                Some("step") => steps.push(Step {
-                    host: text(&v, "host"),
-                    phase: text(&v, "phase"),
-                    step: text(&v, "step"),
-                    outcome: text(&v, "outcome"),
-                    message: text(&v, "message"),
-                }),
+                Some("step") => steps.push(Step::from_json(&v)),
                 Some("recap") => {
                     let hosts = v["hosts"].as_object().context("recap without hosts")?;
                     let counts = hosts

@@ -26,3 +26,54 @@ pub fn init_logging(level: &str) {
         .with_ansi(false)
         .try_init();
 }
+
+/// The life of a stand-in process: the banner, `--version` (for the Mesos daemons), loading the
+/// configuration (a refusal is one line on stderr, exit 1), logging at the configured level, then
+/// `run` on a runtime until it returns (an error is its line on stderr, exit 1).
+pub struct Daemon {
+    /// The stand-in's own name, e.g. `mesos-master-standin`.
+    pub name: &'static str,
+    /// What it stands in for.
+    pub real: &'static str,
+    /// `--version` output, for daemons that answer it.
+    pub version: Option<String>,
+}
+
+impl Daemon {
+    /// Runs the daemon with the process's environment and arguments; returns the exit code.
+    pub fn main<C, E, F>(
+        &self,
+        load: impl FnOnce(Vec<(String, String)>, Vec<String>) -> Result<C, E>,
+        logging_level: impl FnOnce(&C) -> String,
+        run: impl FnOnce(C) -> F,
+    ) -> i32
+    where
+        E: std::fmt::Display,
+        F: std::future::Future<Output = anyhow::Result<()>>,
+    {
+        announce(self.name, self.real);
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        if let Some(v) = &self.version {
+            if args.iter().any(|a| a == "--version") {
+                println!("{v}");
+                return 0;
+            }
+        }
+        let cfg = match load(std::env::vars().collect(), args) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{e}");
+                return 1;
+            }
+        };
+        init_logging(&logging_level(&cfg));
+        let runtime = tokio::runtime::Runtime::new().expect("starting the runtime");
+        match runtime.block_on(run(cfg)) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("{e:#}");
+                1
+            }
+        }
+    }
+}

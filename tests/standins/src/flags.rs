@@ -99,6 +99,63 @@ impl Flags {
     }
 }
 
+/// Where a daemon listens and how it calls itself: `--ip`, `--port`, `--hostname` (the host name
+/// by default, and the address it resolves to when there is no `--ip`, as libprocess does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Address to bind and advertise.
+    pub ip: std::net::Ipv4Addr,
+    /// Port.
+    pub port: u16,
+    /// Advertised host name.
+    pub hostname: String,
+}
+
+impl Flags {
+    /// The daemon's endpoint from its flags.
+    pub fn endpoint(&self) -> Result<Endpoint, FlagError> {
+        let port = self
+            .get("port")
+            .and_then(|p| p.parse::<u16>().ok())
+            .filter(|p| *p > 0)
+            .ok_or_else(|| self.refuse("port", "not a port number"))?;
+        let hostname = match self.get("hostname") {
+            Some(h) if !h.trim().is_empty() => h.trim().to_string(),
+            _ => system_hostname(),
+        };
+        let ip = match self.get("ip") {
+            Some(ip) => ip.trim().parse().map_err(|_| {
+                self.refuse("ip", &format!("'{}' is not an IPv4 address", ip.trim()))
+            })?,
+            None => resolve_own_address(&hostname),
+        };
+        Ok(Endpoint { ip, port, hostname })
+    }
+}
+
+/// The kernel's host name.
+pub fn system_hostname() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// What the host name resolves to (as libprocess does without `--ip`), else loopback.
+pub fn resolve_own_address(hostname: &str) -> std::net::Ipv4Addr {
+    use std::net::ToSocketAddrs;
+    (hostname, 0)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| {
+            addrs.find_map(|a| match a.ip() {
+                std::net::IpAddr::V4(v4) => Some(v4),
+                _ => None,
+            })
+        })
+        .unwrap_or(std::net::Ipv4Addr::LOCALHOST)
+}
+
 /// Parses `name<TAB>path` lines from `mesos-init-wrapper`.
 fn parse_origins(text: &str) -> BTreeMap<String, String> {
     text.lines()

@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use anyhow::{bail, ensure, Context, Result};
@@ -18,19 +18,7 @@ const DEMO_AUTH: &str = "ZGVtbzpkZW1v";
 
 /// `target/<profile>/<name>`, built by `cargo build --workspace --bins` before the tests.
 pub fn binary(name: &str) -> Result<PathBuf> {
-    let exe = std::env::current_exe().context("locating the test binary")?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("the test binary is not in target/<profile>/deps")?;
-    let bin = dir.join(name);
-    if !bin.is_file() {
-        bail!(
-            "{} is missing: run `cargo build --workspace --bins` (same profile and target dir) first",
-            bin.display()
-        );
-    }
-    Ok(bin)
+    e2e::binary(name)
 }
 
 /// A running `cloudcontrol-emulator --time-scale 0`, killed on drop.

@@ -6,7 +6,6 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use crate::flags::{self, FlagError, Flags};
-use crate::master::config::{resolve_own_address, system_hostname};
 use crate::resources::{Resources, DEFAULT_PORTS};
 
 pub use crate::detect::MasterSource;
@@ -61,21 +60,7 @@ impl Config {
             None => return Err(FlagError("Missing required option --master".to_string())),
             Some(m) => MasterSource::parse(m).map_err(|rule| flags.refuse("master", &rule))?,
         };
-        let port = flags
-            .get("port")
-            .and_then(|p| p.parse::<u16>().ok())
-            .filter(|p| *p > 0)
-            .ok_or_else(|| flags.refuse("port", "not a port number"))?;
-        let hostname = match flags.get("hostname") {
-            Some(h) if !h.trim().is_empty() => h.trim().to_string(),
-            _ => system_hostname(),
-        };
-        let ip = match flags.get("ip") {
-            Some(ip) => ip.trim().parse::<Ipv4Addr>().map_err(|_| {
-                flags.refuse("ip", &format!("'{}' is not an IPv4 address", ip.trim()))
-            })?,
-            None => resolve_own_address(&hostname),
-        };
+        let crate::flags::Endpoint { ip, port, hostname } = flags.endpoint()?;
         let given = match flags.get("resources") {
             Some(r) => Some(Resources::parse(r).map_err(|rule| flags.refuse("resources", &rule))?),
             None => None,

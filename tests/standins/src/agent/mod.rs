@@ -50,32 +50,16 @@ pub struct Agent {
 
 /// Runs the agent with the process's environment and arguments; returns the exit code.
 pub fn main() -> i32 {
-    crate::banner::announce(
-        "mesos-agent-standin",
-        "the Apache Mesos 1.11.0 agent (mesos-slave)",
-    );
-    if std::env::args().skip(1).any(|a| a == "--version") {
-        // As `mesos-agent --version`, with the stand-in's mark.
-        println!("mesos {} (STAND-IN)", crate::MESOS_VERSION);
-        return 0;
+    crate::banner::Daemon {
+        name: "mesos-agent-standin",
+        real: "the Apache Mesos 1.11.0 agent (mesos-slave)",
+        version: Some(format!("mesos {} (STAND-IN)", crate::MESOS_VERSION)),
     }
-    let env: Vec<(String, String)> = std::env::vars().collect();
-    let cfg = match Config::load(env, std::env::args().skip(1)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return 1;
-        }
-    };
-    crate::banner::init_logging(cfg.flags.get("logging_level").unwrap_or("INFO"));
-    let runtime = tokio::runtime::Runtime::new().expect("starting the runtime");
-    match runtime.block_on(run(cfg)) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("{e:#}");
-            1
-        }
-    }
+    .main(
+        Config::load,
+        |c| c.flags.get("logging_level").unwrap_or("INFO").to_string(),
+        run,
+    )
 }
 
 /// Checks that a Docker daemon answers, as the real Docker containerizer does at start.

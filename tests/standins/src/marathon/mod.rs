@@ -47,29 +47,21 @@ pub struct Marathon {
 
 /// Runs Marathon with the process's environment and arguments; returns the exit code.
 pub fn main() -> i32 {
-    crate::banner::announce("marathon-standin", "Marathon 1.10");
-    let env: Vec<(String, String)> = std::env::vars().collect();
-    let cfg = match Config::load(env, std::env::args().skip(1)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return 1;
-        }
-    };
-    crate::banner::init_logging(
-        cfg.options
-            .get("logging_level")
-            .map(String::as_str)
-            .unwrap_or("INFO"),
-    );
-    let runtime = tokio::runtime::Runtime::new().expect("starting the runtime");
-    match runtime.block_on(run(cfg)) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("{e:#}");
-            1
-        }
+    crate::banner::Daemon {
+        name: "marathon-standin",
+        real: "Marathon 1.10",
+        version: None,
     }
+    .main(
+        Config::load,
+        |c| {
+            c.options
+                .get("logging_level")
+                .cloned()
+                .unwrap_or_else(|| "INFO".into())
+        },
+        run,
+    )
 }
 
 async fn elect(

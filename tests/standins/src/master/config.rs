@@ -88,21 +88,7 @@ impl Config {
                 n
             }
         };
-        let port = flags
-            .get("port")
-            .and_then(|p| p.parse::<u16>().ok())
-            .filter(|p| *p > 0)
-            .ok_or_else(|| flags.refuse("port", "not a port number"))?;
-        let hostname = match flags.get("hostname") {
-            Some(h) if !h.trim().is_empty() => h.trim().to_string(),
-            _ => system_hostname(),
-        };
-        let ip = match flags.get("ip") {
-            Some(ip) => ip.trim().parse::<Ipv4Addr>().map_err(|_| {
-                flags.refuse("ip", &format!("'{}' is not an IPv4 address", ip.trim()))
-            })?,
-            None => resolve_own_address(&hostname),
-        };
+        let crate::flags::Endpoint { ip, port, hostname } = flags.endpoint()?;
         let registry_fetch_timeout = flags
             .duration("registry_fetch_timeout")
             .unwrap_or(Duration::from_secs(60));
@@ -137,28 +123,7 @@ impl Config {
     }
 }
 
-/// The kernel's host name.
-pub fn system_hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".to_string())
-}
-
-/// What the host name resolves to (as libprocess does without `--ip`), else loopback.
-pub fn resolve_own_address(hostname: &str) -> Ipv4Addr {
-    use std::net::ToSocketAddrs;
-    (hostname, 0)
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut addrs| {
-            addrs.find_map(|a| match a.ip() {
-                std::net::IpAddr::V4(v4) => Some(v4),
-                _ => None,
-            })
-        })
-        .unwrap_or(Ipv4Addr::LOCALHOST)
-}
+pub use crate::flags::{resolve_own_address, system_hostname};
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,10 @@
 //!    follows;
 //! 6. one wiped master (same ZooKeeper id) and one wiped agent are bootstrapped back in;
 //! 7. every node wiped of its role, then `bootstrap` of the 3 masters at once and of the 9 agents
-//!    at once forms the same healthy cluster (a `converge` afterwards changes nothing).
+//!    at once forms the same healthy cluster (a `converge` afterwards changes nothing);
+//! 8. a `bootstrap` SIGKILLed right after it changed an agent's flags, before the restart they
+//!    need: the restart stays owed on the node, and the next run makes it and changes nothing
+//!    else.
 //!
 //! The times the issue asks for are printed (fresh nodes to healthy, converged to a 0-change
 //! re-run, per-node bootstrap to healthy).
@@ -244,6 +247,7 @@ pub fn scenario(nodes: &'static TestNodes, base_time: Duration) {
     failover_of_the_leading_master(nodes, rolled);
     wiped_master_and_agent_come_back(nodes, &options, rolled);
     per_node_bootstrap_forms_the_cluster(nodes, &options, rolled);
+    killed_bootstrap_is_finished_by_the_next_run(nodes, &options, rolled);
 }
 
 /// 4. A new master flag rolls through the masters one at a time, the leader last; a check
@@ -441,4 +445,85 @@ fn per_node_bootstrap_forms_the_cluster(
         converge.describe()
     );
     assert_eq!(converge.changed(), 0, "{}", converge.describe());
+}
+
+/// 8. A `bootstrap` of agent s8 with a new agent flag, SIGKILLed as soon as it reports the flag
+///    files changed (the restart they need runs only at the end of the phase). The restart is
+///    owed on the node; the next run makes it, changes nothing else, and the agent runs the flag.
+fn killed_bootstrap_is_finished_by_the_next_run(
+    nodes: &'static TestNodes,
+    options: &e2e::nodes::provisioner::InventoryOptions,
+    inv: &str,
+) {
+    const OWED: &str = "/var/lib/mesos-provisioner/owed-handlers";
+    let agent = nodes.node("s8");
+    let extra = format!("{ROLLED}[mesos]\nagent_flags = {{ gc_delay = \"2days\" }}\n");
+    let settings = nodes.write_toml("mesos-settings-gc", &nodes.mesos_settings(options, &extra));
+    let args = nodes.bootstrap_args(agent, &settings);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let main_pid = || {
+        nodes
+            .exec_ok(
+                agent,
+                &[
+                    "systemctl",
+                    "show",
+                    "-p",
+                    "MainPID",
+                    "--value",
+                    "mesos-slave",
+                ],
+            )
+            .trim()
+            .to_owned()
+    };
+    let pid_before = main_pid();
+
+    let printed = nodes.provision_killed_after(&args, |s| {
+        s.phase == "mesos-agent" && s.outcome == "changed"
+    });
+    let last = printed.last().expect("a step before the kill");
+    assert_eq!(last.step, "mesos-slave flags", "killed after: {printed:#?}");
+    let owed = nodes.exec_ok(agent, &["cat", OWED]);
+    assert!(
+        owed.contains("restart mesos-slave"),
+        "the killed run left no owed restart: {owed:?}"
+    );
+    assert_eq!(
+        main_pid(),
+        pid_before,
+        "the agent restarted before the kill"
+    );
+
+    let rerun = nodes.provision(&args);
+    assert_eq!(
+        rerun.exit_code,
+        Some(2),
+        "run after the kill:\n{}",
+        rerun.describe()
+    );
+    assert_no_failure(&rerun, "run after the kill");
+    let changed: Vec<&str> = rerun
+        .steps_with(&agent.name, "changed")
+        .iter()
+        .map(|s| s.step.as_str())
+        .collect();
+    assert_eq!(
+        changed,
+        ["handler: restart mesos-slave"],
+        "the run after the kill must change only what was left:\n{}",
+        rerun.describe()
+    );
+    assert!(
+        !nodes.exec(agent, &["test", "-e", OWED]).status.success(),
+        "the owed restart is still recorded after it ran"
+    );
+    let pid = main_pid();
+    assert_ne!(pid, pid_before, "the agent was not restarted");
+    let cmdline = nodes.exec_ok(agent, &["cat", &format!("/proc/{pid}/cmdline")]);
+    assert!(
+        cmdline.contains("--gc_delay=2days"),
+        "the restarted agent does not run the new flag: {cmdline:?}"
+    );
+    wait_healthy(nodes, inv, "after finishing a killed bootstrap");
 }

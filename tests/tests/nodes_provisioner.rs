@@ -3,9 +3,9 @@
 //! checks its hardening and idempotence (`base.rs`), stage 2 adds the Mesos roles and runs the
 //! cluster through apps, a rolling change, failover and re-bootstraps (`mesos.rs`).
 
-#[path = "provisioner_on_nodes/base.rs"]
+#[path = "nodes_provisioner/base.rs"]
 mod base;
-#[path = "provisioner_on_nodes/mesos.rs"]
+#[path = "nodes_provisioner/mesos.rs"]
 mod mesos;
 
 use e2e::nodes;

@@ -2,7 +2,7 @@
 //! the client namespace `mz-ctl`. One scenario in order, because each stage needs the state the one
 //! before left: first contact and convergence of all 12 in parallel, idempotence, `--check`, the
 //! hardened logins, name resolution, host key refusal, an unreachable host, and a re-bootstrap.
-//! Only the base role's phases run here (`--phases access,base`); `provisioner_mesos` covers the
+//! Only the base role's phases run here (`--phases access,base`); stage 2 (`mesos.rs`) adds the
 //! Mesos roles.
 
 use std::thread;
@@ -10,7 +10,7 @@ use std::thread;
 use e2e::nodes::provisioner::Run;
 use e2e::nodes::{Node, TestNodes};
 
-/// The base role's phases: this test leaves the Mesos roles to `provisioner_mesos`.
+/// The base role's phases: stage 2 adds the Mesos roles.
 const BASE: &str = "access,base";
 
 fn text(out: &std::process::Output) -> String {
