@@ -36,23 +36,6 @@ pub struct NodeBackedCloud {
     pub registry: String,
 }
 
-/// `target/<profile>/<name>` next to this test binary (built by `cargo build --workspace --bins`).
-pub fn built_binary(name: &str) -> Result<PathBuf> {
-    let exe = std::env::current_exe().context("locating the test binary")?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("the test binary is not in target/<profile>/deps")?;
-    let bin = dir.join(name);
-    if !bin.is_file() {
-        bail!(
-            "{} is missing: run `cargo build --workspace --bins` (same profile and target dir) first",
-            bin.display()
-        );
-    }
-    Ok(bin)
-}
-
 /// The node-backed cloud, started afresh; `None` when this machine cannot run nodes and `CI` is
 /// unset. Panics when it should run but does not come up.
 pub fn acquire(time_scale: &str) -> Option<NodeBackedCloud> {
@@ -94,7 +77,7 @@ impl NodeBackedCloud {
         let log = root.join("target/node-backing-emulator.log");
         let mut emulator = Command::new("nsenter")
             .arg(format!("--net=/run/netns/{internet_ns}"))
-            .arg(built_binary("cloudcontrol-emulator")?)
+            .arg(crate::binary("cloudcontrol-emulator")?)
             .args(["--listen", "127.0.0.1:0", "--time-scale", time_scale])
             .args(["--public-ipv4-pool", &pool, "--node-backing"])
             .arg(&script)

@@ -20,7 +20,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use e2e::node_backing::{self, built_binary, NodeBackedCloud};
+use e2e::node_backing::{self, NodeBackedCloud};
 use e2e::nodes::mesos::Health;
 use e2e::terraform::{workspace_root, PlanOutcome, ProviderPackage, TfOutput, Workspace};
 use serde_json::Value;
@@ -37,7 +37,7 @@ fn workspace(cloud: &NodeBackedCloud) -> Workspace {
         "cloudcontrol",
         "cloudcontrol",
         "0.1.0",
-        built_binary("terraform-provider-cloudcontrol").unwrap(),
+        e2e::binary("terraform-provider-cloudcontrol").unwrap(),
     );
     let mut ws = Workspace::with_providers(&[ours, ProviderPackage::null().unwrap()]).unwrap();
     ws.set_wrapper(&cloud.internet_wrapper());
@@ -50,7 +50,7 @@ fn workspace(cloud: &NodeBackedCloud) -> Workspace {
     }
     let password_file = ws.scratch_path("admin-password");
     write_private(&password_file, PASSWORD);
-    let provisioner = built_binary("mesos-provisioner").unwrap();
+    let provisioner = e2e::binary("mesos-provisioner").unwrap();
     for (key, value) in [
         ("CLOUDCONTROL_ENDPOINT", cloud.base_url.as_str()),
         ("CLOUDCONTROL_USERNAME", "demo"),
@@ -119,7 +119,7 @@ fn steps_of(apply: &TfOutput, node: &str) -> Vec<(String, String, String)> {
 fn check_health(cloud: &NodeBackedCloud, ws: &Workspace) -> Health {
     let inventory = ws.work_dir().join("mesos-provisioner/cluster.toml");
     let out = cloud
-        .in_internet(built_binary("mesos-provisioner").unwrap())
+        .in_internet(e2e::binary("mesos-provisioner").unwrap())
         .args(["check-health", "-i"])
         .arg(&inventory)
         .args([
