@@ -1,6 +1,7 @@
 //! Command-line configuration of the emulator.
 
 use crate::accounts::{Account, AccountSources, AccountsError, ACCOUNTS_ENV};
+use crate::backing::addressing::{parse_pool, Addressing, DEFAULT_NODE_POOL};
 use crate::faults::FaultConfig;
 use clap::{Parser, ValueEnum};
 use std::net::SocketAddr;
@@ -58,9 +59,35 @@ pub struct Config {
     /// How many entries the request log keeps (oldest dropped first).
     #[arg(long, default_value_t = 10_000)]
     pub request_log_size: usize,
+
+    /// Back servers with real machines: PROGRAM gets every lifecycle event as one JSON document
+    /// on stdin (see the README). Public addresses then come from --public-ipv4-pool.
+    #[arg(long, value_name = "PROGRAM")]
+    pub node_backing: Option<PathBuf>,
+
+    /// Hand out SNAT addresses and public IPv4 blocks from this network inside 100.64.0.0/10
+    /// instead of the platform's public ranges (default with --node-backing: 100.96.0.0/16).
+    #[arg(long, value_name = "CIDR")]
+    pub public_ipv4_pool: Option<String>,
+
+    /// Longest run of the node backing program for one event, in seconds.
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    pub node_backing_timeout: u64,
 }
 
 impl Config {
+    /// Where public and IPv6 addresses come from: the pool when one is given (or node backing
+    /// is on), the platform's ranges otherwise.
+    pub fn addressing(&self) -> anyhow::Result<Addressing> {
+        let text = match (&self.public_ipv4_pool, &self.node_backing) {
+            (Some(p), _) => p.as_str(),
+            (None, Some(_)) => DEFAULT_NODE_POOL,
+            (None, None) => return Ok(Addressing::default()),
+        };
+        let pool = parse_pool(text).map_err(anyhow::Error::msg)?;
+        Ok(Addressing { pool: Some(pool) })
+    }
+
     /// A configuration for tests: loopback, free port, instant lifecycle, default account.
     pub fn for_tests() -> Self {
         Config::parse_from(["cloudcontrol-emulator", "--time-scale", "0"])

@@ -4,6 +4,7 @@
 //! Start it in-process with [`start`]; the binary `cloudcontrol-emulator` wraps the same function.
 
 pub mod accounts;
+pub mod backing;
 pub mod catalog;
 pub mod clock;
 pub mod config;
@@ -62,7 +63,20 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         "--time-scale must be a finite number >= 0, got {}",
         config.time_scale
     );
-    let state = Arc::new(AppState::new(&config)?);
+    let mut app = AppState::new(&config)?;
+    if let Some(program) = &config.node_backing {
+        let pool = app
+            .addressing
+            .pool
+            .map(|p| format!("{}/{}", p.address, p.prefix))
+            .unwrap_or_default();
+        let timeout = std::time::Duration::from_secs(config.node_backing_timeout);
+        app.backing = Some(backing::NodeBacking::start(program, &pool, timeout).await?);
+    }
+    let state = Arc::new(app);
+    if let Some(backing) = &state.backing {
+        backing.attach(&state);
+    }
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;

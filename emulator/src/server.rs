@@ -2,6 +2,9 @@
 //! fault injection, the request log and the emulator-only admin endpoints.
 
 use crate::accounts::Account;
+use crate::backing::addressing::Addressing;
+use crate::backing::events::View;
+use crate::backing::NodeBacking;
 use crate::config::{Config, Switch};
 use crate::envelope::{request_id, ApiError, Code, Reply};
 use crate::faults::{Decision, Faults};
@@ -43,6 +46,10 @@ pub struct AppState {
     pub time_scale: f64,
     /// Public-IP ratio rule switch.
     pub public_ip_ratio: bool,
+    /// Where public and IPv6 addresses come from.
+    pub addressing: Addressing,
+    /// Real machines behind the servers (`--node-backing`).
+    pub backing: Option<Arc<NodeBacking>>,
 }
 
 impl AppState {
@@ -62,7 +69,35 @@ impl AppState {
             log: RequestLog::new(config.request_log_size),
             time_scale: config.time_scale,
             public_ip_ratio: config.public_ip_ratio == Switch::On,
+            addressing: config.addressing()?,
+            backing: None,
         })
+    }
+
+    /// Changes the world outside a request (node backing reporting back); `change` returns
+    /// whether it changed anything. The change is on disk before this returns, like a write.
+    pub fn change_world(&self, change: impl FnOnce(&mut World) -> bool) -> Result<(), ApiError> {
+        let version = {
+            let mut guard = self.world.lock().unwrap_or_else(|p| p.into_inner());
+            if !change(&mut guard) {
+                return Ok(());
+            }
+            guard.version += 1;
+            guard.version
+        };
+        if let Some(p) = &self.persister {
+            self.durability.check_healthy()?;
+            self.durability.wait_durable(
+                version,
+                || {
+                    let guard = self.world.lock().unwrap_or_else(|p| p.into_inner());
+                    let bytes = serde_json::to_vec(&*guard);
+                    (bytes, guard.version)
+                },
+                p,
+            )?;
+        }
+        Ok(())
     }
 
     fn authenticate(&self, headers: &HeaderMap) -> Option<&Account> {
@@ -92,14 +127,22 @@ impl AppState {
             let world = &mut *guard;
             let org = world.orgs.entry(call.org_id.clone()).or_default();
             org.advance(call.now_ms);
+            let before = match (&self.backing, call.post) {
+                (Some(_), true) => Some(View::of(org)),
+                _ => None,
+            };
             let result = {
                 let mut ctx = Ctx {
-                    org,
+                    org: &mut *org,
                     counters: &mut world.counters,
                     call,
+                    addressing: &self.addressing,
                 };
                 resources::dispatch(&mut ctx)
             };
+            if let (Some(backing), Some(before), Ok(_)) = (&self.backing, &before, &result) {
+                backing.after_write(before, org, &call.body);
+            }
             let result = result.map_err(|e| {
                 if e.code == Code::ResourceNotFound {
                     if let Some(owner) = foreign_owner(world, call) {
@@ -292,6 +335,7 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/_emulator/inventory/{org_id}", get(inventory_handler))
         .route("/_emulator/requests", get(requests_handler))
+        .route("/_emulator/backing", get(backing_handler))
         .fallback(api)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
@@ -334,6 +378,29 @@ async fn requests_handler(
     }
     let since = q.since;
     json_response(StatusCode::OK, json!({"request": st.log.since(since)}), "-")
+}
+
+/// `GET /_emulator/backing[?since=SEQ]`: the node backing's events, oldest first, with their
+/// state (queued, running, succeeded, failed, superseded) and a failure's reason.
+async fn backing_handler(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<SinceQuery>,
+) -> Response {
+    let now = clock::now_ms();
+    if st.authenticate(&headers).is_none() {
+        return unauthorized(now);
+    }
+    let events = st
+        .backing
+        .as_ref()
+        .map(|b| b.records_since(q.since))
+        .unwrap_or_default();
+    json_response(
+        StatusCode::OK,
+        json!({"nodeBacking": st.backing.is_some(), "event": events}),
+        "-",
+    )
 }
 
 fn unauthorized(now_ms: u64) -> Response {
@@ -548,6 +615,10 @@ async fn respond(
         (r, call)
     })
     .await;
+    if let (Some(backing), true) = (&st.backing, post) {
+        // a synchronous operation (NAT, firewall) answers once the machines follow it
+        backing.settle().await;
+    }
     match outcome {
         Ok((Ok(Reply::Document(doc)), _)) => json_response(StatusCode::OK, doc, "-"),
         Ok((Ok(Reply::Action(a)), _)) => json_response(

@@ -61,6 +61,8 @@ resource "cloudcontrol_server" "node" {
   admin_password    = var.admin_password
   cpu_count         = var.cpu_count
   memory_gb         = var.memory_gb
+  # the platform's monitoring (its real-time dashboard of every node)
+  monitoring_plan = var.monitoring_plan == "NONE" ? null : var.monitoring_plan
 
   # Growing the data disk later needs the power-off/on cycle the API requires.
   allow_reboot = true

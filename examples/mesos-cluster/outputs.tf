@@ -3,70 +3,53 @@ output "network_domain_id" {
   value       = cloudcontrol_network_domain.cluster.id
 }
 
+output "mesos_url" {
+  description = "Mesos UI and API on the first master's public address (a standby master redirects to the elected one)."
+  value       = "http://${local.cluster[local.master_names[0]].public_ipv4}:5050"
+}
+
+output "marathon_url" {
+  description = "Marathon UI and API on the first master's public address (a standby proxies to the leader)."
+  value       = "http://${local.cluster[local.master_names[0]].public_ipv4}:8080"
+}
+
+output "mesos_urls" {
+  description = "Mesos on every master."
+  value       = [for name in local.master_names : "http://${local.cluster[name].public_ipv4}:5050"]
+}
+
+output "marathon_urls" {
+  description = "Marathon on every master."
+  value       = [for name in local.master_names : "http://${local.cluster[name].public_ipv4}:8080"]
+}
+
 output "nodes" {
-  description = "Every node by name: role, private IPv4 and IPv6 addresses, public IPv4 address."
+  description = "Every node by name: role, private IPv4 and IPv6 addresses, public IPv4 address, the ssh command that logs in as the operator, and the mesos-provisioner command that re-bootstraps it (as the apply ran it)."
   value = {
     for name in local.node_names : name => {
-      role         = local.nodes[name].role
-      private_ipv4 = cloudcontrol_server.node[name].primary_ipv4
-      private_ipv6 = cloudcontrol_server.node[name].primary_ipv6
-      public_ipv4  = cloudcontrol_nat_rule.node[name].external_ipv4
+      role         = local.cluster[name].role
+      private_ipv4 = local.cluster[name].private_ipv4
+      private_ipv6 = local.cluster[name].ipv6
+      public_ipv4  = local.cluster[name].public_ipv4
+      ssh          = "ssh -i '${local.private_key}' -o UserKnownHostsFile='${local.known_hosts}' ${var.ssh_user}@${local.cluster[name].public_ipv4}"
+      bootstrap    = local.bootstrap[name]
     }
   }
 }
 
-locals {
-  # One [[nodes]] table per node, masters first: SSH over the public address, /etc/hosts with
-  # the private ones.
-  inventory_nodes = join("", [for name in local.node_names : <<-EOT
-
-    [[nodes]]
-    name = ${jsonencode(name)}
-    address = ${jsonencode(cloudcontrol_nat_rule.node[name].external_ipv4)}
-    private_ipv4 = ${jsonencode(cloudcontrol_server.node[name].primary_ipv4)}
-    ipv6 = ${jsonencode(cloudcontrol_server.node[name].primary_ipv6)}
-    role = ${jsonencode(local.nodes[name].role)}
-    %{if local.nodes[name].zk_id != null}zk_id = ${local.nodes[name].zk_id}%{endif}
-    EOT
-  ])
+output "check_health" {
+  description = "The command that reports the cluster's health (ZooKeeper, Mesos, agents, Marathon and its apps, every node's services)."
+  value       = "${local.provisioner_command} check-health -i '${local.inventory_file}'"
 }
 
-# The inventory mesos-provisioner converges the cluster from (format: provisioner/README.md).
-# `terraform output -raw provisioner_inventory > cluster.toml`. Strings go through jsonencode,
-# whose quoting is valid TOML.
+output "provisioner_inventory_file" {
+  description = "The mesos-provisioner inventory the apply wrote (settings.toml beside it holds the same tables without [[nodes]])."
+  value       = local.inventory_file
+}
+
+# The inventory mesos-provisioner reads (format: provisioner/README.md), e.g. for `converge` of
+# the whole cluster at once: `terraform output -raw provisioner_inventory > cluster.toml`.
 output "provisioner_inventory" {
   description = "mesos-provisioner inventory (TOML) of the cluster: SSH over the public addresses, /etc/hosts with the private ones."
-  value       = <<-EOT
-    # mesos-provisioner inventory rendered by Terraform from examples/mesos-cluster.
-    # First contact: root with the administrator password (--admin-password-file), then the operator key.
-
-    [ssh]
-    user = ${jsonencode(var.ssh_user)}
-    private_key = ${jsonencode(var.ssh_private_key_file)}
-    host_key_policy = "accept-new"
-    connect_timeout_secs = 300
-
-    [run]
-    forks = ${length(local.node_names)}
-
-    [base]
-    os_update = "security"
-    time_servers = ["0.pool.ntp.org", "1.pool.ntp.org"]
-    lvm_disk = "auto"
-
-    [docker]
-    packages = ["docker-ce", "docker-ce-cli", "containerd.io"]
-    service = "docker"
-    start = true
-
-    [docker.yum]
-    baseurl = "https://download.docker.com/linux/centos/$releasever/$basearch/stable"
-    gpgkey = "https://download.docker.com/linux/centos/gpg"
-    gpgcheck = true
-
-    [packages]
-    # ZooKeeper, Mesos and Marathon for EL 8 (provisioner/README.md, "Package sources").
-    preset = "aventer"
-    ${local.inventory_nodes}
-  EOT
+  value       = local.inventory
 }

@@ -6,6 +6,11 @@ terraform {
       source  = "cloudcontrol/cloudcontrol"
       version = "~> 0.1"
     }
+    # provision.tf: one null_resource per node runs mesos-provisioner with local-exec
+    null = {
+      source  = "hashicorp/null"
+      version = ">= 2.1.2, < 4.0.0"
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 //! Shared harness for the workspace-level end-to-end tests.
 
+pub mod node_backing;
 pub mod nodes;
 pub mod real_mesos;
 pub mod reliability;

@@ -90,7 +90,7 @@ pub fn acquire() -> Option<&'static TestNodes> {
 }
 
 /// Why this machine cannot run the nodes, if it cannot.
-fn unavailable_reason() -> Option<String> {
+pub(crate) fn unavailable_reason() -> Option<String> {
     if !cfg!(target_os = "linux") {
         return Some("not Linux".into());
     }
@@ -344,7 +344,7 @@ impl TestNodes {
 
 /// Builds the stand-in packages into `dir` when any is missing or older than the stand-in
 /// binaries of this build; returns whether it built them.
-fn ensure_standin_debs(dir: &Path) -> Result<bool> {
+pub(crate) fn ensure_standin_debs(dir: &Path) -> Result<bool> {
     let bins: Vec<PathBuf> = [
         "mesos-master-standin",
         "mesos-agent-standin",

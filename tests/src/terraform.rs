@@ -59,6 +59,21 @@ impl ProviderPackage {
         }
     }
 
+    /// The hashicorp/null provider 2.1.2 that `scripts/install-tools null` puts into the
+    /// filesystem mirror `.tools/providers` (examples/mesos-cluster provisions with it).
+    pub fn null() -> Result<Self> {
+        let binary = workspace_root().join(
+            ".tools/providers/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4",
+        );
+        if !binary.is_file() {
+            bail!(
+                "the null provider is not installed at {}: run `scripts/install-tools null` first",
+                binary.display()
+            );
+        }
+        Ok(Self::new("hashicorp", "null", "2.1.2", binary))
+    }
+
     /// `namespace/name`, as written in `required_providers`.
     pub fn source(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
@@ -131,42 +146,56 @@ pub struct Workspace {
     root: TempDir,
     terraform: PathBuf,
     extra_env: BTreeMap<String, String>,
+    wrapper: Vec<std::ffi::OsString>,
 }
 
 impl Workspace {
     /// Creates the mirror, the CLI configuration and an empty working directory.
     pub fn new(provider: &ProviderPackage) -> Result<Self> {
+        Self::with_providers(std::slice::from_ref(provider))
+    }
+
+    /// Like [`Workspace::new`] with several providers in the mirror (e.g. ours and
+    /// [`ProviderPackage::null`]); nothing else can be installed.
+    pub fn with_providers(providers: &[ProviderPackage]) -> Result<Self> {
         let terraform = terraform_binary()?;
         let root = tempfile::Builder::new()
             .prefix("tf-e2e-")
             .tempdir()
             .context("creating the Terraform test directory")?;
         let mirror = root.path().join("mirror");
-        let platform_dir = mirror
-            .join(&provider.hostname)
-            .join(&provider.namespace)
-            .join(&provider.name)
-            .join(&provider.version)
-            .join("linux_amd64");
-        std::fs::create_dir_all(&platform_dir)
-            .with_context(|| format!("creating {}", platform_dir.display()))?;
-        let installed = platform_dir.join(format!(
-            "terraform-provider-{}_v{}",
-            provider.name, provider.version
-        ));
-        if std::fs::hard_link(&provider.binary, &installed).is_err() {
-            std::fs::copy(&provider.binary, &installed).with_context(|| {
-                format!(
-                    "copying {} into the mirror at {}",
-                    provider.binary.display(),
-                    installed.display()
-                )
-            })?;
+        let mut patterns = Vec::new();
+        for provider in providers {
+            let platform_dir = mirror
+                .join(&provider.hostname)
+                .join(&provider.namespace)
+                .join(&provider.name)
+                .join(&provider.version)
+                .join("linux_amd64");
+            std::fs::create_dir_all(&platform_dir)
+                .with_context(|| format!("creating {}", platform_dir.display()))?;
+            let installed = platform_dir.join(format!(
+                "terraform-provider-{}_v{}",
+                provider.name, provider.version
+            ));
+            if std::fs::hard_link(&provider.binary, &installed).is_err() {
+                std::fs::copy(&provider.binary, &installed).with_context(|| {
+                    format!(
+                        "copying {} into the mirror at {}",
+                        provider.binary.display(),
+                        installed.display()
+                    )
+                })?;
+            }
+            patterns.push(format!(
+                "\"{}/{}/{}\"",
+                provider.hostname, provider.namespace, provider.name
+            ));
         }
-        let pattern = format!("{}/{}/*", provider.hostname, provider.namespace);
         let cli_config = format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{pattern}\"]\n  }}\n}}\n",
-            mirror.display()
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [{}]\n  }}\n}}\n",
+            mirror.display(),
+            patterns.join(", ")
         );
         std::fs::write(root.path().join("cli.tfrc"), cli_config)
             .context("writing the Terraform CLI configuration")?;
@@ -178,6 +207,7 @@ impl Workspace {
             root,
             terraform,
             extra_env: BTreeMap::new(),
+            wrapper: Vec::new(),
         })
     }
 
@@ -194,6 +224,12 @@ impl Workspace {
     /// Sets an extra environment variable for every later command (e.g. `TF_LOG`).
     pub fn set_env(&mut self, key: &str, value: &str) {
         self.extra_env.insert(key.into(), value.into());
+    }
+
+    /// Runs every later command through `wrapper` (e.g. `nsenter --net=/run/netns/NS`, so
+    /// Terraform and what it starts live in another network namespace).
+    pub fn set_wrapper<S: AsRef<std::ffi::OsStr>>(&mut self, wrapper: &[S]) {
+        self.wrapper = wrapper.iter().map(|w| w.as_ref().to_owned()).collect();
     }
 
     /// Replaces `main.tf`.
@@ -231,7 +267,14 @@ impl Workspace {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(&self.terraform);
+        let mut command = match self.wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut c = Command::new(program);
+                c.args(rest).arg(&self.terraform);
+                c
+            }
+            None => Command::new(&self.terraform),
+        };
         command
             .args(args)
             .current_dir(self.work_dir())

@@ -47,6 +47,8 @@ fn cluster_round_trip(time_scale: &str) -> Result<()> {
 fn cluster_round_trip_on(emulator: Emulator, time_scale: &str) -> Result<()> {
     let mut ws = example_workspace(&emulator, "mesos-cluster")?;
     ws.set_env("TF_VAR_admin_password", ADMIN_PASSWORD);
+    // infrastructure only: this emulator has no machines behind it (nodes_cluster provisions)
+    ws.set_env("TF_VAR_provision", "false");
     let seq = emulator.last_seq()?;
 
     let started = Instant::now();

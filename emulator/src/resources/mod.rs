@@ -59,6 +59,8 @@ pub struct Ctx<'a> {
     pub counters: &'a mut Counters,
     /// The call.
     pub call: &'a Call,
+    /// Where public and IPv6 addresses come from.
+    pub addressing: &'a crate::backing::addressing::Addressing,
 }
 
 impl Ctx<'_> {

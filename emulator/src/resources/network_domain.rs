@@ -166,9 +166,7 @@ pub fn deploy(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     check_deploy_lock(ctx.org, &ctx.call.org_id, dc.region)?;
 
     let index = catalog::datacenter_index(dc.id);
-    let snat_n = ctx.counters.snat_addresses.entry(dc.id.into()).or_default();
-    let snat = net::add(Ipv4Addr::new(168, 128, index, 0), 1 + *snat_n);
-    *snat_n += 1;
+    let snat = ctx.addressing.next_snat(ctx.counters, dc.id, index);
     let transit_n = ctx.counters.transit_subnets;
     ctx.counters.transit_subnets += 1;
     // 100.64.0.0/10 carved into /28s.

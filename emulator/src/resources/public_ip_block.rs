@@ -157,12 +157,15 @@ pub fn add(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let dc = nd.datacenter_id.clone();
     let nd_id = nd.id.clone();
     let index = catalog::datacenter_index(&dc);
-    let n = ctx.counters.public_blocks.entry(dc.clone()).or_default();
-    let base_ip = net::add(
-        Ipv4Addr::new(165, 180, index.wrapping_mul(16), 0),
-        *n * BLOCK_SIZE,
-    );
-    *n += 1;
+    let base_ip = ctx
+        .addressing
+        .next_block(ctx.counters, &dc, index, BLOCK_SIZE)
+        .ok_or_else(|| {
+            ApiError::new(
+                Code::NoIpAddressAvailable,
+                format!("networkDomainId: no public IPv4 block is left in {dc}."),
+            )
+        })?;
     let id = new_id();
     ctx.org.public_ip_blocks.insert(
         id.clone(),

@@ -91,6 +91,9 @@ pub struct Server {
     pub os_customization: bool,
     /// Creation time (ms).
     pub create_time_ms: u64,
+    /// Why the deployment failed, when node backing could not deploy the machine.
+    #[serde(default)]
+    pub failure_reason: Option<String>,
 }
 
 const FILTERS: &[FilterSpec] = &[
@@ -294,6 +297,8 @@ impl Server {
         }
         if let Some(p) = &self.progress {
             v["progress"] = json!({"action": p.action, "requestTime": clock::iso8601(p.request_time_ms), "userName": p.user});
+        } else if let (State::FailedAdd, Some(reason)) = (self.state, &self.failure_reason) {
+            v["progress"] = json!({"action": "DEPLOY_SERVER", "failureReason": reason});
         }
         v
     }
@@ -715,6 +720,7 @@ pub fn deploy(ctx: &mut Ctx, customized: bool) -> Result<Reply, ApiError> {
         monitoring: None,
         os_customization: customized,
         create_time_ms: ctx.call.now_ms,
+        failure_reason: None,
     };
     ctx.org.servers.insert(id.clone(), server);
     if let Some(tags) = &body.tag {

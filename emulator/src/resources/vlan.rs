@@ -441,9 +441,9 @@ pub fn deploy(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         .unwrap_or_default();
     check_deploy_lock(ctx.org, &ctx.call.org_id, region)?;
 
-    let n = ctx.counters.ipv6_prefixes.entry(dc.clone()).or_default();
-    let ipv6_prefix = net::ipv6_vlan_prefix(catalog::datacenter_index(&dc), *n);
-    *n += 1;
+    let ipv6_prefix =
+        ctx.addressing
+            .next_vlan_ipv6(ctx.counters, &dc, catalog::datacenter_index(&dc));
     let outcome = if ctx.call.failed_add {
         Outcome::FailedAdd
     } else {

@@ -7,10 +7,14 @@ use std::time::{Duration, Instant};
 use russh::client::{self, AuthResult, Handle};
 use russh::keys::{PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh::ChannelMsg;
+use tokio::net::TcpStream;
 
 use super::known_hosts::{self, KnownHosts, Verdict};
 use super::HostKeyPolicy;
 use crate::secret::Secret;
+
+/// How long one TCP connection attempt may wait for an answer before it is retried.
+const TCP_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Longest time one remote command may run (a full OS update on a slow mirror fits).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -297,28 +301,44 @@ impl Session {
                 refusal: refusal.clone(),
             };
             let addr = (target.host.as_str(), target.port);
-            let attempt = tokio::time::timeout(
-                Duration::from_secs(20),
-                client::connect(client_config(), addr, handler),
-            )
-            .await;
-            let reason = match attempt {
-                Ok(Ok(handle)) => match Self::authenticate(handle, shown.clone(), creds).await {
-                    // A connection dropped during auth (sshd's MaxStartups throttling many
-                    // parallel logins, a host still booting) is worth another try.
-                    Err(e @ SshError::Session { .. }) => e.to_string(),
-                    other => return other,
-                },
-                Ok(Err(e)) => {
-                    if let Some(reason) = refusal.lock().ok().and_then(|mut r| r.take()) {
-                        return Err(SshError::HostKey {
-                            target: shown,
-                            reason,
-                        });
+            // TCP first, on its own: "nothing answers the port" (a firewall dropping it, a host
+            // that is down) and "SSH does not answer" are different causes.
+            let reason = match tokio::time::timeout(TCP_CONNECT_TIMEOUT, TcpStream::connect(addr))
+                .await
+            {
+                Err(_) => format!(
+                    "no answer on TCP port {} (connection attempts time out: a firewall dropping the port, or the host is down)",
+                    target.port
+                ),
+                Ok(Err(e)) => format!("TCP connection to port {} failed: {e}", target.port),
+                Ok(Ok(stream)) => {
+                    let _ = stream.set_nodelay(true);
+                    let attempt = tokio::time::timeout(
+                        Duration::from_secs(20),
+                        client::connect_stream(client_config(), stream, handler),
+                    )
+                    .await;
+                    match attempt {
+                        Ok(Ok(handle)) => {
+                            match Self::authenticate(handle, shown.clone(), creds).await {
+                                // A connection dropped during auth (sshd's MaxStartups throttling
+                                // many parallel logins, a host still booting) is worth another try.
+                                Err(e @ SshError::Session { .. }) => e.to_string(),
+                                other => return other,
+                            }
+                        }
+                        Ok(Err(e)) => {
+                            if let Some(reason) = refusal.lock().ok().and_then(|mut r| r.take()) {
+                                return Err(SshError::HostKey {
+                                    target: shown,
+                                    reason,
+                                });
+                            }
+                            e.to_string()
+                        }
+                        Err(_) => "SSH handshake timed out".to_string(),
                     }
-                    e.to_string()
                 }
-                Err(_) => "handshake timed out".to_string(),
             };
             if started.elapsed() + delay > target.connect_budget {
                 return Err(SshError::Unreachable {

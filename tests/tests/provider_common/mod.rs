@@ -176,13 +176,23 @@ fn dechunk(mut rest: &str) -> String {
 /// An empty Terraform workspace with the built provider in its mirror, pointed at `emulator`
 /// through the provider's environment fallbacks, and the provider's package.
 fn emulator_workspace(emulator: &Emulator) -> Result<(Workspace, ProviderPackage)> {
+    emulator_workspace_with(emulator, &[])
+}
+
+/// [`emulator_workspace`] with more providers in the mirror.
+fn emulator_workspace_with(
+    emulator: &Emulator,
+    more: &[ProviderPackage],
+) -> Result<(Workspace, ProviderPackage)> {
     let package = ProviderPackage::new(
         "cloudcontrol",
         "cloudcontrol",
         "0.1.0",
         binary("terraform-provider-cloudcontrol")?,
     );
-    let mut ws = Workspace::new(&package)?;
+    let mut providers = vec![package.clone()];
+    providers.extend_from_slice(more);
+    let mut ws = Workspace::with_providers(&providers)?;
     ws.set_env("CLOUDCONTROL_ENDPOINT", &emulator.base_url);
     ws.set_env("CLOUDCONTROL_USERNAME", "demo");
     ws.set_env("CLOUDCONTROL_PASSWORD", "demo");
@@ -202,10 +212,10 @@ pub fn workspace(emulator: &Emulator, main_tf: &str) -> Result<Workspace> {
 }
 
 /// A Terraform workspace holding a copy of the `*.tf` files of `example` (a folder under the
-/// repository's `examples/`, which declares its own `required_providers`), pointed at
-/// `emulator` through the environment fallbacks, initialised once.
+/// repository's `examples/`, which declares its own `required_providers`; the null provider is
+/// in the mirror too), pointed at `emulator` through the environment fallbacks, initialised once.
 pub fn example_workspace(emulator: &Emulator, example: &str) -> Result<Workspace> {
-    let (ws, _) = emulator_workspace(emulator)?;
+    let (ws, _) = emulator_workspace_with(emulator, &[ProviderPackage::null()?])?;
     let source = e2e::terraform::workspace_root()
         .join("examples")
         .join(example);

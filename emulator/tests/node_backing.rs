@@ -1,0 +1,328 @@
+//! `--node-backing PROGRAM` with a recording program: which events PROGRAM gets for each API
+//! operation, what they carry, that operations waiting for machines stay PENDING_* until PROGRAM
+//! is done, that a failed deploy ends in FAILED_ADD with PROGRAM's reason, and that the
+//! administrator password reaches PROGRAM's stdin only.
+
+mod common;
+
+use common::emulator;
+use serde_json::{json, Value};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "Backed-Passw0rd!";
+
+/// A backing program that appends every event to `events.jsonl`, takes `delay` seconds, and
+/// fails deploys of servers named `broken` with a reason on its last stderr line.
+fn recorder(dir: &Path, delay: &str) -> PathBuf {
+    let program = dir.join("backing");
+    let log = dir.join("events.jsonl");
+    std::fs::write(
+        &program,
+        format!(
+            "#!/bin/sh\nevent=$(cat)\nprintf '%s\\n' \"$event\" >> {log}\nsleep {delay}\n\
+             case $event in *'\"name\":\"broken\"'*'\"event\":\"server.deploy\"'*|*'\"event\":\"server.deploy\"'*'\"name\":\"broken\"'*)\n\
+             echo 'preparing broken' >&2; echo 'broken: no loop device left for disk 1' >&2; exit 1;; esac\nexit 0\n",
+            log = log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    program
+}
+
+fn events(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("events.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+async fn wait_for(
+    emu: &common::Emu,
+    path: &str,
+    state: &str,
+    within: Duration,
+) -> (Value, Duration) {
+    let started = Instant::now();
+    loop {
+        let (_, v) = emu.get(path).await;
+        if v["state"] == state {
+            return (v, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < within,
+            "{path} not {state} in {within:?}: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn backing_records(emu: &common::Emu) -> Value {
+    emu.client
+        .get(format!("{}/_emulator/backing", emu.running.base_url))
+        .basic_auth("demo", Some("demo"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycle_events_reach_the_program_and_hold_operations_until_it_is_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = recorder(dir.path(), "0.4");
+    let program = program.to_str().unwrap();
+    let emu = emulator(&[
+        "--node-backing",
+        program,
+        "--public-ipv4-pool",
+        "100.99.0.0/16",
+    ])
+    .await;
+
+    // the start check
+    let all = events(dir.path());
+    assert_eq!(all[0]["event"], "backing.start");
+    assert_eq!(all[0]["publicIpv4Pool"], "100.99.0.0/16");
+
+    // a network domain: held until the program is done (time scale 0 would be instant)
+    let nd = emu.domain("backed", "NA9").await;
+    let (domain, took) = wait_for(
+        &emu,
+        &format!("network/networkDomain/{nd}"),
+        "NORMAL",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(
+        took >= Duration::from_millis(300),
+        "NORMAL after {took:?}, before the program was done"
+    );
+    assert_eq!(domain["snatIpv4Address"], "100.99.1.0", "{domain}");
+    let deploy = events(dir.path()).pop().unwrap();
+    assert_eq!(deploy["event"], "networkDomain.deploy");
+    assert_eq!(deploy["networkDomain"]["id"], nd.as_str());
+    assert_eq!(
+        deploy["rules"].as_array().unwrap().len(),
+        5,
+        "default rules: {deploy}"
+    );
+
+    let vlan = emu.vlan(&nd, "nodes", "10.0.0.0", 24).await;
+    wait_for(
+        &emu,
+        &format!("network/vlan/{vlan}"),
+        "NORMAL",
+        Duration::from_secs(10),
+    )
+    .await;
+    let v = events(dir.path()).pop().unwrap();
+    assert_eq!(v["event"], "vlan.deploy");
+    assert_eq!(
+        v["vlan"]["ipv4"],
+        json!({"network": "10.0.0.0", "prefixSize": 24, "gateway": "10.0.0.1"})
+    );
+    assert!(
+        v["vlan"]["ipv6"]["network"]
+            .as_str()
+            .unwrap()
+            .starts_with("fdcc:cc00:"),
+        "{v}"
+    );
+
+    // a server: its deploy carries the password on stdin, nowhere else
+    let image = emu.image("Rocky Linux 8 64-bit 2 CPU", "NA9").await;
+    let deploy_server = |name: &str, ip: &str| {
+        json!({"name": name, "imageId": image, "start": true, "administratorPassword": PASSWORD,
+               "cpu": {"count": 2, "coresPerSocket": 1, "speed": "STANDARD"}, "memoryGb": 4,
+               "networkInfo": {"networkDomainId": nd, "primaryNic": {"privateIpv4": ip}, "additionalNic": null}})
+    };
+    let server = emu
+        .ok("server/deployServer", deploy_server("node1", "10.0.0.11"))
+        .await;
+    let (s, _) = wait_for(
+        &emu,
+        &format!("server/server/{server}"),
+        "NORMAL",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(s["started"], true);
+    let e = events(dir.path()).pop().unwrap();
+    assert_eq!(e["event"], "server.deploy");
+    assert_eq!(e["adminPassword"], PASSWORD);
+    assert_eq!(e["server"]["started"], true);
+    assert_eq!(e["server"]["cpuCount"], 2);
+    assert_eq!(e["server"]["image"]["name"], "Rocky Linux 8 64-bit 2 CPU");
+    let nic = &e["server"]["nics"][0];
+    assert_eq!(nic["privateIpv4"], "10.0.0.11");
+    assert_eq!(nic["ipv4Gateway"], "10.0.0.1");
+    assert_eq!(nic["ipv4PrefixSize"], 24);
+    assert_eq!(e["networkDomain"]["snatIpv4"], "100.99.1.0");
+
+    // a failed deploy: FAILED_ADD with the program's last stderr line
+    let broken = emu
+        .ok("server/deployServer", deploy_server("broken", "10.0.0.12"))
+        .await;
+    let (b, _) = wait_for(
+        &emu,
+        &format!("server/server/{broken}"),
+        "FAILED_ADD",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(
+        b["progress"]["failureReason"], "broken: no loop device left for disk 1",
+        "{b}"
+    );
+
+    // power operations and an extra disk
+    emu.ok("server/shutdownServer", json!({"id": server})).await;
+    wait_for(
+        &emu,
+        &format!("server/server/{server}"),
+        "NORMAL",
+        Duration::from_secs(10),
+    )
+    .await;
+    emu.ok(
+        "server/addDisk",
+        json!({"serverId": server, "sizeGb": 20, "speed": "STANDARD"}),
+    )
+    .await;
+    wait_for(
+        &emu,
+        &format!("server/server/{server}"),
+        "NORMAL",
+        Duration::from_secs(10),
+    )
+    .await;
+    emu.ok("server/startServer", json!({"id": server})).await;
+    wait_for(
+        &emu,
+        &format!("server/server/{server}"),
+        "NORMAL",
+        Duration::from_secs(10),
+    )
+    .await;
+    let kinds: Vec<String> = events(dir.path())
+        .iter()
+        .filter(|e| e["server"]["id"] == server.as_str())
+        .map(|e| e["event"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "server.deploy",
+            "server.shutdown",
+            "server.update",
+            "server.start"
+        ]
+    );
+    let update = events(dir.path())
+        .into_iter()
+        .find(|e| e["event"] == "server.update")
+        .unwrap();
+    assert_eq!(
+        update["server"]["disks"].as_array().unwrap().len(),
+        2,
+        "{update}"
+    );
+    assert_eq!(update["server"]["started"], false);
+    assert!(update.get("adminPassword").is_none(), "{update}");
+
+    // NAT and firewall
+    emu.ok("network/addPublicIpBlock", json!({"networkDomainId": nd}))
+        .await;
+    emu.ok(
+        "network/createNatRule",
+        json!({"networkDomainId": nd, "internalIp": "10.0.0.11"}),
+    )
+    .await;
+    emu.ok(
+        "network/createFirewallRule",
+        json!({"networkDomainId": nd, "name": "node1_ssh", "action": "ACCEPT_DECISIVELY", "ipVersion": "IPV4",
+               "protocol": "TCP", "source": {"ip": {"address": "ANY"}},
+               "destination": {"ip": {"address": "100.99.2.0"}, "port": {"begin": 22}},
+               "placement": {"position": "FIRST"}}),
+    )
+    .await;
+    // synchronous operations answer once the program is done with their events
+    let records = backing_records(&emu).await;
+    let fw_record = records["event"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|r| r["event"] == "firewall.update")
+        .cloned()
+        .expect("a firewall.update record");
+    assert_eq!(fw_record["state"], "succeeded", "{records}");
+    let all = events(dir.path());
+    let nat = all.iter().find(|e| e["event"] == "natRule.create").unwrap();
+    assert_eq!(nat["natRule"]["externalIpv4"], "100.99.2.0");
+    assert_eq!(nat["natRule"]["internalIpv4"], "10.0.0.11");
+    let fw = all
+        .iter()
+        .rev()
+        .find(|e| e["event"] == "firewall.update")
+        .unwrap();
+    let rules = fw["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 6);
+    assert_eq!(
+        rules[0]["name"], "node1_ssh",
+        "placement FIRST comes first: {fw}"
+    );
+    assert_eq!(rules[0]["destination"]["portBegin"], 22);
+
+    // delete: held until the program has removed the node
+    emu.ok("server/powerOffServer", json!({"id": server})).await;
+    wait_for(
+        &emu,
+        &format!("server/server/{server}"),
+        "NORMAL",
+        Duration::from_secs(10),
+    )
+    .await;
+    let (status, _) = emu.post("server/deleteServer", json!({"id": server})).await;
+    assert_eq!(status, 200);
+    let (_, pending) = emu.get(&format!("server/server/{server}")).await;
+    assert_eq!(pending["state"], "PENDING_DELETE");
+
+    // every event recorded, the failure with its reason, the password nowhere
+    let records = backing_records(&emu).await;
+    assert_eq!(records["nodeBacking"], true);
+    let text = records.to_string();
+    assert!(!text.contains(PASSWORD), "{text}");
+    let failed: Vec<&Value> = records["event"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["state"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{records}");
+    assert_eq!(failed[0]["assetName"], "broken");
+    assert_eq!(
+        failed[0]["reason"],
+        "broken: no loop device left for disk 1"
+    );
+}
+
+#[tokio::test]
+async fn a_public_pool_outside_shared_address_space_is_refused() {
+    let config = <cloudcontrol_emulator::Config as clap::Parser>::parse_from([
+        "cloudcontrol-emulator",
+        "--public-ipv4-pool",
+        "165.180.0.0/16",
+    ]);
+    let err = cloudcontrol_emulator::start(config)
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("outside 100.64.0.0/10"), "{err:#}");
+}

@@ -1,0 +1,516 @@
+//! `terraform apply` of `examples/mesos-cluster` builds the running cluster: the real Terraform
+//! 1.0.3 CLI, the null provider, the node-backed emulator (every server a real Debian node behind
+//! NAT and an nftables firewall, `tests/node-backing`), `mesos-provisioner bootstrap` per node,
+//! real ZooKeeper, the stand-in Mesos and Marathon. One scenario in order, each step on what the
+//! one before left:
+//!
+//! 1. variables out of range fail at plan, naming the variable;
+//! 2. the apply creates everything, provisions all 12 nodes, submits both apps, and
+//!    `check-health` passes (the wall time is printed as `MEASURED`);
+//! 3. a second apply changes nothing and a new plan is empty;
+//! 4. one more agent whose SSH rule is missing: its provisioning fails naming the node and the
+//!    cause, every other node changes only its /etc/hosts block; with the rule back and a wrong
+//!    administrator password it fails naming the password; fixed, the apply continues and
+//!    `check-health` sees one more agent;
+//! 5. a firewall rule removed from the configuration blocks SSH to its node, as on the real cloud;
+//! 6. a wiped agent is re-bootstrapped by the standalone provisioner with the command the outputs
+//!    give;
+//! 7. `terraform destroy` leaves the emulator's inventory empty and no node running.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use e2e::node_backing::{self, NodeBackedCloud};
+use e2e::nodes::mesos::Health;
+use e2e::terraform::{workspace_root, PlanOutcome, ProviderPackage, TfOutput, Workspace};
+use serde_json::Value;
+
+/// The administrator password the servers are deployed with (policy: upper, lower, digit, symbol).
+const PASSWORD: &str = "Cluster-Nodes-7x!";
+/// Another one, for the wrong-password case.
+const WRONG_PASSWORD: &str = "Not-The-Password-3y!";
+/// 100x faster than the real API: a server deploy is 4.2 s, about a node's boot.
+const TIME_SCALE: &str = "0.01";
+
+fn workspace(cloud: &NodeBackedCloud) -> Workspace {
+    let ours = ProviderPackage::new(
+        "cloudcontrol",
+        "cloudcontrol",
+        "0.1.0",
+        e2e::binary("terraform-provider-cloudcontrol").unwrap(),
+    );
+    let mut ws = Workspace::with_providers(&[ours, ProviderPackage::null().unwrap()]).unwrap();
+    ws.set_wrapper(&cloud.internet_wrapper());
+    let source = workspace_root().join("examples/mesos-cluster");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "tf") {
+            std::fs::copy(&path, ws.work_dir().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let password_file = ws.scratch_path("admin-password");
+    write_private(&password_file, PASSWORD);
+    let provisioner = e2e::binary("mesos-provisioner").unwrap();
+    for (key, value) in [
+        ("CLOUDCONTROL_ENDPOINT", cloud.base_url.as_str()),
+        ("CLOUDCONTROL_USERNAME", "demo"),
+        ("CLOUDCONTROL_PASSWORD", "demo"),
+        ("TF_VAR_admin_password", PASSWORD),
+        (
+            "TF_VAR_admin_password_file",
+            password_file.to_str().unwrap(),
+        ),
+        ("TF_VAR_provisioner", provisioner.to_str().unwrap()),
+        ("TF_VAR_package_source", "node"),
+        ("TF_VAR_docker_registry_mirror", cloud.registry.as_str()),
+        (
+            "TF_VAR_allowed_cidr",
+            &format!("{}/32", cloud.internet_address),
+        ),
+        // a missing SSH rule fails a node's provisioning after this long
+        ("TF_VAR_connect_timeout", "20"),
+        ("TF_VAR_wait_timeout", "300"),
+    ] {
+        ws.set_env(key, value);
+    }
+    ws.init().unwrap();
+    ws
+}
+
+fn write_private(path: &Path, text: &str) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+/// The `(outcome, host, step)` of every provisioner step line the apply printed for the
+/// null_resource of `node` (e.g. `changed agent1 /etc/hosts block`).
+fn steps_of(apply: &TfOutput, node: &str) -> Vec<(String, String, String)> {
+    let prefixes = [
+        format!("null_resource.master[\"{node}\"] (local-exec): "),
+        format!("null_resource.agent[\"{node}\"] (local-exec): "),
+    ];
+    apply
+        .stdout
+        .lines()
+        .filter_map(|l| prefixes.iter().find_map(|p| l.strip_prefix(p.as_str())))
+        .filter_map(|rest| {
+            let mut words = rest.split_whitespace();
+            let outcome = words.next()?;
+            if !["ok", "changed", "failed", "skipped", "unreachable"].contains(&outcome) {
+                return None;
+            }
+            let host = words.next()?;
+            // the step name is the column up to the first run of two spaces
+            let after_host = rest.split_once(host)?.1.trim_start();
+            let step = after_host.split("  ").next()?.trim();
+            Some((outcome.to_owned(), host.to_owned(), step.to_owned()))
+        })
+        .collect()
+}
+
+fn check_health(cloud: &NodeBackedCloud, ws: &Workspace) -> Health {
+    let inventory = ws.work_dir().join("mesos-provisioner/cluster.toml");
+    let out = cloud
+        .in_internet(e2e::binary("mesos-provisioner").unwrap())
+        .args(["check-health", "-i"])
+        .arg(&inventory)
+        .args([
+            "--output",
+            "json",
+            "--connect-timeout",
+            "5",
+            "--app-window",
+            "15",
+        ])
+        .arg("--log-dir")
+        .arg(ws.scratch_path("health-logs"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    Health {
+        exit_code: out.status.code(),
+        report: serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!(
+                "check-health printed no report ({e}):\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        }),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Healthy with `agents` active agents and both apps running (read again for up to 2 minutes:
+/// docker-hello's first start pulls its image).
+fn wait_healthy(cloud: &NodeBackedCloud, ws: &Workspace, agents: u64, what: &str) -> Health {
+    let started = Instant::now();
+    loop {
+        let h = check_health(cloud, ws);
+        let good = h.exit_code == Some(0)
+            && h.report["agents"]["active"] == agents
+            && h.app_running("/shell-hello").unwrap_or(0) >= 1
+            && h.app_running("/docker-hello").unwrap_or(0) >= 1;
+        let modes = h.zk_modes();
+        let zk_ok = modes.iter().filter(|(_, m)| m == "leader").count() == 1
+            && modes.iter().filter(|(_, m)| m == "follower").count() == 2;
+        if good && zk_ok {
+            return h;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{what}: not healthy with {agents} agents and both apps:\n{}",
+            h.describe()
+        );
+        std::thread::sleep(Duration::from_secs(3));
+    }
+}
+
+fn output_json(ws: &Workspace, name: &str) -> Value {
+    let out = ws
+        .run(&["output", "-json", name])
+        .unwrap()
+        .ensure_success()
+        .unwrap();
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+fn count(inventory: &Value, kind: &str) -> usize {
+    inventory[kind].as_array().map_or(0, Vec::len)
+}
+
+/// Replaces (or removes, with `None`) the test's override of the firewall rules' `for_each`:
+/// the rules of the example without the ones named.
+fn firewall_without(ws: &Workspace, rules: Option<&[&str]>) {
+    let path = ws.work_dir().join("firewall_override.tf");
+    match rules {
+        None => {
+            let _ = std::fs::remove_file(path);
+        }
+        Some(names) => {
+            let list = names
+                .iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            std::fs::write(
+                path,
+                format!(
+                    "resource \"cloudcontrol_firewall_rule\" \"inbound\" {{\n  for_each = {{ for k, v in local.firewall_openings : k => v if !contains([{list}], k) }}\n}}\n"
+                ),
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// Runs `hostname` through an `ssh ...` command of the outputs, non-interactively, with strict
+/// host key checking and a 5 s connect timeout.
+fn ssh(cloud: &NodeBackedCloud, command: &str) -> std::process::Output {
+    let rest = command
+        .strip_prefix("ssh ")
+        .unwrap_or_else(|| panic!("not an ssh command: {command}"));
+    cloud
+        .in_internet("sh")
+        .arg("-c")
+        .arg(format!(
+            "ssh -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=yes {rest} hostname"
+        ))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn terraform_apply_builds_the_running_cluster_on_nodes() {
+    let Some(cloud) = node_backing::acquire(TIME_SCALE) else {
+        return;
+    };
+    let mut ws = workspace(&cloud);
+    let mut outputs_seen = String::new();
+
+    // 1. out-of-range variables fail at plan, on the variable
+    for (var, value) in [
+        ("master_count", "2"),
+        ("agent_count", "0"),
+        ("allowed_cidr", "10.1.2.0/33"),
+        ("vlan_ipv4_base_address", "10.0.0.7"),
+    ] {
+        let out = ws
+            .run(&[
+                "plan",
+                "-input=false",
+                "-no-color",
+                "-var",
+                &format!("{var}={value}"),
+            ])
+            .unwrap();
+        assert_eq!(out.code, 1, "{var}={value}: {out}");
+        assert!(
+            out.stderr.contains(&format!("variable \"{var}\""))
+                && out.stderr.contains("Invalid value for variable"),
+            "{var}={value} is not reported on the variable: {out}"
+        );
+    }
+
+    // 2. the whole cluster
+    let started = Instant::now();
+    let applied = ws
+        .apply(&[])
+        .unwrap_or_else(|e| panic!("first apply: {e:#}"));
+    let apply_time = started.elapsed();
+    eprintln!(
+        "MEASURED terraform apply of the 3 + 9 cluster, provisioned and both apps submitted: {:.0} s",
+        apply_time.as_secs_f64()
+    );
+    outputs_seen.push_str(&applied.combined());
+    assert!(
+        applied
+            .stdout
+            .contains("Apply complete! Resources: 76 added, 0 changed, 0 destroyed."),
+        "{applied}"
+    );
+    for node in (1..=3)
+        .map(|i| format!("master{i}"))
+        .chain((1..=9).map(|i| format!("agent{i}")))
+    {
+        let steps = steps_of(&applied, &node);
+        assert!(
+            steps
+                .iter()
+                .any(|(o, h, s)| o == "ok" && h == &node && s == "connect")
+                && steps
+                    .iter()
+                    .all(|(o, _, _)| o != "failed" && o != "unreachable"),
+            "{node} was not provisioned: {steps:?}"
+        );
+    }
+    assert!(
+        applied.stdout.contains("/docker-hello") && applied.stdout.contains("/shell-hello"),
+        "apps not submitted: {applied}"
+    );
+    let inventory = cloud.inventory().unwrap();
+    assert_eq!(count(&inventory, "server"), 12, "{inventory}");
+    for server in inventory["server"].as_array().unwrap() {
+        assert_eq!(
+            server["monitoring"]["servicePlan"], "ESSENTIALS",
+            "{}",
+            server["name"]
+        );
+        assert_eq!(server["started"], true, "{}", server["name"]);
+    }
+    let status = cloud.status().unwrap();
+    assert_eq!(
+        status.lines().filter(|l| l.contains(" running ")).count(),
+        12,
+        "{status}"
+    );
+    let health = wait_healthy(&cloud, &ws, 9, "after the first apply");
+    assert_eq!(
+        health.report["agents"]["expected"],
+        9,
+        "{}",
+        health.describe()
+    );
+
+    // 3. nothing to do the second time
+    let again = ws.apply(&[]).unwrap();
+    assert!(
+        again
+            .stdout
+            .contains("Apply complete! Resources: 0 added, 0 changed, 0 destroyed."),
+        "second apply: {again}"
+    );
+    let (outcome, plan) = ws.plan(&[]).unwrap();
+    assert_eq!(outcome, PlanOutcome::NoChanges, "{plan}");
+
+    // 4. one more agent: without its SSH rule, then with a wrong password, then right
+    ws.set_env("TF_VAR_agent_count", "10");
+    firewall_without(&ws, Some(&["agent10_tcp_22"]));
+    let blocked = ws.try_apply(&[]).unwrap();
+    outputs_seen.push_str(&blocked.combined());
+    assert_ne!(blocked.code, 0, "agent10 without an SSH rule: {blocked}");
+    assert!(
+        blocked.stderr.contains("null_resource.agent[\"agent10\"]")
+            && blocked.combined().contains("no answer on TCP port 22"),
+        "the failure names neither the node nor the cause: {blocked}"
+    );
+    for node in (1..=3)
+        .map(|i| format!("master{i}"))
+        .chain((1..=9).map(|i| format!("agent{i}")))
+    {
+        let steps = steps_of(&blocked, &node);
+        let changed: Vec<&str> = steps
+            .iter()
+            .filter(|(o, _, _)| o != "ok" && o != "skipped")
+            .map(|(o, _, s)| {
+                if o == "changed" {
+                    s.as_str()
+                } else {
+                    o.as_str()
+                }
+            })
+            .collect();
+        assert_eq!(
+            changed,
+            ["/etc/hosts block"],
+            "{node} changed more than its /etc/hosts block: {steps:?}"
+        );
+    }
+
+    firewall_without(&ws, None);
+    let password_file = ws.scratch_path("admin-password");
+    write_private(&password_file, WRONG_PASSWORD);
+    let refused = ws.try_apply(&[]).unwrap();
+    outputs_seen.push_str(&refused.combined());
+    assert_ne!(refused.code, 0, "agent10 with a wrong password: {refused}");
+    assert!(
+        refused.stderr.contains("null_resource.agent[\"agent10\"]")
+            && refused
+                .combined()
+                .contains("password authentication as root refused"),
+        "the failure names neither the node nor the password: {refused}"
+    );
+    let agent10 = steps_of(&refused, "agent10");
+    assert!(
+        agent10.iter().all(|(o, _, _)| o != "changed"),
+        "a refused first contact changed something: {agent10:?}"
+    );
+
+    write_private(&password_file, PASSWORD);
+    let fixed = ws
+        .apply(&[])
+        .unwrap_or_else(|e| panic!("apply after the fixes: {e:#}"));
+    outputs_seen.push_str(&fixed.combined());
+    assert!(
+        fixed
+            .stdout
+            .contains("Apply complete! Resources: 1 added, 0 changed, 1 destroyed."),
+        "only agent10's provisioning should run again: {fixed}"
+    );
+    let health = wait_healthy(&cloud, &ws, 10, "after adding agent10");
+    assert_eq!(
+        health.report["agents"]["expected"],
+        10,
+        "{}",
+        health.describe()
+    );
+
+    // 5. a firewall rule removed from the configuration closes SSH to that node
+    let nodes = output_json(&ws, "nodes");
+    let ssh_agent1 = nodes["agent1"]["ssh"].as_str().unwrap().to_owned();
+    let ssh_agent2 = nodes["agent2"]["ssh"].as_str().unwrap().to_owned();
+    let open = ssh(&cloud, &ssh_agent1);
+    assert_eq!(
+        String::from_utf8_lossy(&open.stdout).trim(),
+        "agent1",
+        "ssh agent1 before: {open:?}"
+    );
+    firewall_without(&ws, Some(&["agent1_tcp_22"]));
+    let closed = ws.apply(&[]).unwrap();
+    assert!(
+        closed.stdout.contains("0 added, 0 changed, 1 destroyed."),
+        "{closed}"
+    );
+    let blocked = ssh(&cloud, &ssh_agent1);
+    assert!(
+        !blocked.status.success(),
+        "ssh to agent1 still works without its rule"
+    );
+    assert!(
+        String::from_utf8_lossy(&blocked.stderr).contains("timed out"),
+        "ssh to agent1 should time out (dropped): {blocked:?}"
+    );
+    let other = ssh(&cloud, &ssh_agent2);
+    assert_eq!(
+        String::from_utf8_lossy(&other.stdout).trim(),
+        "agent2",
+        "{other:?}"
+    );
+    firewall_without(&ws, None);
+    let reopened = ws.apply(&[]).unwrap();
+    assert!(
+        reopened.stdout.contains("1 added, 0 changed, 0 destroyed."),
+        "{reopened}"
+    );
+    let open = ssh(&cloud, &ssh_agent1);
+    assert_eq!(
+        String::from_utf8_lossy(&open.stdout).trim(),
+        "agent1",
+        "ssh agent1 after: {open:?}"
+    );
+
+    // 6. a wiped agent comes back with the command the outputs give
+    let wipe = cloud.exec(
+        "agent3",
+        &[
+            "sh",
+            "-c",
+            "systemctl stop mesos-slave; DEBIAN_FRONTEND=noninteractive apt-get purge -y -q mesos >/dev/null; \
+             ids=$(docker ps -aq); [ -z \"$ids\" ] || docker rm -f $ids >/dev/null; \
+             rm -rf /etc/mesos /etc/mesos-slave /var/lib/mesos /etc/systemd/system/mesos-slave.service.d; \
+             systemctl daemon-reload",
+        ],
+    );
+    assert!(wipe.status.success(), "wiping agent3: {wipe:?}");
+    let h = check_health(&cloud, &ws);
+    assert_ne!(
+        h.exit_code,
+        Some(0),
+        "agent3 wiped, yet healthy:\n{}",
+        h.describe()
+    );
+    let bootstrap = nodes["agent3"]["bootstrap"].as_str().unwrap();
+    let rerun = cloud
+        .in_internet("sh")
+        .arg("-c")
+        .arg(bootstrap)
+        .output()
+        .unwrap();
+    let rerun_text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&rerun.stdout),
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    outputs_seen.push_str(&rerun_text);
+    assert_eq!(
+        rerun.status.code(),
+        Some(2),
+        "re-bootstrap of agent3:\n{rerun_text}"
+    );
+    wait_healthy(&cloud, &ws, 10, "after re-bootstrapping agent3");
+
+    // the administrator password was never shown: not by Terraform, the provisioner or its logs
+    for secret in [PASSWORD, WRONG_PASSWORD] {
+        assert!(!outputs_seen.contains(secret), "a password was printed");
+        let logs = ws.work_dir().join("mesos-provisioner/logs");
+        for entry in std::fs::read_dir(&logs).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
+            assert!(!text.contains(secret), "a password is in a provisioner log");
+        }
+    }
+
+    // 7. destroy removes everything, nodes included
+    let started = Instant::now();
+    ws.destroy().unwrap_or_else(|e| panic!("destroy: {e:#}"));
+    eprintln!(
+        "MEASURED terraform destroy: {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    let inventory = cloud.inventory().unwrap();
+    assert_eq!(inventory["totalAssets"], 0, "left behind: {inventory}");
+    let status = cloud.status().unwrap();
+    assert_eq!(status.lines().count(), 1, "nodes left: {status}");
+    let failed: Vec<Value> = cloud
+        .backing_events()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e["state"] == "failed")
+        .collect();
+    assert!(failed.is_empty(), "backing events failed: {failed:?}");
+}
