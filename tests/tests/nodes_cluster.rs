@@ -6,7 +6,8 @@
 //!
 //! 1. variables out of range fail at plan, naming the variable;
 //! 2. the apply creates everything, provisions all 12 nodes, submits both apps, and
-//!    `check-health` passes (the wall time is printed as `MEASURED`);
+//!    `check-health` passes (the wall time is printed as `MEASURED`); no process on the machine
+//!    or its nodes has the administrator password on its command line meanwhile;
 //! 3. a second apply changes nothing and a new plan is empty;
 //! 4. one more agent whose SSH rule is missing: its provisioning fails naming the node and the
 //!    cause, every other node changes only its /etc/hosts block; with the rule back and a wrong
@@ -226,6 +227,49 @@ fn ssh(cloud: &NodeBackedCloud, command: &str) -> std::process::Output {
         .unwrap()
 }
 
+/// Reads every process's command line over and over in a thread, collecting the programs
+/// whose command line contains a secret.
+struct CmdlineSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<(usize, Vec<String>)>,
+}
+
+impl CmdlineSampler {
+    fn start(secrets: &[&str]) -> Self {
+        use std::sync::atomic::Ordering;
+        let secrets: Vec<String> = secrets.iter().map(|s| s.to_string()).collect();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let (mut passes, mut leaks) = (0, Vec::new());
+            while !flag.load(Ordering::Relaxed) {
+                for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+                    let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
+                        continue;
+                    };
+                    let line = String::from_utf8_lossy(&raw).replace('\0', " ");
+                    if secrets.iter().any(|s| line.contains(s.as_str())) {
+                        let program = line.split(' ').next().unwrap_or("").to_owned();
+                        if !leaks.contains(&program) {
+                            leaks.push(program);
+                        }
+                    }
+                }
+                passes += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            (passes, leaks)
+        });
+        CmdlineSampler { stop, thread }
+    }
+
+    /// Passes made, and the programs seen with a secret on their command line.
+    fn stop(self) -> (usize, Vec<String>) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().expect("sampler thread")
+    }
+}
+
 #[test]
 fn terraform_apply_builds_the_running_cluster_on_nodes() {
     let Some(cloud) = node_backing::acquire(TIME_SCALE) else {
@@ -258,12 +302,21 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
         );
     }
 
-    // 2. the whole cluster
+    // 2. the whole cluster, while every process command line on the machine (the nodes'
+    //    included: their PID namespaces are nested in the host's) is sampled for the password
     let started = Instant::now();
+    let sampler = CmdlineSampler::start(&[PASSWORD]);
     let applied = ws
         .apply(&[])
         .unwrap_or_else(|e| panic!("first apply: {e:#}"));
     let apply_time = started.elapsed();
+    let (samples, leaks) = sampler.stop();
+    eprintln!("MEASURED command lines sampled during the apply: {samples} passes over /proc");
+    assert!(samples >= 10, "too few command-line samples: {samples}");
+    assert!(
+        leaks.is_empty(),
+        "the administrator password was on a command line: {leaks:?}"
+    );
     eprintln!(
         "MEASURED terraform apply of the 3 + 9 cluster, provisioned and both apps submitted: {:.0} s",
         apply_time.as_secs_f64()
