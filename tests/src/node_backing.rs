@@ -8,7 +8,7 @@
 //! (`cc-nodes down`).
 
 use std::io::{BufRead, BufReader, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
 use anyhow::{bail, Context as _, Result};
