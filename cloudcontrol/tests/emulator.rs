@@ -93,9 +93,19 @@ async fn network_domain_lifecycle_and_not_found() {
         .await
         .unwrap();
     assert_eq!(client.get_network_domain(&created.id).await.unwrap(), None);
-    // Deleting it again is an error, reported, never swallowed.
-    let err = client
+    // Deleting it again finds it gone and is done (a delete whose answer was lost is retried
+    // this way); changing it is an error, reported, never swallowed.
+    client
         .delete_network_domain(&created.id, &wait())
+        .await
+        .unwrap();
+    let edit = EditNetworkDomain {
+        id: created.id.clone(),
+        description: Some("gone".into()),
+        ..Default::default()
+    };
+    let err = client
+        .edit_network_domain(&edit, &wait())
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err}");

@@ -111,6 +111,20 @@ pub fn outcome_is_known<T>(result: &Result<T, cloudcontrol::Error>) -> bool {
     }
 }
 
+/// What a create recorded in the domain's journal ([`Markers::journaled_create`]) found or did.
+pub enum Journaled<A, R> {
+    /// Nothing had the asset's identity, so the create ran; its result.
+    Created(cloudcontrol::Result<R>),
+    /// An asset with the identity exists already; `marked` tells whether the journal names it
+    /// as left over by an interrupted apply (see [`Markers::left_over`]).
+    Found {
+        /// The asset found.
+        asset: A,
+        /// Whether this provider's journal marks it.
+        marked: bool,
+    },
+}
+
 fn tag_wait() -> WaitOptions {
     WaitOptions::new(TAG_TIMEOUT)
 }
@@ -207,6 +221,53 @@ impl Markers {
             journal.write(client, &state).await?;
         }
         Ok(())
+    }
+
+    /// Looks up, by identity (`find`), an asset that carries this provider's marker as a tag;
+    /// returns it with whether it has the marker.
+    pub async fn find_tagged<A>(
+        &self,
+        client: &Client,
+        asset_type: TagAssetType,
+        find: impl std::future::Future<Output = cloudcontrol::Result<Option<A>>>,
+        id: impl Fn(&A) -> &str,
+    ) -> cloudcontrol::Result<Option<(A, bool)>> {
+        self.ensure_keys(client).await?;
+        let Some(asset) = find.await? else {
+            return Ok(None);
+        };
+        let marked = self
+            .marker_of(client, asset_type, id(&asset))
+            .await?
+            .is_some();
+        Ok(Some((asset, marked)))
+    }
+
+    /// A create under the domain's journal, for assets that cannot carry a tag when they are
+    /// made: `find` looks the asset up by its identity first; when nothing has it, the journal
+    /// entry is written, `create` runs, and the entry is finished once the outcome is known
+    /// (an unanswered create leaves it, so the next apply can take the asset over).
+    pub async fn journaled_create<A, R, F>(
+        &self,
+        client: &Client,
+        domain_id: &str,
+        entry: &str,
+        find: impl std::future::Future<Output = cloudcontrol::Result<Option<A>>>,
+        create: impl FnOnce() -> F,
+    ) -> cloudcontrol::Result<Journaled<A, R>>
+    where
+        F: std::future::Future<Output = cloudcontrol::Result<R>>,
+    {
+        if let Some(asset) = find.await? {
+            let marked = self.left_over(client, domain_id, entry).await?;
+            return Ok(Journaled::Found { asset, marked });
+        }
+        self.begin(client, domain_id, entry).await?;
+        let result = create().await;
+        if outcome_is_known(&result) {
+            self.finish(domain_id, entry).await;
+        }
+        Ok(Journaled::Created(result))
     }
 
     /// Notes that the create of `entry` has finished (or been taken over), so its entry can go

@@ -18,7 +18,7 @@ use tfplugin::{AttributePath, Diagnostics, Value};
 
 use crate::adopt::{differences, vanished, Found, MarkerPlace};
 use crate::import_id::{import_state, ImportOptions};
-use crate::marker::{firewall_entry, outcome_is_known};
+use crate::marker::{firewall_entry, outcome_is_known, Journaled};
 use crate::provider::ProviderData;
 use crate::rules::{check_port_range, FirewallRuleNameRule};
 use crate::support::{api_error, boolean, int, record_create, record_read, string, wait};
@@ -270,26 +270,22 @@ impl Resource<ProviderData> for FirewallRuleResource {
         let options = wait(ctx, TIMEOUT);
         let domain = &create.network_domain_id;
         let entry = firewall_entry(&create.name);
-        let found = async {
-            let Some(rule) = client.find_firewall_rule(domain, &create.name).await? else {
-                return Ok(None);
-            };
-            let marked = markers.left_over(client, domain, &entry).await?;
-            Ok::<_, cloudcontrol::Error>(Some((rule, marked)))
-        };
-        let result = match found.await {
+        let journaled = markers
+            .journaled_create(
+                client,
+                domain,
+                &entry,
+                client.find_firewall_rule(domain, &create.name),
+                || client.create_firewall_rule(&create, &options),
+            )
+            .await;
+        let result = match journaled {
             Err(e) => Err(e),
-            Ok(None) => match markers.begin(client, domain, &entry).await {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    let result = client.create_firewall_rule(&create, &options).await;
-                    if outcome_is_known(&result) {
-                        markers.finish(domain, &entry).await;
-                    }
-                    result
-                }
-            },
-            Ok(Some((rule, marked))) => {
+            Ok(Journaled::Created(result)) => result,
+            Ok(Journaled::Found {
+                asset: rule,
+                marked,
+            }) => {
                 let verdict = Found {
                     kind: "firewall rule",
                     resource_type: self.type_name(),

@@ -14,7 +14,7 @@ use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{Diagnostics, Value};
 
 use crate::adopt::{differences, vanished, Found, MarkerPlace};
-use crate::marker::{nat_entry, outcome_is_known};
+use crate::marker::{nat_entry, outcome_is_known, Journaled};
 use crate::provider::ProviderData;
 use crate::support::{api_error, record_create, record_read, string, wait};
 
@@ -76,26 +76,22 @@ impl Resource<ProviderData> for NatRuleResource {
         };
         let domain = &create.network_domain_id;
         let entry = nat_entry(&create.internal_ip);
-        let found = async {
-            let Some(rule) = client.find_nat_rule(domain, &create.internal_ip).await? else {
-                return Ok(None);
-            };
-            let marked = markers.left_over(client, domain, &entry).await?;
-            Ok::<_, cloudcontrol::Error>(Some((rule, marked)))
-        };
-        let result = match found.await {
+        let journaled = markers
+            .journaled_create(
+                client,
+                domain,
+                &entry,
+                client.find_nat_rule(domain, &create.internal_ip),
+                || client.create_nat_rule(&create, &options),
+            )
+            .await;
+        let result = match journaled {
             Err(e) => Err(e),
-            Ok(None) => match markers.begin(client, domain, &entry).await {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    let result = client.create_nat_rule(&create, &options).await;
-                    if outcome_is_known(&result) {
-                        markers.finish(domain, &entry).await;
-                    }
-                    result
-                }
-            },
-            Ok(Some((rule, marked))) => {
+            Ok(Journaled::Created(result)) => result,
+            Ok(Journaled::Found {
+                asset: rule,
+                marked,
+            }) => {
                 let verdict = Found {
                     kind: "NAT rule",
                     resource_type: self.type_name(),

@@ -105,22 +105,12 @@ impl Resource<ProviderData> for NetworkDomainResource {
             kind: string(planned, "type").unwrap_or_else(|| "ESSENTIALS".into()),
             tags: vec![new_marker()],
         };
-        let found = async {
-            ctx.data.markers.ensure_keys(client).await?;
-            let Some(domain) = client
-                .find_network_domain(&deploy.name, &deploy.datacenter_id)
-                .await?
-            else {
-                return Ok(None);
-            };
-            let marked = ctx
-                .data
-                .markers
-                .marker_of(client, TagAssetType::NetworkDomain, &domain.id)
-                .await?
-                .is_some();
-            Ok::<_, cloudcontrol::Error>(Some((domain, marked)))
-        };
+        let found = ctx.data.markers.find_tagged(
+            client,
+            TagAssetType::NetworkDomain,
+            client.find_network_domain(&deploy.name, &deploy.datacenter_id),
+            |a| &a.id,
+        );
         let result = match found.await {
             Err(e) => Err(e),
             Ok(None) => client.deploy_network_domain(&deploy, &options).await,

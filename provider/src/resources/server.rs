@@ -317,22 +317,12 @@ impl Resource<ProviderData> for ServerResource {
                 .collect(),
             tags: vec![new_marker()],
         };
-        let found = async {
-            ctx.data.markers.ensure_keys(client).await?;
-            let Some(server) = client
-                .find_server(&deploy.network_info.network_domain_id, &deploy.name)
-                .await?
-            else {
-                return Ok(None);
-            };
-            let marked = ctx
-                .data
-                .markers
-                .marker_of(client, TagAssetType::Server, &server.id)
-                .await?
-                .is_some();
-            Ok::<_, cloudcontrol::Error>(Some((server, marked)))
-        };
+        let found = ctx.data.markers.find_tagged(
+            client,
+            TagAssetType::Server,
+            client.find_server(&deploy.network_info.network_domain_id, &deploy.name),
+            |a| &a.id,
+        );
         let made = match found.await {
             Err(e) => Err(e),
             Ok(None) => client.deploy_server(&deploy, &options).await,

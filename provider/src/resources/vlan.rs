@@ -14,7 +14,7 @@ use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Value};
 
 use crate::adopt::{differences, vanished, Found, MarkerPlace};
-use crate::marker::{outcome_is_known, vlan_entry};
+use crate::marker::{outcome_is_known, vlan_entry, Journaled};
 use crate::provider::ProviderData;
 use crate::rules::{check_vlan_network, NameRule, MAX_NAME_LEN, VLAN_PREFIX_RANGE};
 use crate::support::{api_error, int, record_create, record_read, string, wait};
@@ -153,26 +153,22 @@ impl Resource<ProviderData> for VlanResource {
         };
         let domain = &deploy.network_domain_id;
         let entry = vlan_entry(&deploy.name);
-        let found = async {
-            let Some(vlan) = client.find_vlan(domain, &deploy.name).await? else {
-                return Ok(None);
-            };
-            let marked = markers.left_over(client, domain, &entry).await?;
-            Ok::<_, cloudcontrol::Error>(Some((vlan, marked)))
-        };
-        let result = match found.await {
+        let journaled = markers
+            .journaled_create(
+                client,
+                domain,
+                &entry,
+                client.find_vlan(domain, &deploy.name),
+                || client.deploy_vlan(&deploy, &options),
+            )
+            .await;
+        let result = match journaled {
             Err(e) => Err(e),
-            Ok(None) => match markers.begin(client, domain, &entry).await {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    let result = client.deploy_vlan(&deploy, &options).await;
-                    if outcome_is_known(&result) {
-                        markers.finish(domain, &entry).await;
-                    }
-                    result
-                }
-            },
-            Ok(Some((vlan, marked))) => {
+            Ok(Journaled::Created(result)) => result,
+            Ok(Journaled::Found {
+                asset: vlan,
+                marked,
+            }) => {
                 let verdict = Found {
                     kind: "VLAN",
                     resource_type: self.type_name(),

@@ -73,6 +73,8 @@ pub fn command_lines() -> Vec<(u32, String)> {
         .into_iter()
         .filter_map(|(pid, _, _)| {
             let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            // Every argument ends with a NUL, the last one included.
+            let raw = raw.strip_suffix(&[0]).unwrap_or(&raw);
             let line = raw
                 .split(|b| *b == 0)
                 .map(|part| String::from_utf8_lossy(part).into_owned())
@@ -94,12 +96,21 @@ mod tests {
             .spawn()
             .unwrap();
         let me = std::process::id();
+        // Until the child has exec'd, /proc shows this test's name and command line for it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !command_lines()
+            .iter()
+            .any(|(pid, line)| *pid == child.id() && line == "sleep 30.5")
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the child's command line never showed"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let found = descendants_named(me, "sleep");
         assert!(found.contains(&child.id()), "{found:?}");
         assert!(descendants_named(me, "no-such-program").is_empty());
-        assert!(command_lines()
-            .iter()
-            .any(|(pid, line)| *pid == child.id() && line == "sleep 30.5"));
         child.kill().unwrap();
         child.wait().unwrap();
     }
