@@ -69,7 +69,7 @@ fn keys() -> Result<tempfile::TempDir> {
 /// `[[nodes]]` and the node table's lines replaced by `node` when given.
 fn inventory(port: u16, extra: &str, node: Option<&str>) -> String {
     let default_node = format!(
-        "name = \"m1\"\naddress = \"127.0.0.1\"\nport = {port}\nprivate_ipv4 = \"10.0.0.11\"\nrole = \"master\"\n"
+        "name = \"m1\"\naddress = \"127.0.0.1\"\nport = {port}\nprivate_ipv4 = \"10.0.0.11\"\nrole = \"master\"\nzk_id = 1\n"
     );
     format!(
         "[ssh]\nuser = \"ops\"\nprivate_key = \"id_ed25519\"\nknown_hosts = \"known_hosts\"\nhost_key_policy = \"accept-new\"\nconnect_timeout_secs = 1\n{extra}\n[[nodes]]\n{}",
@@ -152,7 +152,19 @@ fn malformed_inventories_are_refused_naming_the_field_before_any_connection() ->
 
     // The control: a valid inventory does reach the listener (and fails there, not being SSH).
     std::fs::write(dir.join("valid.toml"), inventory(port, "", None))?;
-    let out = provisioner(dir, &["converge", "-i", "valid.toml", "--log-dir", "logs"])?;
+    // (Only the access and base phases: the Mesos roles would also want package sources.)
+    let out = provisioner(
+        dir,
+        &[
+            "converge",
+            "-i",
+            "valid.toml",
+            "--phases",
+            "access,base",
+            "--log-dir",
+            "logs",
+        ],
+    )?;
     ensure!(
         watch.connections() > 0,
         "a valid inventory never reached the listener: exit {:?}\n{}",
@@ -560,6 +572,10 @@ fn malformed_bootstrap_command_lines_are_refused_naming_the_option_before_any_co
             "agent",
             "--private-ipv4",
             "10.0.0.27",
+            "--peer",
+            "m1=10.0.0.11,fd00::11,master,1",
+            "--phases",
+            "access,base",
             "--private-key",
             "id_ed25519",
             "--known-hosts",

@@ -132,7 +132,9 @@ impl<'a> Run<'a> {
             "0.1.0",
             &settings.binaries.provider,
         );
-        let mut ws = Workspace::new(&package)?;
+        // The example also declares the null provider (its per-node provisioning), which stays
+        // off here: this emulator has no machines behind its servers.
+        let mut ws = Workspace::with_providers(&[package, ProviderPackage::null()?])?;
         let example = workspace_root().join("examples/mesos-cluster");
         for entry in
             std::fs::read_dir(&example).with_context(|| format!("reading {}", example.display()))?
@@ -149,6 +151,7 @@ impl<'a> Run<'a> {
         ws.set_env("CLOUDCONTROL_USERNAME", USER);
         ws.set_env("CLOUDCONTROL_PASSWORD", emulator.password());
         ws.set_env("TF_VAR_admin_password", ADMIN_PASSWORD);
+        ws.set_env("TF_VAR_provision", "false");
         if watch {
             ws.set_env("TF_LOG", "TRACE");
             ws.set_env(
