@@ -110,9 +110,17 @@ impl Org {
             let gone = |id: &str| removed.iter().any(|r| r == id);
             self.firewall_rules.retain(|r| !gone(&r.network_domain_id));
             self.nat_rules.retain(|_, r| !gone(&r.network_domain_id));
+            // Blocks go with their domain, and every tag with its asset.
+            let blocks: Vec<String> = self
+                .public_ip_blocks
+                .values()
+                .filter(|b| gone(&b.network_domain_id))
+                .map(|b| b.id.clone())
+                .collect();
             self.public_ip_blocks
                 .retain(|_, b| !gone(&b.network_domain_id));
-            self.tags.retain(|t| !gone(&t.asset_id));
+            self.tags
+                .retain(|t| !gone(&t.asset_id) && !blocks.contains(&t.asset_id));
             self.reserved_ipv4.retain(|r| !gone(&r.vlan_id));
         }
     }

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{assert_error, emulator, emulator_with_accounts};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn auth_is_required_and_orgs_are_isolated() {
@@ -795,4 +795,37 @@ async fn reserved_private_addresses_customer_images_and_iops() {
         )
         .await;
     assert!(assert_error(&r, 400, "INVALID_INPUT_DATA").starts_with("speed"));
+}
+
+#[tokio::test]
+async fn tags_go_with_their_asset() {
+    let emu = emulator(&[]).await;
+    emu.ok(
+        "tag/createTagKey",
+        json!({"name": "owner", "valueRequired": false, "displayOnReport": false}),
+    )
+    .await;
+    let nd = emu.domain("a", "NA9").await;
+    let block = emu
+        .ok("network/addPublicIpBlock", json!({"networkDomainId": nd}))
+        .await;
+    for (kind, id) in [("PUBLIC_IP_BLOCK", &block), ("NETWORK_DOMAIN", &nd)] {
+        emu.ok("tag/applyTags", json!({"assetType": kind, "assetId": id, "tag": [{"tagKeyName": "owner", "value": "t"}]})).await;
+    }
+    let count = |v: &Value| v["totalCount"].as_u64().unwrap();
+    let (_, v) = emu.get("tag/tag").await;
+    assert_eq!(count(&v), 2, "{v}");
+
+    let r = emu
+        .post("network/deleteNetworkDomain", json!({"id": nd}))
+        .await;
+    assert_error(&r, 400, "HAS_DEPENDENCY");
+    emu.ok("network/removePublicIpBlock", json!({"id": block}))
+        .await;
+    let (_, v) = emu.get(&format!("tag/tag?assetId={block}")).await;
+    assert_eq!(count(&v), 0, "a removed block kept its tag: {v}");
+    emu.ok("network/deleteNetworkDomain", json!({"id": nd}))
+        .await;
+    let (_, v) = emu.get("tag/tag").await;
+    assert_eq!(count(&v), 0, "tags outlived their assets: {v}");
 }

@@ -206,6 +206,8 @@ pub fn remove(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         ));
     }
     ctx.org.public_ip_blocks.remove(&body.id);
+    // Tags belong to their asset and go with it.
+    ctx.org.tags.retain(|t| t.asset_id != body.id);
     Ok(Reply::Action(Action::ok(
         "REMOVE_PUBLIC_IP_BLOCK",
         "Public IPv4 Address Block has been deleted successfully.",
