@@ -1,4 +1,5 @@
-//! The fixed catalogue: MCP 2.0 datacenters (with limits and disk speeds) and OS images.
+//! The fixed catalogue: MCP 2.0 datacenters (with limits, disk speeds and CPU speeds) and OS
+//! images (with their CPU shape, memory and OS disk).
 //!
 //! Image, controller and disk ids are UUIDv5 values derived from the datacenter and image key, so
 //! they are stable across restarts and across emulator instances.
@@ -51,9 +52,17 @@ pub struct Datacenter {
     pub country: &'static str,
     /// Whether the PROVISIONEDIOPS disk speed is offered.
     pub provisioned_iops: bool,
+    /// Whether the HIGHPERFORMANCE CPU speed is offered (STANDARD always is). Every public MCP 2.0
+    /// location offers it, so every catalogue datacenter does; the field exists so that the
+    /// datacenter's `hypervisor.cpuSpeed` list and the deploy/reconfigure check share one source.
+    pub high_performance_cpu: bool,
 }
 
 /// All emulated datacenters (MCP 2.0 ids of the real regions).
+///
+/// CPU speeds: the CloudControl documentation ("Overview of CPU Speeds") says STANDARD is offered
+/// everywhere, HIGHPERFORMANCE "in all Public MCP 2.0 locations" and MCP 1.0 locations offer only
+/// STANDARD. All of these are public MCP 2.0 locations, so all of them offer both.
 pub const DATACENTERS: &[Datacenter] = &[
     dc(
         "NA9",
@@ -182,6 +191,7 @@ const fn dc(
         state,
         country,
         provisioned_iops,
+        high_performance_cpu: true,
     }
 }
 
@@ -218,7 +228,36 @@ const DISK_SPEEDS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// CPU speeds: (id, display name, description). STANDARD is the default.
+const CPU_SPEEDS: &[(&str, &str, &str)] = &[
+    ("STANDARD", "Standard", "Standard CPU speed"),
+    (
+        "HIGHPERFORMANCE",
+        "High Performance",
+        "More consistent vCPU performance and a higher burst ceiling",
+    ),
+];
+
 impl Datacenter {
+    /// Whether `speed` is an available CPU speed here (listed in `hypervisor.cpuSpeed` with
+    /// `available: true`).
+    pub fn cpu_speed_available(&self, speed: &str) -> bool {
+        match speed {
+            "STANDARD" => true,
+            "HIGHPERFORMANCE" => self.high_performance_cpu,
+            _ => false,
+        }
+    }
+
+    /// The CPU speeds available here, in catalogue order (for error messages).
+    pub fn available_cpu_speeds(&self) -> Vec<&'static str> {
+        CPU_SPEEDS
+            .iter()
+            .map(|(id, _, _)| *id)
+            .filter(|id| self.cpu_speed_available(id))
+            .collect()
+    }
+
     /// Whether `speed` is an available disk speed here.
     pub fn disk_speed_available(&self, speed: &str) -> bool {
         match speed {
@@ -236,6 +275,13 @@ impl Datacenter {
             .map(|(id, name, abbr, desc)| {
                 json!({"id": id, "displayName": name, "abbreviation": abbr, "description": desc,
                        "available": self.disk_speed_available(id), "default": *id == "STANDARD"})
+            })
+            .collect();
+        let cpu_speeds: Vec<Value> = CPU_SPEEDS
+            .iter()
+            .map(|(id, name, desc)| {
+                json!({"id": id, "displayName": name, "description": desc,
+                       "available": self.cpu_speed_available(id), "default": *id == "STANDARD"})
             })
             .collect();
         let prop = |name: &str, value: String| json!({"name": name, "value": value});
@@ -260,10 +306,7 @@ impl Datacenter {
                 "type": "VMWARE",
                 "maintenanceStatus": "NORMAL",
                 "diskSpeed": disk_speeds,
-                "cpuSpeed": [
-                    {"id": "STANDARD", "displayName": "Standard", "description": "Standard CPU speed", "available": true, "default": true},
-                    {"id": "HIGHPERFORMANCE", "displayName": "High Performance", "description": "Faster CPU", "available": true, "default": false},
-                ],
+                "cpuSpeed": cpu_speeds,
                 "property": [
                     prop("MIN_DISK_SIZE_GB", LIMITS.min_disk_gb.to_string()),
                     prop("MAX_DISK_SIZE_GB", LIMITS.max_disk_gb.to_string()),
@@ -301,6 +344,10 @@ pub struct ImageTemplate {
     pub units_group: &'static str,
     /// CPU count.
     pub cpu: u32,
+    /// Cores per socket (divides `cpu`).
+    pub cores_per_socket: u32,
+    /// CPU speed, e.g. `STANDARD` (offered in every datacenter).
+    pub cpu_speed: &'static str,
     /// Memory in GB.
     pub memory_gb: u32,
     /// OS disk size in GB.
@@ -315,7 +362,7 @@ const fn img(
     description: &'static str,
     key: &'static str,
     os: (&'static str, &'static str, &'static str, &'static str),
-    cpu: u32,
+    cpu: (u32, u32, &'static str),
     memory_gb: u32,
     disk_gb: u32,
     sort_order: u32,
@@ -328,21 +375,23 @@ const fn img(
         os_display: os.1,
         family: os.2,
         units_group: os.3,
-        cpu,
+        cpu: cpu.0,
+        cores_per_socket: cpu.1,
+        cpu_speed: cpu.2,
         memory_gb,
         disk_gb,
         sort_order,
     }
 }
 
-/// The OS image catalogue.
+/// The OS image catalogue. A row's CPU is (count, cores per socket, speed).
 pub const IMAGES: &[ImageTemplate] = &[
     img(
         "CentOS 7 64-bit 2 CPU",
         "CentOS Release 7.9 64-bit",
         "T-CENT-7-64-2-4-10",
         ("CENTOS764", "CENTOS7/64", "UNIX", "CENTOS"),
-        2,
+        (2, 1, "STANDARD"),
         4,
         10,
         10,
@@ -352,17 +401,27 @@ pub const IMAGES: &[ImageTemplate] = &[
         "RedHat 7.9 Enterprise (Maipo) 64-bit",
         "T-RHEL-7-64-2-4-10",
         ("REDHAT764", "REDHAT7/64", "UNIX", "REDHAT"),
-        2,
+        (2, 1, "STANDARD"),
         4,
         10,
         20,
+    ),
+    img(
+        "RedHat 8 64-bit 4 CPU",
+        "RedHat 8.10 Enterprise (Ootpa) 64-bit",
+        "T-RHEL-8-64-4-8-10",
+        ("REDHAT864", "REDHAT8/64", "UNIX", "REDHAT"),
+        (4, 2, "STANDARD"),
+        8,
+        10,
+        21,
     ),
     img(
         "Rocky Linux 8 64-bit 2 CPU",
         "Rocky Linux 8.10 64-bit",
         "T-ROCK-8-64-2-4-10",
         ("ROCKY864", "ROCKY8/64", "UNIX", "ROCKY"),
-        2,
+        (2, 1, "STANDARD"),
         4,
         10,
         30,
@@ -372,7 +431,7 @@ pub const IMAGES: &[ImageTemplate] = &[
         "Rocky Linux 9.4 64-bit",
         "T-ROCK-9-64-2-4-10",
         ("ROCKY964", "ROCKY9/64", "UNIX", "ROCKY"),
-        2,
+        (2, 1, "STANDARD"),
         4,
         10,
         31,
@@ -382,7 +441,7 @@ pub const IMAGES: &[ImageTemplate] = &[
         "AlmaLinux 8.10 64-bit",
         "T-ALMA-8-64-2-4-10",
         ("ALMALINUX864", "ALMALINUX8/64", "UNIX", "ALMALINUX"),
-        2,
+        (2, 1, "STANDARD"),
         4,
         10,
         40,
@@ -392,7 +451,7 @@ pub const IMAGES: &[ImageTemplate] = &[
         "AlmaLinux 9.4 64-bit",
         "T-ALMA-9-64-2-4-10",
         ("ALMALINUX964", "ALMALINUX9/64", "UNIX", "ALMALINUX"),
-        2,
+        (2, 1, "STANDARD"),
         4,
         10,
         41,
@@ -402,7 +461,7 @@ pub const IMAGES: &[ImageTemplate] = &[
         "Ubuntu 22.04 LTS (Jammy Jellyfish) 64-bit",
         "T-UBUN-22-64-2-4-10",
         ("UBUNTU2264", "UBUNTU22/64", "UNIX", "UBUNTU"),
-        2,
+        (2, 1, "STANDARD"),
         4,
         10,
         50,
@@ -412,7 +471,7 @@ pub const IMAGES: &[ImageTemplate] = &[
         "Ubuntu 24.04 LTS (Noble Numbat) 64-bit",
         "T-UBUN-24-64-2-4-10",
         ("UBUNTU2464", "UBUNTU24/64", "UNIX", "UBUNTU"),
-        2,
+        (2, 1, "STANDARD"),
         4,
         10,
         51,
@@ -422,7 +481,7 @@ pub const IMAGES: &[ImageTemplate] = &[
         "Windows 2019 Datacenter 64-bit",
         "T-WIN-2019-DC-64-2-8-50",
         ("WIN2019DC/64", "WIN2019DC/64", "WINDOWS", "WINDOWS"),
-        2,
+        (2, 1, "STANDARD"),
         8,
         50,
         60,
@@ -467,7 +526,7 @@ impl OsImage {
         json!({
             "name": t.name,
             "description": t.description,
-            "cpu": {"count": t.cpu, "speed": "STANDARD", "coresPerSocket": 1},
+            "cpu": {"count": t.cpu, "speed": t.cpu_speed, "coresPerSocket": t.cores_per_socket},
             "memoryGb": t.memory_gb,
             "scsiController": [{
                 "id": self.controller_id(),
@@ -532,5 +591,96 @@ mod tests {
             .unwrap()
             .disk_speed_available("PROVISIONEDIOPS"));
         assert!(!datacenter("NA9").unwrap().disk_speed_available("FAST"));
+    }
+
+    /// A datacenter like NA12 but without the HIGHPERFORMANCE CPU speed (an MCP 1.0-like offer).
+    const STANDARD_CPU_ONLY: Datacenter = Datacenter {
+        high_performance_cpu: false,
+        ..dc(
+            "XX1",
+            "NA",
+            "Test - Standard CPU only",
+            "Nowhere",
+            "-",
+            "US",
+            false,
+        )
+    };
+
+    #[test]
+    fn cpu_speeds_follow_the_datacenter() {
+        for d in DATACENTERS {
+            assert_eq!(d.available_cpu_speeds(), ["STANDARD", "HIGHPERFORMANCE"]);
+            let listed = d.to_json()["hypervisor"]["cpuSpeed"].clone();
+            assert_eq!(listed[1]["id"], "HIGHPERFORMANCE");
+            assert_eq!(listed[1]["available"], true);
+        }
+        let d = STANDARD_CPU_ONLY;
+        assert!(d.cpu_speed_available("STANDARD"));
+        assert!(!d.cpu_speed_available("HIGHPERFORMANCE"));
+        assert!(!d.cpu_speed_available("TURBO"));
+        assert_eq!(d.available_cpu_speeds(), ["STANDARD"]);
+        let listed = d.to_json()["hypervisor"]["cpuSpeed"].clone();
+        assert_eq!(
+            listed,
+            json!([
+                {"id": "STANDARD", "displayName": "Standard", "description": "Standard CPU speed",
+                 "available": true, "default": true},
+                {"id": "HIGHPERFORMANCE", "displayName": "High Performance",
+                 "description": "More consistent vCPU performance and a higher burst ceiling",
+                 "available": false, "default": false},
+            ])
+        );
+    }
+
+    #[test]
+    fn every_image_has_a_deployable_cpu_shape() {
+        for t in IMAGES {
+            assert!(
+                (1..=LIMITS.max_cpu_count).contains(&t.cpu),
+                "{}: cpu {}",
+                t.name,
+                t.cpu
+            );
+            assert!(
+                t.cores_per_socket >= 1 && t.cpu.is_multiple_of(t.cores_per_socket),
+                "{}: {} cores per socket do not divide {} CPUs",
+                t.name,
+                t.cores_per_socket,
+                t.cpu
+            );
+            for d in DATACENTERS {
+                assert!(d.cpu_speed_available(t.cpu_speed), "{} in {}", t.name, d.id);
+            }
+        }
+    }
+
+    #[test]
+    fn image_json_carries_the_template_cpu_shape() {
+        let find = |name: &str| {
+            all_images()
+                .find(|i| i.template.name == name && i.datacenter.id == "NA9")
+                .unwrap()
+                .to_json()
+        };
+        assert_eq!(
+            find("RedHat 8 64-bit 4 CPU")["cpu"],
+            json!({"count": 4, "speed": "STANDARD", "coresPerSocket": 2})
+        );
+        // Images other crates' tests use keep one core per socket.
+        for name in [
+            "CentOS 7 64-bit 2 CPU",
+            "Rocky Linux 8 64-bit 2 CPU",
+            "Rocky Linux 9 64-bit 2 CPU",
+            "Ubuntu 22.04 64-bit 2 CPU",
+            "Ubuntu 24.04 64-bit 2 CPU",
+            "Win2019 DC 64-bit 2 CPU",
+        ] {
+            assert_eq!(
+                find(name)["cpu"],
+                json!({"count": 2, "speed": "STANDARD", "coresPerSocket": 1}),
+                "{name}"
+            );
+        }
     }
 }

@@ -87,6 +87,24 @@ async fn every_bad_request_names_its_field_and_changes_nothing() {
         ),
         (
             "server/deployServer",
+            json!({"name": "t", "imageId": image, "start": true, "administratorPassword": "Passw0rd!", "cpu": {"speed": "TURBO"}, "networkInfo": nic}),
+            "cpu.speed",
+            "INVALID_INPUT_DATA",
+        ),
+        (
+            "server/reconfigureServer",
+            json!({"id": server, "cpuCount": 3, "coresPerSocket": 2}),
+            "coresPerSocket",
+            "INVALID_INPUT_DATA",
+        ),
+        (
+            "server/reconfigureServer",
+            json!({"id": server, "cpuSpeed": "FAST"}),
+            "cpuSpeed",
+            "INVALID_INPUT_DATA",
+        ),
+        (
+            "server/deployServer",
             json!({"name": "t", "imageId": image, "start": true, "administratorPassword": "Passw0rd!", "memoryGb": 999, "networkInfo": nic}),
             "memoryGb",
             "EXCEEDS_LIMIT",

@@ -96,6 +96,53 @@ pub struct Server {
     pub failure_reason: Option<String>,
 }
 
+/// A server's CPU and memory: what `reconfigureServer` changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sizing {
+    /// CPU count.
+    pub cpu_count: u32,
+    /// Cores per socket.
+    pub cores_per_socket: u32,
+    /// CPU speed.
+    pub cpu_speed: String,
+    /// Memory in GB.
+    pub memory_gb: u32,
+}
+
+impl Sizing {
+    /// The changes from `self` to `to` that a running server cannot take, each naming its request
+    /// field. More CPUs and more memory are hot-added; fewer CPUs, less memory, other cores per
+    /// socket and another CPU speed need a stopped server. Equal values are no change.
+    pub fn cold_changes(&self, to: &Sizing) -> Vec<String> {
+        let mut cold = Vec::new();
+        if to.cpu_count < self.cpu_count {
+            cold.push(format!(
+                "lowering cpuCount from {} to {}",
+                self.cpu_count, to.cpu_count
+            ));
+        }
+        if to.memory_gb < self.memory_gb {
+            cold.push(format!(
+                "lowering memoryGb from {} to {}",
+                self.memory_gb, to.memory_gb
+            ));
+        }
+        if to.cores_per_socket != self.cores_per_socket {
+            cold.push(format!(
+                "changing coresPerSocket from {} to {}",
+                self.cores_per_socket, to.cores_per_socket
+            ));
+        }
+        if to.cpu_speed != self.cpu_speed {
+            cold.push(format!(
+                "changing cpuSpeed from {} to {}",
+                self.cpu_speed, to.cpu_speed
+            ));
+        }
+        cold
+    }
+}
+
 const FILTERS: &[FilterSpec] = &[
     ("id", &["/id"]),
     ("networkDomainId", &["/networkInfo/networkDomainId"]),
@@ -128,7 +175,6 @@ const FILTERS: &[FilterSpec] = &[
     ),
 ];
 
-const CPU_SPEEDS: &[&str] = &["STANDARD", "HIGHPERFORMANCE"];
 const MONITORING_PLANS: &[&str] = &["ESSENTIALS", "ADVANCED"];
 
 impl Server {
@@ -205,12 +251,44 @@ impl Server {
     /// SERVER_STARTED unless the server is stopped.
     pub fn check_stopped(&self) -> Result<(), ApiError> {
         if self.started {
-            return Err(ApiError::new(
-                Code::ServerStarted,
-                format!("Server with id {} is started but must be stopped to perform this operation. Please Power Off or Shutdown the Server (as appropriate) and try again.", self.id),
-            ));
+            return Err(self.started_error(None));
         }
         Ok(())
+    }
+
+    /// The SERVER_STARTED error (the real API's message for addDisk on a running server), with
+    /// what the request would have changed when `detail` is given.
+    fn started_error(&self, detail: Option<&str>) -> ApiError {
+        let detail = detail.map(|d| format!(" ({d})")).unwrap_or_default();
+        ApiError::new(
+            Code::ServerStarted,
+            format!("Server with id {} is started but must be stopped to perform this operation{detail}. Please Power Off or Shutdown the Server (as appropriate) and try again.", self.id),
+        )
+    }
+
+    /// The server's CPU and memory.
+    pub fn sizing(&self) -> Sizing {
+        Sizing {
+            cpu_count: self.cpu_count,
+            cores_per_socket: self.cores_per_socket,
+            cpu_speed: self.cpu_speed.clone(),
+            memory_gb: self.memory_gb,
+        }
+    }
+
+    /// The power rule of `reconfigureServer`: a stopped server takes any change; a running one
+    /// takes a change only when [`Sizing::cold_changes`] finds nothing in it, and otherwise the
+    /// answer is SERVER_STARTED naming each such change.
+    pub fn check_reconfigure_power(&self, to: &Sizing) -> Result<(), ApiError> {
+        if !self.started {
+            return Ok(());
+        }
+        let cold = self.sizing().cold_changes(to);
+        if cold.is_empty() {
+            Ok(())
+        } else {
+            Err(self.started_error(Some(&cold.join(", "))))
+        }
     }
 
     /// Starts an asynchronous operation on the server.
@@ -319,9 +397,19 @@ pub fn find_mut<'a>(org: &'a mut Org, id: &str) -> Result<&'a mut Server, ApiErr
         .ok_or_else(|| ApiError::not_found("Server", id))
 }
 
-/// Validates CPU count, cores per socket and speed against the datacenter limits; `fields` names
-/// the three request fields (they differ between deploy and reconfigure bodies).
-pub fn check_cpu(count: u32, cores: u32, speed: &str, fields: [&str; 3]) -> Result<(), ApiError> {
+/// Validates a CPU shape: the count against the datacenter limits (EXCEEDS_LIMIT), the cores per
+/// socket against the count and the speed against the speeds `dc` offers (INVALID_INPUT_DATA
+/// naming the field). `fields` names the three request fields (they differ between deploy and
+/// reconfigure bodies); `cores_from` says whose cores per socket were taken when the request gave
+/// none (e.g. "the image's"), so that the message tells the client to give them.
+pub fn check_cpu(
+    dc: &catalog::Datacenter,
+    count: u32,
+    cores: u32,
+    speed: &str,
+    fields: [&str; 3],
+    cores_from: Option<&str>,
+) -> Result<(), ApiError> {
     let [count_field, cores_field, speed_field] = fields;
     if count == 0 || count > LIMITS.max_cpu_count {
         return Err(ApiError::new(
@@ -333,15 +421,22 @@ pub fn check_cpu(count: u32, cores: u32, speed: &str, fields: [&str; 3]) -> Resu
         ));
     }
     if cores == 0 || !count.is_multiple_of(cores) {
-        return Err(ApiError::invalid(
-            cores_field,
-            format!("{cores} must divide the CPU count {count}"),
-        ));
+        let rule = match cores_from {
+            None => format!("{cores} must divide the CPU count {count}"),
+            Some(from) => format!(
+                "{from} {cores} cores per socket do not divide {count_field} {count}; give {cores_field} as well"
+            ),
+        };
+        return Err(ApiError::invalid(cores_field, rule));
     }
-    if !CPU_SPEEDS.contains(&speed) {
+    if !dc.cpu_speed_available(speed) {
         return Err(ApiError::invalid(
             speed_field,
-            format!("`{speed}` must be one of {}", CPU_SPEEDS.join(", ")),
+            format!(
+                "CPU speed `{speed}` is not available in {}; available: {}",
+                dc.id,
+                dc.available_cpu_speeds().join(", ")
+            ),
         ));
     }
     Ok(())
@@ -586,19 +681,21 @@ pub fn deploy(ctx: &mut Ctx, customized: bool) -> Result<Reply, ApiError> {
         ));
     }
     let t = image.template;
-    let (count, cores, speed) = match &body.cpu {
-        Some(c) => (
-            c.count.unwrap_or(t.cpu),
-            c.cores_per_socket.unwrap_or(1),
-            c.speed.clone().unwrap_or_else(|| "STANDARD".into()),
-        ),
-        None => (t.cpu, 1, "STANDARD".into()),
-    };
+    // What the request leaves out of `cpu` (or all of it) comes from the image.
+    let cpu = body.cpu.as_ref();
+    let count = cpu.and_then(|c| c.count).unwrap_or(t.cpu);
+    let given_cores = cpu.and_then(|c| c.cores_per_socket);
+    let cores = given_cores.unwrap_or(t.cores_per_socket);
+    let speed = cpu
+        .and_then(|c| c.speed.clone())
+        .unwrap_or_else(|| t.cpu_speed.to_string());
     check_cpu(
+        image.datacenter,
         count,
         cores,
         &speed,
         ["cpu.count", "cpu.coresPerSocket", "cpu.speed"],
+        given_cores.is_none().then_some("the image's"),
     )?;
     let memory_gb = body.memory_gb.unwrap_or(t.memory_gb);
     check_memory(memory_gb)?;
@@ -851,36 +948,44 @@ pub fn power(ctx: &mut Ctx, op: &str) -> Result<Reply, ApiError> {
     )))
 }
 
-/// `POST server/reconfigureServer`: CPU and memory.
+/// `POST server/reconfigureServer`: CPU and memory. What the body leaves out stays as it is (the
+/// cores per socket too when only `cpuCount` is given: they must then divide the new count). The
+/// values are checked first, then the power rule ([`Server::check_reconfigure_power`]).
 pub fn reconfigure(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: ReconfigureBody = ctx.body()?;
     let s = find(ctx.org, "id", &body.id)?;
     s.check_idle()?;
+    let dc = catalog::datacenter(&s.datacenter_id).unwrap_or(&catalog::DATACENTERS[0]);
     let count = body.cpu_count.unwrap_or(s.cpu_count);
-    let cores = body
-        .cores_per_socket
-        .unwrap_or(if body.cpu_count.is_some() {
-            1
-        } else {
-            s.cores_per_socket
-        });
+    let cores = body.cores_per_socket.unwrap_or(s.cores_per_socket);
     let speed = body
         .cpu_speed
         .clone()
         .unwrap_or_else(|| s.cpu_speed.clone());
     check_cpu(
+        dc,
         count,
         cores,
         &speed,
         ["cpuCount", "coresPerSocket", "cpuSpeed"],
+        body.cores_per_socket
+            .is_none()
+            .then_some("the server's current"),
     )?;
     let memory = body.memory_gb.unwrap_or(s.memory_gb);
     check_memory(memory)?;
+    let to = Sizing {
+        cpu_count: count,
+        cores_per_socket: cores,
+        cpu_speed: speed,
+        memory_gb: memory,
+    };
+    s.check_reconfigure_power(&to)?;
     let s = find_mut(ctx.org, &body.id)?;
-    s.cpu_count = count;
-    s.cores_per_socket = cores;
-    s.cpu_speed = speed;
-    s.memory_gb = memory;
+    s.cpu_count = to.cpu_count;
+    s.cores_per_socket = to.cores_per_socket;
+    s.cpu_speed = to.cpu_speed;
+    s.memory_gb = to.memory_gb;
     s.begin(
         OpKind::ReconfigureServer,
         "RECONFIGURE_SERVER",
@@ -963,4 +1068,111 @@ pub fn monitoring(ctx: &mut Ctx, op: &str) -> Result<Reply, ApiError> {
         operation,
         format!("Monitoring of Server (Id: {}) was updated.", body.id),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIELDS: [&str; 3] = ["cpu.count", "cpu.coresPerSocket", "cpu.speed"];
+
+    fn na9() -> &'static catalog::Datacenter {
+        catalog::datacenter("NA9").unwrap()
+    }
+
+    fn message(r: Result<(), ApiError>) -> (String, String) {
+        let body = r.unwrap_err().body("test");
+        (
+            body["responseCode"].as_str().unwrap().to_string(),
+            body["message"].as_str().unwrap().to_string(),
+        )
+    }
+
+    #[test]
+    fn cpu_shape_rules() {
+        assert!(check_cpu(na9(), 4, 2, "HIGHPERFORMANCE", FIELDS, None).is_ok());
+        let (code, msg) = message(check_cpu(na9(), 33, 1, "STANDARD", FIELDS, None));
+        assert_eq!(
+            (code.as_str(), msg.as_str()),
+            ("EXCEEDS_LIMIT", "cpu.count: 33 must be between 1 and 32")
+        );
+        let (code, msg) = message(check_cpu(na9(), 6, 4, "STANDARD", FIELDS, None));
+        assert_eq!(code, "INVALID_INPUT_DATA");
+        assert_eq!(msg, "cpu.coresPerSocket: 4 must divide the CPU count 6");
+        let (_, msg) = message(check_cpu(
+            na9(),
+            3,
+            2,
+            "STANDARD",
+            FIELDS,
+            Some("the image's"),
+        ));
+        assert_eq!(
+            msg,
+            "cpu.coresPerSocket: the image's 2 cores per socket do not divide cpu.count 3; give cpu.coresPerSocket as well"
+        );
+    }
+
+    #[test]
+    fn cpu_speed_must_be_offered_by_the_datacenter() {
+        let (code, msg) = message(check_cpu(na9(), 2, 1, "TURBO", FIELDS, None));
+        assert_eq!(code, "INVALID_INPUT_DATA");
+        assert_eq!(
+            msg,
+            "cpu.speed: CPU speed `TURBO` is not available in NA9; available: STANDARD, HIGHPERFORMANCE"
+        );
+        let standard_only = catalog::Datacenter {
+            id: "XX1",
+            high_performance_cpu: false,
+            ..catalog::DATACENTERS[0]
+        };
+        assert!(check_cpu(&standard_only, 2, 1, "STANDARD", FIELDS, None).is_ok());
+        let (code, msg) = message(check_cpu(
+            &standard_only,
+            2,
+            1,
+            "HIGHPERFORMANCE",
+            ["cpuCount", "coresPerSocket", "cpuSpeed"],
+            None,
+        ));
+        assert_eq!(code, "INVALID_INPUT_DATA");
+        assert_eq!(
+            msg,
+            "cpuSpeed: CPU speed `HIGHPERFORMANCE` is not available in XX1; available: STANDARD"
+        );
+    }
+
+    fn sizing(cpu_count: u32, cores_per_socket: u32, cpu_speed: &str, memory_gb: u32) -> Sizing {
+        Sizing {
+            cpu_count,
+            cores_per_socket,
+            cpu_speed: cpu_speed.into(),
+            memory_gb,
+        }
+    }
+
+    #[test]
+    fn a_running_server_takes_only_hot_adds() {
+        let now = sizing(4, 2, "STANDARD", 8);
+        assert!(
+            now.cold_changes(&now).is_empty(),
+            "equal values are no change"
+        );
+        assert!(now.cold_changes(&sizing(8, 2, "STANDARD", 16)).is_empty());
+        assert_eq!(
+            now.cold_changes(&sizing(2, 2, "STANDARD", 8)),
+            ["lowering cpuCount from 4 to 2"]
+        );
+        assert_eq!(
+            now.cold_changes(&sizing(4, 2, "STANDARD", 4)),
+            ["lowering memoryGb from 8 to 4"]
+        );
+        assert_eq!(
+            now.cold_changes(&sizing(8, 4, "HIGHPERFORMANCE", 8)),
+            [
+                "changing coresPerSocket from 2 to 4",
+                "changing cpuSpeed from STANDARD to HIGHPERFORMANCE"
+            ]
+        );
+    }
 }
