@@ -35,11 +35,6 @@ resource "cloudcontrol_server" "extra" {{
   primary_nic {{
     vlan_id = cloudcontrol_vlan.v.id
   }}
-
-  disk {{
-    scsi_id = 0
-    size_gb = 10
-  }}
 }}
 "#
             )
@@ -61,11 +56,6 @@ resource "cloudcontrol_server" "web" {{
   primary_nic {{
     vlan_id      = cloudcontrol_vlan.v.id
     private_ipv4 = "10.9.0.10"
-  }}
-
-  disk {{
-    scsi_id = 0
-    size_gb = 10
   }}
 }}
 

@@ -3,7 +3,9 @@
 //! `allow_reboot`, a firewall rule disabled in place, forced replacement (another VLAN),
 //! import without diff, drift (deleted behind Terraform's back) and destroy; disk speed changes
 //! (in place, no reboot) and disk removal (in place, power-cycled with `allow_reboot`; the OS
-//! disk never), a disk slowed down or removed behind Terraform's back put back in place; and the server's import forms (`<id>,allow_reboot=true` with the password from
+//! image's disks never: an undeclared image disk stays), a disk slowed down or removed behind
+//! Terraform's back put back in place; the shortest configuration (no disk blocks: the image's
+//! disks) with import and CPU shape changes in place; and the server's import forms (`<id>,allow_reboot=true` with the password from
 //! `CLOUDCONTROL_IMPORT_ADMIN_PASSWORD`, or the id alone) without the password in any log.
 
 mod provider_common;
@@ -108,11 +110,6 @@ resource "cloudcontrol_server" "s" {{
   primary_nic {{
     vlan_id = cloudcontrol_vlan.{vlan}.id
     {private_ipv4}
-  }}
-
-  disk {{
-    scsi_id = 0
-    size_gb = 10
   }}
 
   disk {{
@@ -483,7 +480,18 @@ fn server_disk_speed_and_removal_in_place() -> Result<()> {
     let (_, plan) = ws.plan(&[])?;
     ensure!(
         plan.stdout.contains("0 to add, 1 to change, 0 to destroy")
-            && changed_attributes(&plan.stdout) == ["disk", "disk", "speed", "speed"],
+            && changed_attributes(&plan.stdout)
+                == [
+                    "all_disks",
+                    "disk",
+                    "disk",
+                    "speed",
+                    "speed",
+                    "speed",
+                    "speed",
+                    "{",
+                    "{"
+                ],
         "{plan}"
     );
     let seq = emulator.last_seq()?;
@@ -592,15 +600,32 @@ fn server_disk_speed_and_removal_in_place() -> Result<()> {
     );
     ensure_no_changes(&ws, "undoing the disk drift")?;
 
-    // The OS disk can never be removed: a plan-time error, even with allow_reboot.
+    // An image disk is never removed: without its block the OS disk stays as it is, and the
+    // change only stops recording it as declared (no API call); all_disks still lists it.
     rewrite(&ws, &disk_config(&[(1, 50, "HIGHPERFORMANCE")], true))?;
-    let message = failed_plan(&ws, &emulator)?;
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    let calls = emulator.mutations_since(seq)?;
+    ensure!(calls.is_empty(), "undeclaring the OS disk called {calls:?}");
     ensure!(
-        message.contains("The OS disk cannot be removed") && message.contains("scsi_id = 0"),
-        "{message}"
+        emulated_disks(&emulator)? == disks(&[(0, 10, "STANDARD"), (1, 50, "HIGHPERFORMANCE")]),
+        "disks after undeclaring the OS disk {:?}",
+        emulated_disks(&emulator)?
     );
+    let state = ws
+        .resource_values("cloudcontrol_server.s")?
+        .context("no state")?;
+    ensure!(
+        state["all_disks"][0]
+            == json!({"scsi_id": 0, "size_gb": 10, "speed": "STANDARD", "from_image": true}),
+        "{state}"
+    );
+    ensure_no_changes(&ws, "undeclaring the OS disk")?;
     rewrite(&ws, &disk_config(&two, true))?;
-    ensure_no_changes(&ws, "restoring the configuration")?;
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
+    ws.apply(&[])?;
+    ensure_no_changes(&ws, "declaring the OS disk again")?;
 
     // Powering off in the same change needs no reboot permission: the server is shut down for
     // the removal and stays off (it is not started in between).
@@ -636,7 +661,9 @@ fn server_disk_speed_and_removal_in_place() -> Result<()> {
 #[test]
 fn server_import_with_options_and_password_from_the_environment() -> Result<()> {
     let emulator = Emulator::start()?;
-    let config = disk_config(&[(0, 10, "STANDARD"), (1, 30, "ECONOMY")], true);
+    // The image's OS disk is not declared: an import cannot tell a block restating the image
+    // from no block, and records only what differs from the image.
+    let config = disk_config(&[(1, 30, "ECONOMY")], true);
     let mut ws = workspace(&emulator, &config)?;
     ws.apply(&[])?;
     let server_id = id_of(&ws, "cloudcontrol_server.s")?;
@@ -824,5 +851,165 @@ fn server_disk_speed_not_offered_in_the_datacenter_fails_at_plan() -> Result<()>
     );
     ensure_no_changes(&ws, "an offered speed")?;
     ws.destroy()?;
+    Ok(())
+}
+
+/// The shortest server: image, CPU, memory and NIC, no disk blocks; `extra` adds arguments.
+fn shortest_config(image: &str, extra: &str) -> String {
+    let base = rocky8_domain_and_vlan("e2e-short", "NA9", "10.4.0.0");
+    format!(
+        r#"{base}
+data "cloudcontrol_image" "rhel8" {{
+  name       = "RedHat 8 64-bit 4 CPU"
+  datacenter = "NA9"
+}}
+
+resource "cloudcontrol_server" "s" {{
+  name              = "e2e-short"
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  image_id          = data.cloudcontrol_image.{image}.id
+  {extra}
+
+  primary_nic {{
+    vlan_id = cloudcontrol_vlan.v.id
+  }}
+}}
+"#
+    )
+}
+
+#[test]
+fn shortest_server_imports_and_changes_its_cpu_shape_in_place() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let ws = workspace(
+        &emulator,
+        &shortest_config("rocky8", "cpu_count = 2\n  memory_gb = 4"),
+    )?;
+    let address = "cloudcontrol_server.s";
+
+    // Created with the image's disks, recorded in all_disks: nothing declared, no diff.
+    ws.apply(&[])?;
+    ensure_no_changes(&ws, "create")?;
+    let server_id = id_of(&ws, address)?;
+    let state = ws.resource_values(address)?.context("no state")?;
+    ensure!(
+        state["disk"] == json!([])
+            && state["all_disks"]
+                == json!([{"scsi_id": 0, "size_gb": 10, "speed": "STANDARD", "from_image": true}])
+            && state["cores_per_socket"] == 1
+            && state["cpu_speed"] == "STANDARD",
+        "{state}"
+    );
+
+    // Imported into an empty state: no diff and no API change.
+    ws.run(&["state", "rm", address])?.ensure_success()?;
+    ws.import(address, &server_id)?;
+    let seq = emulator.last_seq()?;
+    ensure_no_changes(&ws, "import")?;
+    ensure!(
+        emulator.mutations_since(seq)?.is_empty(),
+        "planning changed something"
+    );
+
+    // Cores per socket and CPU speed change in place; the server runs, so without
+    // allow_reboot the plan refuses, naming the attribute.
+    let reshaped =
+        "cpu_count = 4\n  memory_gb = 4\n  cores_per_socket = 2\n  cpu_speed = \"HIGHPERFORMANCE\"";
+    rewrite(&ws, &shortest_config("rocky8", reshaped))?;
+    let message = failed_plan(&ws, &emulator)?;
+    ensure!(
+        message.contains("Change needs a reboot")
+            && message.contains("changing cores_per_socket from 1 to 2")
+            && message.contains("allow_reboot = true"),
+        "{message}"
+    );
+    rewrite(
+        &ws,
+        &shortest_config("rocky8", &format!("{reshaped}\n  allow_reboot = true")),
+    )?;
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    let calls = emulator.mutations_since(seq)?;
+    let names: Vec<&str> = calls
+        .iter()
+        .map(|c| c.rsplit('/').next().unwrap_or_default())
+        .collect();
+    ensure!(
+        names == ["shutdownServer", "reconfigureServer", "startServer"],
+        "reshaping called {calls:?}"
+    );
+    let server = emulated_server(&emulator)?;
+    ensure!(
+        server["cpu"] == json!({"count": 4, "coresPerSocket": 2, "speed": "HIGHPERFORMANCE"})
+            && server["started"] == true
+            && id_of(&ws, address)? == server_id,
+        "{server}"
+    );
+    ensure_no_changes(&ws, "reshaping")?;
+
+    // More memory is hot-added: no power cycle even without allow_reboot.
+    rewrite(
+        &ws,
+        &shortest_config(
+            "rocky8",
+            &reshaped.replace("memory_gb = 4", "memory_gb = 8"),
+        ),
+    )?;
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    let calls = emulator.mutations_since(seq)?;
+    ensure!(
+        calls.len() == 1 && calls[0].ends_with("/reconfigureServer"),
+        "adding memory called {calls:?}"
+    );
+    ensure_no_changes(&ws, "adding memory")?;
+
+    // Refused at plan time, each at its attribute: cores that do not divide the count, a CPU
+    // speed the datacenter does not offer, and a count that meets the image's 2 cores per
+    // socket unset (the plan of the 4-CPU image shows those defaults).
+    rewrite(
+        &ws,
+        &shortest_config("rocky8", "cpu_count = 4\n  cores_per_socket = 3"),
+    )?;
+    let message = failed_plan(&ws, &emulator)?;
+    ensure!(
+        message.contains("Cores per socket must divide the CPU count")
+            && message.contains("cores_per_socket 3 does not divide cpu_count 4"),
+        "{message}"
+    );
+    rewrite(
+        &ws,
+        &shortest_config("rocky8", "cpu_speed = \"TURBO\"\n  allow_reboot = true"),
+    )?;
+    let message = failed_plan(&ws, &emulator)?;
+    ensure!(
+        message.contains("CPU speed not offered")
+            && message.contains("cpu_speed TURBO is not offered in datacenter NA9"),
+        "{message}"
+    );
+    rewrite(
+        &ws,
+        &shortest_config("rocky8", &format!("{reshaped}\n  allow_reboot = true")),
+    )?;
+    ws.destroy()?;
+    rewrite(&ws, &shortest_config("rhel8", ""))?;
+    let (_, plan) = ws.plan(&[])?;
+    let folded = plan.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    ensure!(
+        folded.contains("+ cores_per_socket = 2")
+            && folded.contains("+ cpu_count = 4")
+            && folded.contains("+ from_image = true"),
+        "plan of the 4-CPU image: {plan}"
+    );
+    rewrite(&ws, &shortest_config("rhel8", "cpu_count = 3"))?;
+    let message = failed_plan(&ws, &emulator)?;
+    ensure!(
+        message.contains("cores_per_socket 2 does not divide cpu_count 3")
+            && message.contains("set cores_per_socket"),
+        "{message}"
+    );
+    let inventory = emulator.inventory()?;
+    ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
     Ok(())
 }

@@ -47,6 +47,7 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
         ("VLAN gateway addressing", vlan("  ipv4_base_address = \"10.0.0.0\"\n  ipv4_prefix_size = 24\n  gateway_addressing = \"MIDDLE\""), "gateway_addressing = \"MIDDLE\"", "LOW"),
         ("too many CPUs", server("  cpu_count = 64", "", &disk(0, 10)), "cpu_count = 64", "32"),
         ("no memory", server("  memory_gb = 0", "", &disk(0, 10)), "memory_gb = 0", "256"),
+        ("cores not dividing the CPU count", server("  cpu_count = 4\n  cores_per_socket = 3", "", ""), "cores_per_socket = 3", "divide"),
         ("disk too small", server("", "", &format!("{}{}", disk(0, 10), disk(1, 5))), "size_gb = 5", "1000"),
         ("disk too large", server("", "", &format!("{}{}", disk(0, 10), disk(1, 2000))), "size_gb = 2000", "1000"),
         ("reserved SCSI id", server("", "", &format!("{}{}", disk(0, 10), disk(7, 20))), "scsi_id = 7", "controller"),

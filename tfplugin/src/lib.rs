@@ -1,6 +1,7 @@
 //! Terraform plugin runtime (protocol 6): handshake, AutoMTLS, gRPC service, cty values, schema and plan rules.
 
 pub mod diag;
+pub mod model;
 pub mod path;
 pub mod plan;
 pub mod proto;

@@ -87,6 +87,14 @@ impl Datacenter {
             .iter()
             .any(|s| s.available && s.id.eq_ignore_ascii_case(speed))
     }
+
+    /// Whether servers here can run at CPU speed class `speed` (case-insensitive).
+    pub fn offers_cpu_speed(&self, speed: &str) -> bool {
+        self.hypervisor
+            .cpu_speed
+            .iter()
+            .any(|s| s.available && s.id.eq_ignore_ascii_case(speed))
+    }
 }
 
 impl Client {

@@ -16,9 +16,11 @@ resource "cloudcontrol_server" "web" {
   admin_password    = var.admin_password
   cpu_count         = 2
   memory_gb         = 8
+  cpu_speed         = "HIGHPERFORMANCE" # cores_per_socket and cpu_speed default to the image's
   monitoring_plan   = "ESSENTIALS"
 
-  # Growing, adding or removing disks later powers the server off and on again.
+  # Growing, adding or removing disks later, fewer CPUs or another CPU shape power the server
+  # off and on again.
   allow_reboot = true
 
   primary_nic {
@@ -26,12 +28,8 @@ resource "cloudcontrol_server" "web" {
     private_ipv4 = "10.0.1.10"
   }
 
-  # The image's OS disk, then an extra data disk.
-  disk {
-    scsi_id = 0
-    size_gb = 10
-  }
-
+  # The image's disks come with it (all_disks lists them); this block adds a data disk.
+  # A block on an image disk's scsi_id would grow it or change its speed instead.
   disk {
     scsi_id = 1
     size_gb = 100
