@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use cloudcontrol::WaitOptions;
 use tfplugin::provider::{ApplyResponse, OperationContext, ReadResponse};
-use tfplugin::{Diagnostic, Value};
+use tfplugin::{Diagnostic, Diagnostics, Value};
 
 use crate::provider::ProviderData;
 
@@ -79,4 +79,21 @@ pub fn record_read<T>(
         Ok(None) => response.state = Value::Null,
         Err(e) => response.diagnostics.push(api_error(what, &e)),
     }
+}
+
+/// The id a delete or read works on: the state's `id`, when it has one.
+pub fn state_id(state: &Value) -> Option<String> {
+    state.attr("id").as_str().map(str::to_owned)
+}
+
+/// The outcome of a delete as diagnostics: an object that is already gone counts as deleted
+/// (someone removed it behind Terraform's back, or an earlier delete got no answer).
+pub fn record_delete(what: &str, result: Result<(), cloudcontrol::Error>) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    if let Err(e) = result {
+        if !e.is_not_found() {
+            diags.push(api_error(what, &e));
+        }
+    }
+    diags
 }

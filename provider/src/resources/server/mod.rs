@@ -30,7 +30,7 @@ use crate::import_id::{import_state, EnvSecret, ImportOptions};
 use crate::marker::new_marker;
 use crate::provider::ProviderData;
 use crate::rules::MAX_ADDITIONAL_STORAGE_GB;
-use crate::support::{api_error, wait};
+use crate::support::{api_error, record_delete, state_id, wait};
 use cpu::Compute;
 use disks::{
     apply_disks, declared_as_found, declared_for_import, disk_path, disks_need_stop, image_disks,
@@ -348,11 +348,10 @@ impl Resource<ProviderData> for ServerResource {
         ctx: &OperationContext<'_, ProviderData>,
         request: DeleteRequest,
     ) -> Diagnostics {
-        let mut diags = Diagnostics::new();
         let client = &ctx.data.client;
         let options = wait(ctx, DELETE_TIMEOUT);
-        let Some(id) = Remembered::of(&request.prior).id else {
-            return diags;
+        let Some(id) = state_id(&request.prior) else {
+            return Diagnostics::new();
         };
         let result = async {
             // A server still deploying (an interrupted or timed-out create) is left to finish:
@@ -369,12 +368,7 @@ impl Resource<ProviderData> for ServerResource {
             }
             client.delete_server(&id, &options).await
         };
-        if let Err(e) = result.await {
-            if !e.is_not_found() {
-                diags.push(api_error("delete the server", &e));
-            }
-        }
-        diags
+        record_delete("delete the server", result.await)
     }
 
     async fn import(
