@@ -26,8 +26,7 @@ locals {
   allowed_prefix = tonumber(split("/", var.allowed_cidr)[1])
 
   # The extra disk goes on the first SCSI id after the image's disks.
-  image_disks      = data.cloudcontrol_image.os.disks
-  data_disk_scsiid = max(local.image_disks[*].scsi_id...) + 1
+  data_disk_scsiid = max(data.cloudcontrol_image.os.disks[*].scsi_id...) + 1
 }
 
 data "cloudcontrol_image" "os" {
@@ -72,17 +71,8 @@ resource "cloudcontrol_server" "node" {
     private_ipv4 = each.value.private_ipv4
   }
 
-  # The image's own disks as they come...
-  dynamic "disk" {
-    for_each = local.image_disks
-    content {
-      scsi_id = disk.value.scsi_id
-      size_gb = disk.value.size_gb
-      speed   = disk.value.speed
-    }
-  }
-
-  # ...and the extra disk the provisioner's LVM step adds to the root volume group.
+  # The image's disks come with it (all_disks lists them); this adds the extra disk the
+  # provisioner's LVM step adds to the root volume group.
   disk {
     scsi_id = local.data_disk_scsiid
     size_gb = var.data_disk_gb
