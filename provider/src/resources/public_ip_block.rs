@@ -1,25 +1,102 @@
 //! `cloudcontrol_public_ip_block`: a block of two public IPv4 addresses in a network domain.
+//!
+//! The schema, the typed model that reads plans and writes state, then create, read, update
+//! and delete, and the helpers that find a block an interrupted create left.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use cloudcontrol::{Client, PublicIpBlock, TagAssetType, TagValue, WaitOptions};
+use serde::{Deserialize, Serialize};
+use tfplugin::model::{from_value, write_into, ModelError};
 use tfplugin::provider::{
     ApplyResponse, CreateRequest, DeleteRequest, OperationContext, ReadRequest, ReadResponse,
     Resource, UpdateRequest,
 };
 use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
-use tfplugin::{Diagnostics, Value};
+use tfplugin::{Diagnostics, Type, Value};
 
 use crate::adopt::vanished;
 use crate::marker::{block_entry, creation_token, outcome_is_known, Markers, MARKER_KEY};
 use crate::provider::ProviderData;
-use crate::support::{api_error, record_create, record_read, string, wait};
+use crate::support::{record_create, record_delete, record_read, state_id, wait};
 
 /// The `cloudcontrol_public_ip_block` resource type.
 pub struct PublicIpBlockResource;
 
 const TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// The resource's schema: every attribute and its rules.
+fn schema() -> Schema {
+    Schema::new(
+        Block::new()
+            .description(
+                "A block of public IPv4 addresses reserved for a network domain (for NAT rules).",
+            )
+            .attribute(Attribute::id())
+            .attribute(
+                Attribute::string("network_domain_id")
+                    .required()
+                    .requires_replace()
+                    .description("Id of the network domain the block is added to."),
+            )
+            .attribute(
+                Attribute::string("base_ip")
+                    .computed()
+                    .use_state_for_unknown()
+                    .description("First address of the block."),
+            )
+            .attribute(
+                Attribute::number("size")
+                    .computed()
+                    .use_state_for_unknown()
+                    .description("Number of addresses in the block."),
+            )
+            .block(timeouts_block(&[TimeoutOp::Create, TimeoutOp::Delete])),
+    )
+}
+
+/// The resource's value type, for writing models into state.
+static PUBLIC_IP_BLOCK_TYPE: LazyLock<Type> = LazyLock::new(|| schema().block.implied_type());
+
+/// A `cloudcontrol_public_ip_block` as Terraform sees it: the schema's attributes by name
+/// (`timeouts` is left to the value it is written over).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct PublicIpBlockModel {
+    /// Computed: the block's id.
+    id: Option<String>,
+    network_domain_id: String,
+    base_ip: Option<String>,
+    size: Option<u32>,
+}
+
+impl PublicIpBlockModel {
+    /// Reads a plan or state that has every required attribute.
+    fn read(value: &Value) -> Result<PublicIpBlockModel, ModelError> {
+        from_value(value)
+    }
+
+    /// The model of `block` as the API reports it.
+    fn of_block(block: &PublicIpBlock) -> PublicIpBlockModel {
+        PublicIpBlockModel {
+            id: Some(block.id.clone()),
+            network_domain_id: block.network_domain_id.clone(),
+            base_ip: Some(block.base_ip.clone()),
+            size: Some(block.size),
+        }
+    }
+
+    /// This model written over `base` (which keeps the timeouts).
+    fn to_state(&self, base: &Value) -> Value {
+        let mut state = base.clone();
+        // The model's fields are the schema's attributes: a mismatch is a provider bug that
+        // the unit tests catch.
+        write_into(self, &mut state, &PUBLIC_IP_BLOCK_TYPE)
+            .unwrap_or_else(|e| panic!("the public IP block model does not fit its schema: {e}"));
+        state
+    }
+}
 
 #[async_trait]
 impl Resource<ProviderData> for PublicIpBlockResource {
@@ -28,30 +105,7 @@ impl Resource<ProviderData> for PublicIpBlockResource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(
-            Block::new()
-                .description("A block of public IPv4 addresses reserved for a network domain (for NAT rules).")
-                .attribute(Attribute::id())
-                .attribute(
-                    Attribute::string("network_domain_id")
-                        .required()
-                        .requires_replace()
-                        .description("Id of the network domain the block is added to."),
-                )
-                .attribute(
-                    Attribute::string("base_ip")
-                        .computed()
-                        .use_state_for_unknown()
-                        .description("First address of the block."),
-                )
-                .attribute(
-                    Attribute::number("size")
-                        .computed()
-                        .use_state_for_unknown()
-                        .description("Number of addresses in the block."),
-                )
-                .block(timeouts_block(&[TimeoutOp::Create, TimeoutOp::Delete])),
-        )
+        schema()
     }
 
     async fn create(
@@ -60,7 +114,16 @@ impl Resource<ProviderData> for PublicIpBlockResource {
         request: CreateRequest,
         response: &mut ApplyResponse,
     ) {
-        let domain = string(&request.planned, "network_domain_id").unwrap_or_default();
+        let domain = match PublicIpBlockModel::read(&request.planned) {
+            Ok(model) => model.network_domain_id,
+            Err(e) => {
+                response.state = Value::Null;
+                response
+                    .diagnostics
+                    .push(e.to_diagnostic("Invalid public IP block plan"));
+                return;
+            }
+        };
         let client = &ctx.data.client;
         let markers = &ctx.data.markers;
         let options = wait(ctx, TIMEOUT);
@@ -109,7 +172,7 @@ impl Resource<ProviderData> for PublicIpBlockResource {
         request: ReadRequest,
         response: &mut ReadResponse,
     ) {
-        let Some(id) = string(&request.state, "id") else {
+        let Some(id) = state_id(&request.state) else {
             return;
         };
         let client = &ctx.data.client;
@@ -140,19 +203,15 @@ impl Resource<ProviderData> for PublicIpBlockResource {
         ctx: &OperationContext<'_, ProviderData>,
         request: DeleteRequest,
     ) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        let id = string(&request.prior, "id").unwrap_or_default();
-        if let Err(e) = ctx
+        let Some(id) = state_id(&request.prior) else {
+            return Diagnostics::new();
+        };
+        let result = ctx
             .data
             .client
             .remove_public_ip_block(&id, &wait(ctx, TIMEOUT))
-            .await
-        {
-            if !e.is_not_found() {
-                diags.push(api_error("remove the public IP block", &e));
-            }
-        }
-        diags
+            .await;
+        record_delete("remove the public IP block", result)
     }
 }
 
@@ -243,10 +302,51 @@ async fn forget_recorded_block(client: &Client, markers: &Markers, block: &Publi
 
 /// The state of `block`, keeping what the API does not report (timeouts) from `base`.
 fn to_state(block: &PublicIpBlock, base: &Value) -> Value {
-    let mut state = base.clone();
-    state.set_attr("id", block.id.as_str());
-    state.set_attr("network_domain_id", block.network_domain_id.as_str());
-    state.set_attr("base_ip", block.base_ip.as_str());
-    state.set_attr("size", i64::from(block.size));
-    state
+    PublicIpBlockModel::of_block(block).to_state(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::AttributePath;
+
+    fn block() -> PublicIpBlock {
+        serde_json::from_value(serde_json::json!({
+            "id": "b-1", "networkDomainId": "nd-1", "baseIp": "168.128.4.18", "size": 2,
+            "datacenterId": "NA9", "createTime": "", "state": "NORMAL",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_model_fits_the_schema() {
+        let timeouts = Value::object([("create", Value::from("30m")), ("delete", Value::Null)]);
+        let base = Value::object([("timeouts", timeouts.clone())]);
+        let state = to_state(&block(), &base);
+        state
+            .check_conforms(&schema().block.implied_type())
+            .unwrap();
+        assert_eq!(state.attr("timeouts"), &timeouts);
+        assert_eq!(state.attr("size").as_i64(), Some(2));
+        assert_eq!(
+            PublicIpBlockModel::read(&state).unwrap(),
+            PublicIpBlockModel::of_block(&block())
+        );
+    }
+
+    #[test]
+    fn a_required_attribute_without_a_value_is_an_error_not_a_default() {
+        let mut missing = to_state(&block(), &Value::Null);
+        missing.set_attr("network_domain_id", Value::Null);
+        let err = PublicIpBlockModel::read(&missing).unwrap_err();
+        assert_eq!(err.path, AttributePath::attribute("network_domain_id"));
+        assert!(err.message.starts_with("is required"), "{err}");
+        // A plan has the computed attributes unknown, which reads as none.
+        let mut planned = to_state(&block(), &Value::Null);
+        for name in ["id", "base_ip", "size"] {
+            planned.set_attr(name, Value::Unknown);
+        }
+        let model = PublicIpBlockModel::read(&planned).unwrap();
+        assert_eq!((model.id, model.size), (None, None));
+    }
 }
