@@ -19,11 +19,6 @@ pub fn int(value: &Value, name: &str) -> Option<i64> {
     value.attr(name).as_i64()
 }
 
-/// A known bool attribute of an object, if set.
-pub fn boolean(value: &Value, name: &str) -> Option<bool> {
-    value.attr(name).as_bool()
-}
-
 /// A string value, or null for an empty string or `None`.
 pub fn opt_string(value: Option<&str>) -> Value {
     match value {
