@@ -503,8 +503,9 @@ pub fn provider_kills(settings: &Settings, seed: u64, kills: usize) -> Result<Ru
 
 /// Provider kill chains ([`provider_kills`]) until `total` kills have landed, `per_run` at a
 /// time: a chain ends early when its apply finishes before the next kill point (a burst of
-/// creates can overtake several points), and another chain makes up the rest. At most twice
-/// as many chains as planned; the caller checks the kills that landed.
+/// creates can overtake several points, more so on a loaded machine), and another chain makes
+/// up the rest. At most twice as many chains as planned, plus two; the caller checks the kills
+/// that landed.
 pub fn provider_kill_runs(
     settings: &Settings,
     seed: u64,
@@ -515,7 +516,7 @@ pub fn provider_kill_runs(
     let planned = total.div_ceil(per_run.max(1)).max(1);
     let mut runs = Vec::new();
     let mut landed = 0;
-    while landed < total && runs.len() < 2 * planned {
+    while landed < total && runs.len() < 2 * planned + 2 {
         let want = (total - landed).min(per_run.max(1));
         let outcome = provider_kills(settings, seed.wrapping_add(runs.len() as u64), want);
         each(runs.len() + 1, &outcome);
