@@ -72,7 +72,7 @@ impl DataSource<ProviderData> for ImageDataSource {
                 )
                 .attribute(
                     Attribute::list("disks", disk).computed().description(
-                        "The image's disks; declare each in cloudcontrol_server.disk.",
+                        "The image's disks, which every server deployed from it gets (listed in cloudcontrol_server.all_disks); a cloudcontrol_server disk block on one of their scsi_id values grows it or changes its speed.",
                     ),
                 ),
         )
