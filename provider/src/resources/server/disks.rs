@@ -8,7 +8,7 @@
 //! `all_disks` records every disk with its origin, so a server without any `disk` block has
 //! its image's disks in state and no diff.
 
-use cloudcontrol::{AddDisk, Client, Image, Server, WaitOptions};
+use cloudcontrol::{AddDisk, AttachedDisk, Client, Image, Server, WaitOptions};
 use serde::{Deserialize, Serialize};
 use tfplugin::AttributePath;
 
@@ -61,32 +61,24 @@ pub fn disk_path(index: usize, name: &str) -> AttributePath {
 
 /// The disks a server deployed from `image` starts with.
 pub fn image_disks(image: &Image) -> Vec<ServerDisk> {
-    let mut disks: Vec<ServerDisk> = image
-        .disks()
-        .into_iter()
-        .filter(|d| d.bus_number == 0)
-        .map(|d| ServerDisk {
-            scsi_id: d.disk.scsi_id,
-            size_gb: d.disk.size_gb,
-            speed: speed_or_standard(&d.disk.speed),
-            from_image: true,
-        })
-        .collect();
-    disks.sort_by_key(|d| d.scsi_id);
-    disks
+    on_bus_zero(image.disks(), |_| true)
 }
 
 /// The server's disks on bus 0 in SCSI id order; those on `image_scsi_ids` came with the image.
 pub fn server_disks(server: &Server, image_scsi_ids: &[u8]) -> Vec<ServerDisk> {
-    let mut disks: Vec<ServerDisk> = server
-        .disks()
+    on_bus_zero(server.disks(), |scsi_id| image_scsi_ids.contains(&scsi_id))
+}
+
+/// The disks on SCSI bus 0 in SCSI id order, `from_image` where `came_with_image` says so.
+fn on_bus_zero(disks: Vec<AttachedDisk>, came_with_image: impl Fn(u8) -> bool) -> Vec<ServerDisk> {
+    let mut disks: Vec<ServerDisk> = disks
         .into_iter()
         .filter(|d| d.bus_number == 0)
         .map(|d| ServerDisk {
             scsi_id: d.disk.scsi_id,
             size_gb: d.disk.size_gb,
             speed: speed_or_standard(&d.disk.speed),
-            from_image: image_scsi_ids.contains(&d.disk.scsi_id),
+            from_image: came_with_image(d.disk.scsi_id),
         })
         .collect();
     disks.sort_by_key(|d| d.scsi_id);
