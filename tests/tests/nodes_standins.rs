@@ -274,9 +274,20 @@ CFG
         let l = standins::get_json(nodes, &format!("http://{}:8080/v2/leader", ms[0].ipv4))?;
         l["leader"].as_str().map(str::to_string)
     });
+    // Each instance learns the leader from its own ZooKeeper watch, so one may still answer
+    // 404 "There is no leader" (as real Marathon does) right after another has elected itself.
     for m in &ms {
-        let l = standins::get_json(nodes, &format!("http://{}:8080/v2/leader", m.ipv4)).unwrap();
-        assert_eq!(l["leader"], marathon_leader.as_str());
+        let l = wait(
+            &format!("Marathon on {} to know the leader", m.name),
+            Duration::from_secs(30),
+            || standins::get_json(nodes, &format!("http://{}:8080/v2/leader", m.ipv4)),
+        );
+        assert_eq!(
+            l["leader"],
+            marathon_leader.as_str(),
+            "leader seen by {}",
+            m.name
+        );
     }
     let via = ms
         .iter()
