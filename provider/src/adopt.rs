@@ -119,6 +119,19 @@ fn capitalised(text: &str) -> String {
     }
 }
 
+/// Takes over `id`, the asset an interrupted apply left that [`Found::verdict`] allowed:
+/// `settled` waits for it to settle and reads it (`None`: it vanished meanwhile).
+pub async fn take_over<A>(
+    kind: &'static str,
+    id: &str,
+    settled: impl std::future::Future<Output = cloudcontrol::Result<Option<A>>>,
+) -> cloudcontrol::Result<A> {
+    tracing::info!(id, "taking over the {kind} an interrupted apply left");
+    settled
+        .await
+        .and_then(|a| a.ok_or_else(|| vanished(kind, id)))
+}
+
 /// The error for an asset that vanished while it was being taken over.
 pub fn vanished(kind: &'static str, id: &str) -> cloudcontrol::Error {
     cloudcontrol::Error::Vanished {

@@ -270,6 +270,23 @@ impl Markers {
         Ok(Journaled::Created(result))
     }
 
+    /// [`take_over`](crate::adopt::take_over) of an asset listed in `domain_id`'s creation
+    /// journal under `entry`; the entry is cleared once the outcome is known.
+    pub async fn take_over_journaled<A>(
+        &self,
+        domain_id: &str,
+        entry: &str,
+        kind: &'static str,
+        id: &str,
+        settled: impl std::future::Future<Output = cloudcontrol::Result<Option<A>>>,
+    ) -> cloudcontrol::Result<A> {
+        let result = crate::adopt::take_over(kind, id, settled).await;
+        if outcome_is_known(&result) {
+            self.finish(domain_id, entry).await;
+        }
+        result
+    }
+
     /// Notes that the create of `entry` has finished (or been taken over), so its entry can go
     /// once Terraform has recorded the result: at [`Markers::flush`].
     pub async fn finish(&self, domain_id: &str, entry: &str) {

@@ -19,8 +19,8 @@ use tfplugin::schema::validators::Ipv4Address;
 use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{Diagnostics, Type, Value};
 
-use crate::adopt::{differences, vanished, Found, MarkerPlace};
-use crate::marker::{nat_entry, outcome_is_known, Journaled};
+use crate::adopt::{differences, Found, MarkerPlace};
+use crate::marker::{nat_entry, Journaled};
 use crate::provider::ProviderData;
 use crate::support::{record_create, record_delete, record_read, state_id, wait};
 
@@ -177,18 +177,15 @@ impl Resource<ProviderData> for NatRuleResource {
                     response.diagnostics.push(refusal);
                     return;
                 }
-                tracing::info!(
-                    id = rule.id,
-                    "taking over the NAT rule an interrupted apply left"
-                );
-                let result = client
-                    .settled_nat_rule(&rule.id, &options)
+                markers
+                    .take_over_journaled(
+                        domain,
+                        &entry,
+                        "NAT rule",
+                        &rule.id,
+                        client.settled_nat_rule(&rule.id, &options),
+                    )
                     .await
-                    .and_then(|r| r.ok_or_else(|| vanished("NAT rule", &rule.id)));
-                if outcome_is_known(&result) {
-                    markers.finish(domain, &entry).await;
-                }
-                result
             }
         };
         record_create(

@@ -19,7 +19,7 @@ use tfplugin::schema::validators::one_of;
 use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{Diagnostics, Type, Value};
 
-use crate::adopt::{differences, vanished, Found, MarkerPlace};
+use crate::adopt::{differences, take_over, Found, MarkerPlace};
 use crate::marker::new_marker;
 use crate::provider::ProviderData;
 use crate::rules::{NameRule, MAX_NAME_LEN};
@@ -215,14 +215,12 @@ impl Resource<ProviderData> for NetworkDomainResource {
                     response.diagnostics.push(refusal);
                     return;
                 }
-                tracing::info!(
-                    id = domain.id,
-                    "taking over the network domain an interrupted apply left"
-                );
-                client
-                    .settled_network_domain(&domain.id, &options)
-                    .await
-                    .and_then(|d| d.ok_or_else(|| vanished("network domain", &domain.id)))
+                take_over(
+                    "network domain",
+                    &domain.id,
+                    client.settled_network_domain(&domain.id, &options),
+                )
+                .await
             }
         };
         record_create(

@@ -19,8 +19,8 @@ use tfplugin::schema::validators::{int_between, one_of, string_length};
 use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Type, Value};
 
-use crate::adopt::{differences, vanished, Found, MarkerPlace};
-use crate::marker::{outcome_is_known, vlan_entry, Journaled};
+use crate::adopt::{differences, Found, MarkerPlace};
+use crate::marker::{vlan_entry, Journaled};
 use crate::provider::ProviderData;
 use crate::rules::{check_vlan_network, NameRule, MAX_NAME_LEN, VLAN_PREFIX_RANGE};
 use crate::support::{api_error, int, record_create, record_delete, record_read, state_id, wait};
@@ -286,18 +286,15 @@ impl Resource<ProviderData> for VlanResource {
                     response.diagnostics.push(refusal);
                     return;
                 }
-                tracing::info!(
-                    id = vlan.id,
-                    "taking over the VLAN an interrupted apply left"
-                );
-                let result = client
-                    .settled_vlan(&vlan.id, &options)
+                markers
+                    .take_over_journaled(
+                        domain,
+                        &entry,
+                        "VLAN",
+                        &vlan.id,
+                        client.settled_vlan(&vlan.id, &options),
+                    )
                     .await
-                    .and_then(|v| v.ok_or_else(|| vanished("VLAN", &vlan.id)));
-                if outcome_is_known(&result) {
-                    markers.finish(domain, &entry).await;
-                }
-                result
             }
         };
         record_create(

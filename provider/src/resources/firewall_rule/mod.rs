@@ -18,9 +18,9 @@ use tfplugin::provider::{
 use tfplugin::schema::Schema;
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 
-use crate::adopt::{vanished, Found, MarkerPlace};
+use crate::adopt::{Found, MarkerPlace};
 use crate::import_id::{import_state, ImportOptions};
-use crate::marker::{firewall_entry, outcome_is_known, Journaled};
+use crate::marker::{firewall_entry, Journaled};
 use crate::provider::ProviderData;
 use crate::support::{api_error, record_create, record_delete, record_read, state_id, wait};
 use model::{scope_value, state_of, FirewallRuleModel, Remembered};
@@ -137,18 +137,15 @@ impl Resource<ProviderData> for FirewallRuleResource {
                     response.diagnostics.push(refusal);
                     return;
                 }
-                tracing::info!(
-                    id = rule.id,
-                    "taking over the firewall rule an interrupted apply left"
-                );
-                let result = client
-                    .settled_firewall_rule(&rule.id, &options)
+                markers
+                    .take_over_journaled(
+                        domain,
+                        &entry,
+                        "firewall rule",
+                        &rule.id,
+                        client.settled_firewall_rule(&rule.id, &options),
+                    )
                     .await
-                    .and_then(|r| r.ok_or_else(|| vanished("firewall rule", &rule.id)));
-                if outcome_is_known(&result) {
-                    markers.finish(domain, &entry).await;
-                }
-                result
             }
         };
         record_create(
