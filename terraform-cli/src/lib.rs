@@ -24,11 +24,11 @@ pub fn terraform_binary() -> Result<PathBuf> {
     Ok(path)
 }
 
-/// The workspace root (the parent of this crate).
+/// The workspace root (the parent of this crate's folder).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("the tests crate lives inside the workspace")
+        .expect("terraform-cli lives inside the workspace")
         .to_path_buf()
 }
 

@@ -1,25 +1,32 @@
 //! Shared harness for the workspace-level end-to-end tests.
 
+pub mod emulator;
 pub mod node_backing;
 pub mod nodes;
+pub mod provider;
 pub mod real_mesos;
 pub mod reliability;
 pub mod standins;
-pub mod terraform;
 
-use std::path::{Path, PathBuf};
+/// The Terraform CLI harness (its own crate, so `xtask` can use it without the tests).
+pub use terraform_cli as terraform;
+
+use std::path::PathBuf;
 
 use anyhow::{bail, Context as _};
 
-/// `target/<profile>/<name>` next to this test binary (`target/<profile>/deps/...`). Cargo cannot
-/// hand one package's binaries to another package's tests, so the workspace build
+/// `target/<profile>/<name>`, next to this program: a test binary (`target/<profile>/deps/...`)
+/// or one of this crate's own binaries (`target/<profile>/soak`). Cargo cannot hand one
+/// package's binaries to another package's tests, so the workspace build
 /// (`cargo build --workspace --bins`) must have made it.
 pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe().context("locating the test binary")?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("the test binary is not in target/<profile>/deps")?;
+    let exe = std::env::current_exe().context("locating the running program")?;
+    let mut dir = exe.parent().context("the running program has no folder")?;
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir = dir
+            .parent()
+            .context("target/<profile>/deps has no parent")?;
+    }
     let bin = dir.join(name);
     if !bin.is_file() {
         bail!(

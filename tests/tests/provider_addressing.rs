@@ -4,11 +4,10 @@
 //! destroy), and the data sources: datacenter, network domain and VLAN
 //! lookups by name, and an unknown image name failing with the close names.
 
-mod provider_common;
-
 use anyhow::{ensure, Result};
+use e2e::emulator::Emulator;
+use e2e::provider::{ensure_no_changes, id_of, rewrite, workspace};
 use e2e::terraform::PlanOutcome;
-use provider_common::{ensure_no_changes, id_of, rewrite, workspace, Emulator};
 use serde_json::json;
 
 /// Where the spare public IP block lives: `"second"` or `"third"` network domain (the first

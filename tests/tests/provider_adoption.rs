@@ -6,13 +6,10 @@
 //! differs: each error names the asset, its id and the `terraform import` command, and that
 //! command, run as printed, brings it under management with an empty plan.
 
-mod provider_common;
-
 use anyhow::{ensure, Context, Result};
+use e2e::emulator::Emulator;
+use e2e::provider::{ensure_no_changes, id_of, rewrite, rocky8_domain_and_vlan, workspace};
 use e2e::terraform::{TfOutput, Workspace};
-use provider_common::{
-    ensure_no_changes, id_of, rewrite, rocky8_domain_and_vlan, workspace, Emulator,
-};
 use serde_json::json;
 
 const PASSWORD: &str = "Adopt-e2e-4k!x";

@@ -3,14 +3,13 @@
 //! node and firewall rules apply with default parallelism and no RESOURCE_BUSY failure, re-plan
 //! empty, render a provisioner inventory with 12 nodes and destroy to an empty inventory.
 
-mod provider_common;
-
 use std::collections::BTreeSet;
 use std::time::Instant;
 
 use anyhow::{ensure, Context, Result};
+use e2e::emulator::Emulator;
+use e2e::provider::example_workspace;
 use e2e::terraform::PlanOutcome;
-use provider_common::{example_workspace, Emulator};
 use serde_json::Value;
 
 /// A password that satisfies the API's policy; the test never logs it.

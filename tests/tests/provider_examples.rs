@@ -2,13 +2,11 @@
 //! example with every per-resource example, and with every per-data-source example, each pass
 //! `terraform validate` (Terraform 1.0.3, the provider's own validation included).
 
-mod provider_common;
-
 use std::path::Path;
 
 use anyhow::{ensure, Context, Result};
+use e2e::binary;
 use e2e::terraform::{workspace_root, ProviderPackage, Workspace};
-use provider_common::binary;
 
 /// A workspace holding `examples/provider/provider.tf` and the `file` of every folder under
 /// `examples/<kind>/`, each copied as `<folder>.tf`.

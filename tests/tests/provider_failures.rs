@@ -4,15 +4,14 @@
 //! operation and the reason, keeps the object in state as tainted, and the next apply (or
 //! destroy) replaces (or deletes) it until the emulator's inventory is empty.
 
-mod provider_common;
-
 use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Result};
-use provider_common::{
-    ensure_no_changes, id_of, plan_expecting, rewrite, rocky8_domain_and_vlan, workspace, Emulator,
+use e2e::emulator::Emulator;
+use e2e::provider::{
+    ensure_no_changes, id_of, plan_expecting, rewrite, rocky8_domain_and_vlan, workspace,
 };
 
 fn server_config(create_timeout: Option<&str>) -> String {

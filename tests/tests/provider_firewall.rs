@@ -8,11 +8,10 @@
 //! and a rule made by another client: not taken over at create (the error gives its import
 //! command), then imported without diff although the API spells its IPv6 network in full.
 
-mod provider_common;
-
 use anyhow::{ensure, Context, Result};
+use e2e::emulator::Emulator;
+use e2e::provider::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace};
 use e2e::terraform::{PlanOutcome, Workspace};
-use provider_common::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace, Emulator};
 use serde_json::{json, Value};
 
 /// What the steps of the test change.

@@ -2,11 +2,10 @@
 //! against the emulator: create, empty re-plan, in-place update, forced replacement,
 //! import without diff, drift (deleted behind Terraform's back) and destroy.
 
-mod provider_common;
-
 use anyhow::{ensure, Result};
+use e2e::emulator::Emulator;
+use e2e::provider::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace};
 use e2e::terraform::PlanOutcome;
-use provider_common::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace, Emulator};
 use serde_json::json;
 
 fn config(description: &str, prefix: u32, gateway: &str) -> String {

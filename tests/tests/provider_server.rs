@@ -8,13 +8,12 @@
 //! disks) with import and CPU shape changes in place; and the server's import forms (`<id>,allow_reboot=true` with the password from
 //! `CLOUDCONTROL_IMPORT_ADMIN_PASSWORD`, or the id alone) without the password in any log.
 
-mod provider_common;
-
 use anyhow::{ensure, Context, Result};
-use e2e::terraform::PlanOutcome;
-use provider_common::{
-    ensure_no_changes, id_of, plan_expecting, rewrite, rocky8_domain_and_vlan, workspace, Emulator,
+use e2e::emulator::Emulator;
+use e2e::provider::{
+    ensure_no_changes, id_of, plan_expecting, rewrite, rocky8_domain_and_vlan, workspace,
 };
+use e2e::terraform::PlanOutcome;
 use serde_json::{json, Value};
 
 /// What the steps of the test change.

@@ -1,10 +1,9 @@
 //! Invalid configurations fail at plan time with a diagnostic on the offending attribute,
 //! before any API call that changes anything (checked in the emulator's request log).
 
-mod provider_common;
-
 use anyhow::{ensure, Result};
-use provider_common::{rewrite, workspace, Emulator};
+use e2e::emulator::Emulator;
+use e2e::provider::{rewrite, workspace};
 
 const ND: &str = "00000000-0000-0000-0000-000000000001";
 const VLAN: &str = "00000000-0000-0000-0000-000000000002";

@@ -3,8 +3,6 @@
 //! The nodes' addresses point at a TCP listener this test owns, so "connects to nothing" is
 //! measured, not assumed: a valid inventory aimed at the same listener does reach it.
 
-mod provider_common;
-
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -13,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
-use provider_common::binary;
+use e2e::binary;
 
 /// A loopback listener that counts the connections it accepts (and closes them at once).
 struct Watchman {

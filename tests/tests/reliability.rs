@@ -13,14 +13,12 @@
 //!
 //! Seeds are random and printed; `RELIABILITY_SEED=<n>` repeats a run.
 
-mod provider_common;
-
 use anyhow::{ensure, Result};
+use e2e::binary;
 use e2e::reliability::{
     emulator_kill, fault_cycle, provider_kill_runs, render, Binaries, FaultRates, Row, RunOutcome,
     Settings,
 };
-use provider_common::binary;
 
 fn settings(name: &str) -> Result<(Settings, tempfile::TempDir)> {
     let scratch = tempfile::Builder::new().prefix(name).tempdir()?;

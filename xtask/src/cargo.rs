@@ -11,7 +11,7 @@ use crate::PROVIDER_PACKAGE;
 fn cargo_command() -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
-    command.current_dir(e2e::terraform::workspace_root());
+    command.current_dir(terraform_cli::workspace_root());
     command
 }
 

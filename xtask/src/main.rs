@@ -4,7 +4,7 @@
 //!   from the schema the real Terraform CLI reports for the freshly built provider.
 //! * `cargo xtask release [--version V]` builds the provider in release mode and packages it the
 //!   way the Terraform registry expects (zip, SHA256SUMS, registry manifest) into `dist/`.
-//! * `cargo xtask soak [--cycles N] [--provider-kills N] [--emulator-kills N]` runs the
+//! * `cargo xtask soak [--release] [--cycles N] [--provider-kills N] [--emulator-kills N]` runs the
 //!   reliability soak and prints its table (see the README's "Reliability" section).
 
 mod cargo;
@@ -63,38 +63,18 @@ enum Command {
         #[arg(long, value_name = "PATH", conflicts_with = "target_dir")]
         prebuilt: Option<PathBuf>,
     },
-    /// Run the reliability soak against the emulator and print its table.
+    /// Run the reliability soak against the emulator and print its table (`cargo xtask soak
+    /// --help-soak` lists the soak's own options: cycles, kills, seed, time scale, --short).
     Soak {
-        /// Apply/plan/destroy cycles with every fault on.
-        #[arg(long, default_value_t = 20)]
-        cycles: usize,
-        /// Provider SIGKILLs in all.
-        #[arg(long, default_value_t = 30)]
-        provider_kills: usize,
-        /// Provider SIGKILLs per run (each run ends with an apply that must converge).
-        #[arg(long, default_value_t = 10)]
-        kills_per_run: usize,
-        /// Emulator SIGKILLs (one per run).
-        #[arg(long, default_value_t = 5)]
-        emulator_kills: usize,
-        /// Seed of the runs' seeds (default: random, printed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// The emulator's --time-scale (0.01: a server deploy takes 4.2 s).
-        #[arg(long, default_value = "0.01")]
-        time_scale: String,
-        /// Delay of a slow response in milliseconds.
-        #[arg(long, default_value_t = 3000)]
-        slow_ms: u64,
         /// Build the binaries in release mode.
         #[arg(long)]
         release: bool,
-        /// Where runs keep their files (a failed run's are kept for inspection).
-        #[arg(long, value_name = "DIR")]
-        scratch: Option<PathBuf>,
-        /// The short version CI runs (2 cycles, 10 provider kills, 1 emulator kill, slow = 500 ms).
+        /// Print the soak's own options.
         #[arg(long)]
-        short: bool,
+        help_soak: bool,
+        /// The soak's options, passed on (e.g. `--cycles 20 --provider-kills 30 --seed 7`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
 }
 
@@ -109,7 +89,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let root = e2e::terraform::workspace_root();
+    let root = terraform_cli::workspace_root();
     match cli.command {
         Command::Docs {
             check,
@@ -174,44 +154,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Soak {
-            cycles,
-            provider_kills,
-            kills_per_run,
-            emulator_kills,
-            seed,
-            time_scale,
-            slow_ms,
             release,
-            scratch,
-            short,
+            help_soak,
+            mut args,
         } => {
-            let options = if short {
-                soak::SoakOptions {
-                    cycles: 2,
-                    provider_kills: 10,
-                    kills_per_run: 10,
-                    emulator_kills: 1,
-                    seed,
-                    time_scale,
-                    slow_ms: 500,
-                    release,
-                    scratch,
-                }
-            } else {
-                soak::SoakOptions {
-                    cycles,
-                    provider_kills,
-                    kills_per_run,
-                    emulator_kills,
-                    seed,
-                    time_scale,
-                    slow_ms,
-                    release,
-                    scratch,
-                }
-            };
-            soak::run(&options)?;
-            Ok(ExitCode::SUCCESS)
+            if help_soak {
+                args = vec!["--help".into()];
+            }
+            soak::run(release, &args)
         }
     }
 }

@@ -335,7 +335,7 @@ mod tests {
 
     #[test]
     fn the_repository_manifest_is_valid() {
-        let path = e2e::terraform::workspace_root().join("terraform-registry-manifest.json");
+        let path = terraform_cli::workspace_root().join("terraform-registry-manifest.json");
         validate_manifest(&std::fs::read_to_string(path).unwrap()).unwrap();
     }
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use e2e::terraform::{ProviderPackage, Workspace};
 use serde::Deserialize;
+use terraform_cli::{ProviderPackage, Workspace};
 
 /// Registry namespace of the provider's source address.
 pub const NAMESPACE: &str = "cloudcontrol";

@@ -1,42 +1,71 @@
-//! `cargo xtask soak`: the reliability soak. It runs `examples/mesos-cluster` through the real
-//! Terraform CLI against the emulator again and again (apply/plan/destroy cycles with every
-//! fault on, chains of applies with the provider SIGKILLed at random points, applies during
-//! which the emulator is SIGKILLed and restarted) with random seeds, and prints the table of
-//! the README's "Reliability" section. The short version of each case runs in CI as
-//! `tests/tests/reliability.rs`.
+//! The reliability soak (`cargo xtask soak` builds the binaries and runs this). It runs
+//! `examples/mesos-cluster` through the real Terraform CLI against the emulator again and again
+//! (apply/plan/destroy cycles with every fault on, chains of applies with the provider SIGKILLed
+//! at random points, applies during which the emulator is SIGKILLed and restarted) with random
+//! seeds, and prints the table of the README's "Reliability" section. The short version of each
+//! case runs in CI as `tests/tests/reliability.rs`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use clap::Parser;
 use e2e::reliability::{
     emulator_kill, fault_cycle, provider_kill_runs, render, Binaries, FaultRates, Row, RunOutcome,
     Settings,
 };
 
-use crate::cargo;
-
-/// What to run.
-#[derive(Debug, Clone)]
-pub struct SoakOptions {
+/// Runs the reliability soak against the emulator and prints its table. The emulator and the
+/// provider are the ones built next to this program (same profile).
+#[derive(Debug, Parser)]
+#[command(name = "soak")]
+struct SoakOptions {
     /// Apply/plan/destroy cycles with every fault on.
-    pub cycles: usize,
-    /// Provider SIGKILLs in all, in runs of `kills_per_run`.
-    pub provider_kills: usize,
+    #[arg(long, default_value_t = 20)]
+    cycles: usize,
+    /// Provider SIGKILLs in all, in runs of `--kills-per-run`.
+    #[arg(long, default_value_t = 30)]
+    provider_kills: usize,
     /// Provider SIGKILLs per run (each run ends with an apply that must converge).
-    pub kills_per_run: usize,
+    #[arg(long, default_value_t = 10)]
+    kills_per_run: usize,
     /// Emulator SIGKILLs (one per run).
-    pub emulator_kills: usize,
-    /// Seed of the run's seeds; random when `None`.
-    pub seed: Option<u64>,
-    /// The emulator's `--time-scale`.
-    pub time_scale: String,
-    /// The delay of a slow response.
-    pub slow_ms: u64,
-    /// Build the binaries with the release profile.
-    pub release: bool,
-    /// Where runs keep their files (a failed run's are left there).
-    pub scratch: Option<PathBuf>,
+    #[arg(long, default_value_t = 5)]
+    emulator_kills: usize,
+    /// Seed of the runs' seeds (default: random, printed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// The emulator's --time-scale (0.01: a server deploy takes 4.2 s).
+    #[arg(long, default_value = "0.01")]
+    time_scale: String,
+    /// Delay of a slow response in milliseconds.
+    #[arg(long, default_value_t = 3000)]
+    slow_ms: u64,
+    /// Where runs keep their files (a failed run's are kept for inspection).
+    #[arg(long, value_name = "DIR")]
+    scratch: Option<PathBuf>,
+    /// The short version CI runs (2 cycles, 10 provider kills, 1 emulator kill, slow = 500 ms).
+    #[arg(long)]
+    short: bool,
+}
+
+fn main() -> ExitCode {
+    let mut options = SoakOptions::parse();
+    if options.short {
+        options.cycles = 2;
+        options.provider_kills = 10;
+        options.kills_per_run = 10;
+        options.emulator_kills = 1;
+        options.slow_ms = 500;
+    }
+    match run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn load() -> String {
@@ -64,18 +93,12 @@ fn report(what: &str, index: usize, outcome: &Result<RunOutcome>) {
 }
 
 /// Runs the soak and prints the table; fails when a target is missed.
-pub fn run(options: &SoakOptions) -> Result<()> {
+fn run(options: &SoakOptions) -> Result<()> {
     let started = Instant::now();
     let load_before = load();
-    eprintln!("building the emulator and the provider");
     let binaries = Binaries {
-        emulator: cargo::build_binary(
-            "cloudcontrol-emulator",
-            "cloudcontrol-emulator",
-            options.release,
-            None,
-        )?,
-        provider: cargo::build_provider(options.release, None)?,
+        emulator: e2e::binary("cloudcontrol-emulator")?,
+        provider: e2e::binary("terraform-provider-cloudcontrol")?,
     };
     e2e::terraform::terraform_binary()?;
     let scratch = match &options.scratch {

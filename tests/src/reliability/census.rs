@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use serde_json::Value;
 
-use super::emulator::EmulatorProcess;
+use crate::emulator::Emulator;
 use crate::terraform::Workspace;
 
 /// One kind of asset: its key in the emulator's inventory, its resource type, how many the
@@ -98,7 +98,7 @@ pub struct Census {
 impl Census {
     /// Counts the API's assets (`expect_all`: the example's; otherwise none) against the
     /// resources in `ws`'s state.
-    pub fn take(emulator: &EmulatorProcess, ws: &Workspace, expect_all: bool) -> Result<Census> {
+    pub fn take(emulator: &Emulator, ws: &Workspace, expect_all: bool) -> Result<Census> {
         let inventory = emulator.inventory()?;
         let shown = ws.show_json()?;
         let mut state_ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

@@ -6,14 +6,13 @@
 //! soak` runs the full counts and prints the table of the README's "Reliability" section.
 
 mod census;
-mod emulator;
 mod faults;
 mod kill;
 mod runs;
 mod table;
 
 pub use census::Census;
-pub use emulator::{EmulatorProcess, USER};
+
 pub use faults::{FaultCounts, FaultRates};
 pub use kill::{command_lines, descendants_named, kill_providers};
 pub use runs::{

@@ -14,9 +14,9 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
 use super::census::Census;
-use super::emulator::{EmulatorProcess, USER};
 use super::faults::{FaultCounts, FaultRates};
 use super::kill::{command_lines, kill_providers};
+use crate::emulator::Emulator;
 use crate::terraform::{workspace_root, PlanOutcome, ProviderPackage, TfOutput, Workspace};
 
 /// The built binaries a run drives.
@@ -100,7 +100,7 @@ const ADMIN_PASSWORD: &str = "Soak-admin-7q!Zx";
 
 struct Run<'a> {
     settings: &'a Settings,
-    emulator: EmulatorProcess,
+    emulator: Emulator,
     ws: Workspace,
     dir: PathBuf,
     outcome: RunOutcome,
@@ -125,7 +125,7 @@ impl<'a> Run<'a> {
             flags.extend(["--faults".to_owned(), spec]);
         }
         let emulator =
-            EmulatorProcess::start(&settings.binaries.emulator, &dir.join("emulator"), &flags)?;
+            Emulator::start_persistent(&settings.binaries.emulator, &dir.join("emulator"), &flags)?;
         let package = ProviderPackage::new(
             "cloudcontrol",
             "cloudcontrol",
@@ -148,7 +148,7 @@ impl<'a> Run<'a> {
             }
         }
         ws.set_env("CLOUDCONTROL_ENDPOINT", &emulator.base_url());
-        ws.set_env("CLOUDCONTROL_USERNAME", USER);
+        ws.set_env("CLOUDCONTROL_USERNAME", emulator.user());
         ws.set_env("CLOUDCONTROL_PASSWORD", emulator.password());
         ws.set_env("TF_VAR_admin_password", ADMIN_PASSWORD);
         ws.set_env("TF_VAR_provision", "false");
