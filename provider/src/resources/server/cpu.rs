@@ -34,6 +34,23 @@ pub struct CpuProblem {
     pub detail: String,
 }
 
+/// Whether `cores` cores per socket can make up `count` CPUs.
+pub fn cores_divide(count: i64, cores: i64) -> bool {
+    cores > 0 && count % cores == 0
+}
+
+impl CpuProblem {
+    /// Cores per socket that do not divide the CPU count, reported at `path` with `hint`
+    /// appended to the detail.
+    pub fn cores_do_not_divide(path: &str, count: i64, cores: i64, hint: &str) -> Self {
+        CpuProblem {
+            path: AttributePath::attribute(path),
+            summary: "Cores per socket must divide the CPU count",
+            detail: format!("cores_per_socket {cores} does not divide cpu_count {count}{hint}"),
+        }
+    }
+}
+
 impl Compute {
     /// What a server deployed from `image` gets without any setting.
     pub fn of_image(image: &Image) -> Compute {
@@ -101,7 +118,7 @@ impl Compute {
         cores_configured: bool,
     ) -> Vec<CpuProblem> {
         let mut problems = Vec::new();
-        if self.cores_per_socket == 0 || !self.cpu_count.is_multiple_of(self.cores_per_socket) {
+        if !cores_divide(self.cpu_count.into(), self.cores_per_socket.into()) {
             let (path, hint) = if cores_configured {
                 ("cores_per_socket", String::new())
             } else {
@@ -110,14 +127,12 @@ impl Compute {
                     format!(" (the current or image's {} cores per socket); set cores_per_socket to a divisor of {}", self.cores_per_socket, self.cpu_count),
                 )
             };
-            problems.push(CpuProblem {
-                path: AttributePath::attribute(path),
-                summary: "Cores per socket must divide the CPU count",
-                detail: format!(
-                    "cores_per_socket {} does not divide cpu_count {}{hint}",
-                    self.cores_per_socket, self.cpu_count
-                ),
-            });
+            problems.push(CpuProblem::cores_do_not_divide(
+                path,
+                self.cpu_count.into(),
+                self.cores_per_socket.into(),
+                &hint,
+            ));
         }
         let Some(datacenter) = datacenter else {
             return problems;

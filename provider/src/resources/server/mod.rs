@@ -31,7 +31,7 @@ use crate::marker::new_marker;
 use crate::provider::ProviderData;
 use crate::rules::MAX_ADDITIONAL_STORAGE_GB;
 use crate::support::{api_error, record_delete, state_id, wait};
-use cpu::Compute;
+use cpu::{Compute, CpuProblem};
 use disks::{
     apply_disks, declared_as_found, declared_for_import, disk_path, disks_need_stop, image_disks,
     image_scsi_ids, plan_disks, server_disks, Origin, ServerDisk,
@@ -84,12 +84,10 @@ impl Resource<ProviderData> for ServerResource {
         }
         let (count, cores) = (config.attr("cpu_count"), config.attr("cores_per_socket"));
         if let (Some(count), Some(cores)) = (count.as_i64(), cores.as_i64()) {
-            if cores > 0 && count % cores != 0 {
-                diags.error_at(
-                    AttributePath::attribute("cores_per_socket"),
-                    "Cores per socket must divide the CPU count",
-                    format!("cores_per_socket {cores} does not divide cpu_count {count}"),
-                );
+            // Zero and negative counts are the schema validators' to report.
+            if cores > 0 && !cpu::cores_divide(count, cores) {
+                let problem = CpuProblem::cores_do_not_divide("cores_per_socket", count, cores, "");
+                diags.error_at(problem.path, problem.summary, problem.detail);
             }
         }
         diags
