@@ -233,14 +233,19 @@ CFG
         "more than one leader"
     );
     let leader_node = nodes.node(&leader);
+    // A master learns the leader from its ZooKeeper watch, so give each a moment to redirect.
+    let expected = format!("//{}:5050", leader_node.ipv4);
     for m in &ms {
-        let loc = standins::redirect(nodes, &format!("http://{}:5050/master/redirect", m.ipv4));
-        assert_eq!(
-            loc,
-            format!("//{}:5050", leader_node.ipv4),
-            "redirect from {}",
-            m.name
-        );
+        let url = format!("http://{}:5050/master/redirect", m.ipv4);
+        let settled = Instant::now() + Duration::from_secs(15);
+        let loc = loop {
+            let loc = standins::redirect(nodes, &url);
+            if loc == expected || Instant::now() > settled {
+                break loc;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        };
+        assert_eq!(loc, expected, "redirect from {}", m.name);
     }
 
     // The agent: Docker containerizer, registers with the leader with the node's resources.
