@@ -10,7 +10,7 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         .firewall_rules
         .iter()
         .filter(|r| r.rule_type != "DEFAULT_RULE")
-        .map(|r| r.to_json())
+        .map(|r| r.to_json(org))
         .collect();
     let default_rules = org.firewall_rules.len() - client_rules.len();
     let tags: Vec<Value> = org
@@ -24,12 +24,16 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
     let blocks: Vec<Value> = org.public_ip_blocks.values().map(|b| b.to_json()).collect();
     let nat: Vec<Value> = org.nat_rules.values().map(|r| r.to_json()).collect();
     let keys: Vec<Value> = org.tag_keys.values().map(|k| k.to_json()).collect();
+    let address_lists: Vec<Value> = org.address_lists.values().map(|l| l.to_json(org)).collect();
+    let port_lists: Vec<Value> = org.port_lists.values().map(|l| l.to_json(org)).collect();
     let total = network_domains.len()
         + vlans.len()
         + servers.len()
         + blocks.len()
         + nat.len()
-        + client_rules.len();
+        + client_rules.len()
+        + address_lists.len()
+        + port_lists.len();
     json!({
         "orgId": org_id,
         "totalAssets": total,
@@ -39,6 +43,8 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         "publicIpBlock": blocks,
         "natRule": nat,
         "firewallRule": client_rules,
+        "ipAddressList": address_lists,
+        "portList": port_lists,
         "defaultFirewallRuleCount": default_rules,
         "tagKey": keys,
         "tag": tags,

@@ -4,9 +4,11 @@
 //! the directory, all before the response of the acknowledged request is sent.
 
 use crate::lifecycle::{Outcome, State};
+use crate::resources::address_list::AddressList;
 use crate::resources::firewall_rule::FirewallRule;
 use crate::resources::nat_rule::NatRule;
 use crate::resources::network_domain::NetworkDomain;
+use crate::resources::port_list::PortList;
 use crate::resources::public_ip_block::PublicIpBlock;
 use crate::resources::reserved_ip::ReservedIpv4;
 use crate::resources::server::Server;
@@ -41,6 +43,10 @@ pub struct Org {
     pub tags: Vec<Tag>,
     /// Private IPv4 reservations on VLANs.
     pub reserved_ipv4: Vec<ReservedIpv4>,
+    /// IP address lists by id.
+    pub address_lists: BTreeMap<String, AddressList>,
+    /// Port lists by id.
+    pub port_lists: BTreeMap<String, PortList>,
 }
 
 /// Allocation counters shared by all organisations (public addresses are globally unique).

@@ -278,7 +278,71 @@ async fn lifecycle_events_reach_the_program_and_hold_operations_until_it_is_done
         rules[0]["name"], "node1_ssh",
         "placement FIRST comes first: {fw}"
     );
-    assert_eq!(rules[0]["destination"]["portBegin"], 22);
+    assert_eq!(
+        rules[0]["destination"],
+        json!({"addresses": ["100.99.2.0"], "ports": ["22"]})
+    );
+    assert_eq!(
+        rules[0]["source"],
+        json!({"addresses": null, "ports": null})
+    );
+
+    // Rules on lists reach the machines expanded, nested lists included, and follow list edits.
+    let ops = emu
+        .ok(
+            "network/createIpAddressList",
+            json!({"networkDomainId": nd, "name": "ops", "ipVersion": "IPV4",
+                   "ipAddress": [{"begin": "192.0.2.0", "prefixSize": 28}]}),
+        )
+        .await;
+    let admins = emu
+        .ok(
+            "network/createIpAddressList",
+            json!({"networkDomainId": nd, "name": "admins", "ipVersion": "IPV4",
+                   "ipAddress": [{"begin": "198.51.100.1", "end": "198.51.100.9"}],
+                   "childIpAddressListId": [ops]}),
+        )
+        .await;
+    let ports = emu
+        .ok(
+            "network/createPortList",
+            json!({"networkDomainId": nd, "name": "masters",
+                   "port": [{"begin": 5050}, {"begin": 8080, "end": 8081}]}),
+        )
+        .await;
+    emu.ok(
+        "network/createFirewallRule",
+        json!({"networkDomainId": nd, "name": "masters_in", "action": "ACCEPT_DECISIVELY", "ipVersion": "IPV4",
+               "protocol": "TCP", "source": {"ipAddressListId": admins},
+               "destination": {"ip": {"address": "ANY"}, "portListId": ports},
+               "placement": {"position": "LAST"}}),
+    )
+    .await;
+    let masters_in = |events: &[Value]| {
+        events
+            .iter()
+            .rev()
+            .find(|e| e["event"] == "firewall.update")
+            .and_then(|e| e["rules"].as_array().cloned())
+            .and_then(|rules| rules.into_iter().find(|r| r["name"] == "masters_in"))
+            .expect("masters_in in the last firewall.update")
+    };
+    let rule = masters_in(&events(dir.path()));
+    assert_eq!(
+        rule["source"]["addresses"],
+        json!(["198.51.100.1-198.51.100.9", "192.0.2.0/28"])
+    );
+    assert_eq!(
+        rule["destination"],
+        json!({"addresses": null, "ports": ["5050", "8080-8081"]})
+    );
+    emu.ok(
+        "network/editPortList",
+        json!({"id": ports, "port": [{"begin": 5051}]}),
+    )
+    .await;
+    let rule = masters_in(&events(dir.path()));
+    assert_eq!(rule["destination"]["ports"], json!(["5051"]));
 
     // delete: held until the program has removed the node
     emu.ok("server/powerOffServer", json!({"id": server})).await;

@@ -3,15 +3,16 @@
 # direction): inbound, the client's address and the public (pre-NAT) address; outbound, the node's
 # private address and the remote one. The platform's default rules keep their direction (the
 # inbound IPv6 deny, the outbound mail blocks); client rules match both directions. Disabled rules
-# are left out. Input: the rules array of a firewall.update event.
+# are left out. Addresses and ports are anonymous sets (IP address and port lists arrive expanded).
+# Input: the rules array of a firewall.update event.
 def family: if .ipVersion == "IPV6" then "ip6" else "ip" end;
 def addr(dir; fam; s):
-  if (s.address | ascii_upcase) == "ANY" then ""
-  else "ct original \(fam) \(dir)addr \(s.address)\(if s.prefixSize then "/\(s.prefixSize)" else "" end) "
+  if s.addresses == null then ""
+  else "ct original \(fam) \(dir)addr { \(s.addresses | join(", ")) } "
   end;
 def port(dir; s):
-  if s.portBegin == null then ""
-  else "ct original proto-\(dir) \(s.portBegin)\(if s.portEnd != null and s.portEnd != s.portBegin then "-\(s.portEnd)" else "" end) "
+  if s.ports == null then ""
+  else "ct original proto-\(dir) { \(s.ports | join(", ")) } "
   end;
 def proto:
   if .protocol == "TCP" then "meta l4proto tcp "

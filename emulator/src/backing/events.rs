@@ -104,24 +104,24 @@ fn addr_v6(ip: std::net::Ipv6Addr) -> String {
     ip.to_string()
 }
 
-fn scope_json(s: &Scope) -> Value {
+/// A rule's source or destination as the machines need it: the addresses and ports it matches
+/// in nftables notation, IP address and port lists expanded (`null`: any).
+fn scope_json(org: &Org, s: &Scope) -> Value {
     json!({
-        "address": s.address,
-        "prefixSize": s.prefix,
-        "portBegin": s.port_begin,
-        "portEnd": s.port_end,
+        "addresses": s.addresses(org),
+        "ports": s.ports(org),
     })
 }
 
-fn rule_json(r: &FirewallRule) -> Value {
+fn rule_json(org: &Org, r: &FirewallRule) -> Value {
     json!({
         "id": r.id,
         "name": r.name,
         "action": r.action,
         "ipVersion": r.ip_version,
         "protocol": r.protocol,
-        "source": scope_json(&r.source),
-        "destination": scope_json(&r.destination),
+        "source": scope_json(org, &r.source),
+        "destination": scope_json(org, &r.destination),
         "enabled": r.enabled,
         "ruleType": r.rule_type,
     })
@@ -233,7 +233,7 @@ impl View {
                 .firewall_rules
                 .iter()
                 .filter(|r| &r.network_domain_id == nd)
-                .map(rule_json)
+                .map(|r| rule_json(org, r))
                 .collect();
             view.firewalls.insert(nd.clone(), Value::Array(rules));
         }

@@ -26,6 +26,12 @@ pub struct Scope {
     pub port_begin: Option<u16>,
     /// Last port of a range.
     pub port_end: Option<u16>,
+    /// The IP address list used instead of `address` (which is then empty).
+    #[serde(default)]
+    pub address_list_id: Option<String>,
+    /// The port list used instead of a port range.
+    #[serde(default)]
+    pub port_list_id: Option<String>,
 }
 
 impl Scope {
@@ -35,6 +41,8 @@ impl Scope {
             prefix: None,
             port_begin: None,
             port_end: None,
+            address_list_id: None,
+            port_list_id: None,
         }
     }
 
@@ -45,13 +53,25 @@ impl Scope {
         }
     }
 
-    fn to_json(&self) -> Value {
-        let mut ip = json!({"address": self.address});
-        if let Some(p) = self.prefix {
-            ip["prefixSize"] = json!(p);
-        }
-        let mut v = json!({"ip": ip});
-        if let Some(b) = self.port_begin {
+    /// The API's shape: `ip` or `ipAddressList {id, name}`, then `port` or `portList {id, name}`.
+    fn to_json(&self, org: &Org) -> Value {
+        let summary =
+            |id: &str, name: Option<&str>| json!({"id": id, "name": name.unwrap_or_default()});
+        let mut v = match &self.address_list_id {
+            Some(id) => {
+                json!({"ipAddressList": summary(id, org.address_lists.get(id).map(|l| l.name.as_str()))})
+            }
+            None => {
+                let mut ip = json!({"address": self.address});
+                if let Some(p) = self.prefix {
+                    ip["prefixSize"] = json!(p);
+                }
+                json!({"ip": ip})
+            }
+        };
+        if let Some(id) = &self.port_list_id {
+            v["portList"] = summary(id, org.port_lists.get(id).map(|l| l.name.as_str()));
+        } else if let Some(b) = self.port_begin {
             let mut port = json!({"begin": b});
             if let Some(e) = self.port_end {
                 port["end"] = json!(e);
@@ -59,6 +79,30 @@ impl Scope {
             v["port"] = port;
         }
         v
+    }
+
+    /// The addresses the scope matches in nftables notation, lists expanded (`None`: any).
+    pub fn addresses(&self, org: &Org) -> Option<Vec<String>> {
+        match &self.address_list_id {
+            Some(id) => Some(super::address_list::expanded(org, id)),
+            None if self.address == "ANY" => None,
+            None => Some(vec![match self.prefix {
+                Some(p) => format!("{}/{p}", self.address),
+                None => self.address.clone(),
+            }]),
+        }
+    }
+
+    /// The ports the scope matches in nftables notation, lists expanded (`None`: any).
+    pub fn ports(&self, org: &Org) -> Option<Vec<String>> {
+        match (&self.port_list_id, self.port_begin) {
+            (Some(id), _) => Some(super::port_list::expanded(org, id)),
+            (None, Some(b)) => Some(vec![match self.port_end {
+                Some(e) if e != b => format!("{b}-{e}"),
+                _ => b.to_string(),
+            }]),
+            (None, None) => None,
+        }
     }
 }
 
@@ -95,21 +139,37 @@ pub struct FirewallRule {
 
 impl FirewallRule {
     /// The API's JSON shape.
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self, org: &Org) -> Value {
         json!({
             "networkDomainId": self.network_domain_id,
             "name": self.name,
             "action": self.action,
             "ipVersion": self.ip_version,
             "protocol": self.protocol,
-            "source": self.source.to_json(),
-            "destination": self.destination.to_json(),
+            "source": self.source.to_json(org),
+            "destination": self.destination.to_json(org),
             "enabled": self.enabled,
             "state": self.state.as_str(),
             "id": self.id,
             "datacenterId": self.datacenter_id,
             "ruleType": self.rule_type,
         })
+    }
+}
+
+impl FirewallRule {
+    /// Whether the rule's source or destination is IP address list `id`.
+    pub fn uses_address_list(&self, id: &str) -> bool {
+        [&self.source, &self.destination]
+            .iter()
+            .any(|s| s.address_list_id.as_deref() == Some(id))
+    }
+
+    /// Whether the rule's source or destination ports are port list `id`.
+    pub fn uses_port_list(&self, id: &str) -> bool {
+        [&self.source, &self.destination]
+            .iter()
+            .any(|s| s.port_list_id.as_deref() == Some(id))
     }
 }
 
@@ -288,27 +348,93 @@ pub fn check_rule_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A rule's source or destination: an address or an IP address list of the rule's domain and
+/// version, and any port, a port range, or a port list of the domain.
 fn scope(
+    org: &Org,
+    domain_id: &str,
     field: &str,
     body: ScopeBody,
     ip_version: &str,
     protocol: &str,
 ) -> Result<Scope, ApiError> {
-    if body.ip_address_list_id.is_some() {
-        return Err(ApiError::new(
-            Code::OperationNotSupported,
-            format!("{field}.ipAddressListId: IP address lists are not emulated"),
-        ));
-    }
-    if body.port_list_id.is_some() {
-        return Err(ApiError::new(
-            Code::OperationNotSupported,
-            format!("{field}.portListId: port lists are not emulated"),
-        ));
-    }
-    let ip = body
-        .ip
-        .ok_or_else(|| ApiError::invalid(&format!("{field}.ip"), "is required"))?;
+    let port_list_id = match body.port_list_id {
+        None => None,
+        Some(_) if body.port.is_some() => {
+            return Err(ApiError::invalid(
+                field,
+                "port and portListId exclude each other",
+            ))
+        }
+        Some(_) if !matches!(protocol, "TCP" | "UDP") => {
+            return Err(ApiError::invalid(
+                &format!("{field}.portListId"),
+                format!("ports apply only to TCP and UDP, not {protocol}"),
+            ))
+        }
+        Some(id) => {
+            let list_field = format!("{field}.portListId");
+            check_id(&list_field, &id)?;
+            let list = org
+                .port_lists
+                .get(&id)
+                .ok_or_else(|| ApiError::not_found("Port list", &id))?;
+            if list.network_domain_id != domain_id {
+                return Err(ApiError::invalid(
+                    &list_field,
+                    format!("port list {id} belongs to another network domain"),
+                ));
+            }
+            Some(id)
+        }
+    };
+    let ip = match (body.ip, body.ip_address_list_id) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                field,
+                "ip and ipAddressListId exclude each other",
+            ))
+        }
+        (None, None) => {
+            return Err(ApiError::invalid(
+                &format!("{field}.ip"),
+                "is required (or ipAddressListId)",
+            ))
+        }
+        (None, Some(id)) => {
+            let list_field = format!("{field}.ipAddressListId");
+            check_id(&list_field, &id)?;
+            let list = org
+                .address_lists
+                .get(&id)
+                .ok_or_else(|| ApiError::not_found("IP address list", &id))?;
+            if list.network_domain_id != domain_id {
+                return Err(ApiError::invalid(
+                    &list_field,
+                    format!("IP address list {id} belongs to another network domain"),
+                ));
+            }
+            if list.ip_version != ip_version {
+                return Err(ApiError::invalid(
+                    &list_field,
+                    format!(
+                        "IP address list {id} is {}, the rule is {ip_version}",
+                        list.ip_version
+                    ),
+                ));
+            }
+            let (port_begin, port_end) = port_range(field, body.port, protocol)?;
+            return Ok(Scope {
+                address: String::new(),
+                prefix: None,
+                port_begin,
+                port_end,
+                address_list_id: Some(id),
+                port_list_id,
+            });
+        }
+        (Some(ip), None) => ip,
+    };
     let address = if ip.address.eq_ignore_ascii_case("ANY") {
         if ip.prefix_size.is_some() {
             return Err(ApiError::invalid(
@@ -345,7 +471,24 @@ fn scope(
         }
         ip.address
     };
-    let (port_begin, port_end) = match body.port {
+    let (port_begin, port_end) = port_range(field, body.port, protocol)?;
+    Ok(Scope {
+        address,
+        prefix: ip.prefix_size,
+        port_begin,
+        port_end,
+        address_list_id: None,
+        port_list_id,
+    })
+}
+
+/// A `port` element: any (`None`), one port or a range; only for TCP and UDP.
+fn port_range(
+    field: &str,
+    port: Option<PortBody>,
+    protocol: &str,
+) -> Result<(Option<u16>, Option<u16>), ApiError> {
+    Ok(match port {
         None => (None, None),
         Some(_) if !matches!(protocol, "TCP" | "UDP") => {
             return Err(ApiError::invalid(
@@ -370,12 +513,6 @@ fn scope(
             }
             (Some(p.begin), p.end)
         }
-    };
-    Ok(Scope {
-        address,
-        prefix: ip.prefix_size,
-        port_begin,
-        port_end,
     })
 }
 
@@ -390,12 +527,17 @@ fn find<'a>(org: &'a Org, field: &str, id: &str) -> Result<&'a FirewallRule, Api
 /// `GET network/firewallRule/{id}`.
 pub fn get(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let id = ctx.call.id.as_deref().unwrap_or_default();
-    Ok(Reply::Document(find(ctx.org, "id", id)?.to_json()))
+    Ok(Reply::Document(find(ctx.org, "id", id)?.to_json(ctx.org)))
 }
 
 /// `GET network/firewallRule?networkDomainId=…` (in evaluation order).
 pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
-    let items = ctx.org.firewall_rules.iter().map(|r| r.to_json()).collect();
+    let items = ctx
+        .org
+        .firewall_rules
+        .iter()
+        .map(|r| r.to_json(ctx.org))
+        .collect();
     paging::page(items, "firewallRule", &ctx.call.query, FILTERS).map(Reply::Document)
 }
 
@@ -417,8 +559,23 @@ pub fn create(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let action = one_of("action", &body.action, &["ACCEPT_DECISIVELY", "DROP"])?;
     let ip_version = one_of("ipVersion", &body.ip_version, &["IPV4", "IPV6"])?;
     let protocol = one_of("protocol", &body.protocol, &["IP", "ICMP", "TCP", "UDP"])?;
-    let source = scope("source", body.source, &ip_version, &protocol)?;
-    let destination = scope("destination", body.destination, &ip_version, &protocol)?;
+    let nd_id = nd.id.clone();
+    let source = scope(
+        ctx.org,
+        &nd_id,
+        "source",
+        body.source,
+        &ip_version,
+        &protocol,
+    )?;
+    let destination = scope(
+        ctx.org,
+        &nd_id,
+        "destination",
+        body.destination,
+        &ip_version,
+        &protocol,
+    )?;
     let in_domain: Vec<usize> = ctx
         .org
         .firewall_rules

@@ -2,11 +2,14 @@
 //! (stored struct, `to_json` view, then one function per API operation).
 
 pub mod account;
+pub mod address_list;
 pub mod datacenter;
 pub mod firewall_rule;
 pub mod image;
+pub mod list_nesting;
 pub mod nat_rule;
 pub mod network_domain;
+pub mod port_list;
 pub mod public_ip_block;
 pub mod reserved_ip;
 pub mod server;
@@ -202,6 +205,20 @@ pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         (true, "network", "createFirewallRule") => firewall_rule::create(ctx),
         (true, "network", "editFirewallRule") => firewall_rule::edit(ctx),
         (true, "network", "deleteFirewallRule") => firewall_rule::delete(ctx),
+        (false, "network", "ipAddressList") => match has_id {
+            true => address_list::get(ctx),
+            false => address_list::list(ctx),
+        },
+        (true, "network", "createIpAddressList") => address_list::create(ctx),
+        (true, "network", "editIpAddressList") => address_list::edit(ctx),
+        (true, "network", "deleteIpAddressList") => address_list::delete(ctx),
+        (false, "network", "portList") => match has_id {
+            true => port_list::get(ctx),
+            false => port_list::list(ctx),
+        },
+        (true, "network", "createPortList") => port_list::create(ctx),
+        (true, "network", "editPortList") => port_list::edit(ctx),
+        (true, "network", "deletePortList") => port_list::delete(ctx),
         (false, "tag", "tagKey") => match has_id {
             true => tag::get_key(ctx),
             false => tag::list_keys(ctx),

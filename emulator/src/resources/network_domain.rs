@@ -269,11 +269,23 @@ pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         .values()
         .filter(|b| b.network_domain_id == nd.id)
         .count();
-    if vlans + servers + blocks > 0 {
+    let lists = ctx
+        .org
+        .address_lists
+        .values()
+        .filter(|l| l.network_domain_id == nd.id)
+        .count()
+        + ctx
+            .org
+            .port_lists
+            .values()
+            .filter(|l| l.network_domain_id == nd.id)
+            .count();
+    if vlans + servers + blocks + lists > 0 {
         return Err(ApiError::new(
             Code::HasDependency,
             format!(
-                "id: Network Domain {} still has {vlans} VLAN(s), {servers} server(s) and {blocks} public IP block(s); remove them first.",
+                "id: Network Domain {} still has {vlans} VLAN(s), {servers} server(s), {blocks} public IP block(s) and {lists} IP address or port list(s); remove them first.",
                 nd.id
             ),
         ));
