@@ -60,6 +60,26 @@ async fn lists_nest_edit_serve_firewall_rules_and_refuse_what_the_api_refuses() 
         json!([{"id": admins, "name": "admins"}])
     );
     assert_eq!(doc["state"], "NORMAL");
+    // The keys libcloud's recorded list documents carry (no network domain among them).
+    let keys: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "childIpAddressList",
+            "createTime",
+            "description",
+            "id",
+            "ipAddress",
+            "ipVersion",
+            "name",
+            "state"
+        ]
+    );
     let (_, page) = emu
         .get(&format!(
             "network/ipAddressList?networkDomainId={nd}&name=admins"
@@ -86,6 +106,24 @@ async fn lists_nest_edit_serve_firewall_rules_and_refuse_what_the_api_refuses() 
         json!([{"begin": 5050}, {"begin": 8080, "end": 8081}])
     );
     assert_eq!(doc["childPortList"], json!([{"id": web, "name": "ssh"}]));
+    let keys: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "childPortList",
+            "createTime",
+            "description",
+            "id",
+            "name",
+            "port",
+            "state"
+        ]
+    );
 
     // A rule on both lists reports them by id and name.
     let rule_id = emu

@@ -78,7 +78,6 @@ impl AddressList {
     pub fn to_json(&self, org: &Org) -> Value {
         json!({
             "id": self.id,
-            "networkDomainId": self.network_domain_id,
             "name": self.name,
             "description": self.description,
             "ipVersion": self.ip_version,
@@ -113,7 +112,6 @@ pub fn expanded(org: &Org, id: &str) -> Vec<String> {
 }
 
 const FILTERS: &[FilterSpec] = &[
-    ("networkDomainId", &["/networkDomainId"]),
     ("id", &["/id"]),
     ("name", &["/name"]),
     ("ipVersion", &["/ipVersion"]),
@@ -298,13 +296,15 @@ pub fn get(ctx: &mut Ctx) -> Result<Reply, ApiError> {
 
 /// `GET network/ipAddressList?networkDomainId=…`.
 pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let (domain, query) = list_nesting::split_domain_filter(&ctx.call.query);
     let items = ctx
         .org
         .address_lists
         .values()
+        .filter(|l| domain.as_ref().is_none_or(|d| &l.network_domain_id == d))
         .map(|l| l.to_json(ctx.org))
         .collect();
-    paging::page(items, "ipAddressList", &ctx.call.query, FILTERS).map(Reply::Document)
+    paging::page(items, "ipAddressList", &query, FILTERS).map(Reply::Document)
 }
 
 /// `POST network/createIpAddressList` (synchronous; info `ipAddressListId`).

@@ -3,6 +3,7 @@
 
 use super::check_id;
 use crate::envelope::ApiError;
+use crate::paging::Query;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
@@ -52,6 +53,21 @@ pub fn ids(field: &str, children: Vec<ChildId>) -> Result<Vec<String>, ApiError>
         }
     }
     Ok(out)
+}
+
+/// Splits the `networkDomainId` filter off a list query: list documents do not carry their
+/// domain (none of the recorded ones does), so the lists filter on what they store instead.
+pub fn split_domain_filter(query: &Query) -> (Option<String>, Query) {
+    let domain = query
+        .iter()
+        .find(|(k, _)| k == "networkDomainId")
+        .map(|(_, v)| v.clone());
+    let rest = query
+        .iter()
+        .filter(|(k, _)| k != "networkDomainId")
+        .cloned()
+        .collect();
+    (domain, rest)
 }
 
 /// A list name: letters, digits, `_`, `.` and `-`, beginning with a letter, at most

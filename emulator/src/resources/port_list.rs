@@ -68,7 +68,6 @@ impl PortList {
     pub fn to_json(&self, org: &Org) -> Value {
         json!({
             "id": self.id,
-            "networkDomainId": self.network_domain_id,
             "name": self.name,
             "description": self.description,
             "port": self.entries.iter().map(|e| e.to_json()).collect::<Vec<_>>(),
@@ -102,7 +101,6 @@ pub fn expanded(org: &Org, id: &str) -> Vec<String> {
 }
 
 const FILTERS: &[FilterSpec] = &[
-    ("networkDomainId", &["/networkDomainId"]),
     ("id", &["/id"]),
     ("name", &["/name"]),
     ("state", &["/state"]),
@@ -241,13 +239,15 @@ pub fn get(ctx: &mut Ctx) -> Result<Reply, ApiError> {
 
 /// `GET network/portList?networkDomainId=…`.
 pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let (domain, query) = list_nesting::split_domain_filter(&ctx.call.query);
     let items = ctx
         .org
         .port_lists
         .values()
+        .filter(|l| domain.as_ref().is_none_or(|d| &l.network_domain_id == d))
         .map(|l| l.to_json(ctx.org))
         .collect();
-    paging::page(items, "portList", &ctx.call.query, FILTERS).map(Reply::Document)
+    paging::page(items, "portList", &query, FILTERS).map(Reply::Document)
 }
 
 /// `POST network/createPortList` (synchronous; info `portListId`).
