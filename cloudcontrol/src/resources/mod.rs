@@ -2,24 +2,28 @@
 //! the same way: response types, request types, then the `Client` methods.
 
 mod account;
+mod address_list;
 mod datacenter;
 mod firewall_rule;
 mod hardware;
 mod image;
 mod nat_rule;
 mod network_domain;
+mod port_list;
 mod public_ip_block;
 mod server;
 mod tag;
 mod vlan;
 
 pub use account::*;
+pub use address_list::*;
 pub use datacenter::*;
 pub use firewall_rule::*;
 pub use hardware::*;
 pub use image::*;
 pub use nat_rule::*;
 pub use network_domain::*;
+pub use port_list::*;
 pub use public_ip_block::*;
 pub use server::*;
 pub use tag::*;
