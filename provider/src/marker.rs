@@ -93,6 +93,16 @@ pub fn firewall_entry(name: &str) -> String {
     format!("fw:{name}")
 }
 
+/// The journal entry of an IP address list create.
+pub fn address_list_entry(name: &str) -> String {
+    format!("ipl:{name}")
+}
+
+/// The journal entry of a port list create.
+pub fn port_list_entry(name: &str) -> String {
+    format!("pl:{name}")
+}
+
 /// The journal entry of a public IP block create with creation token `token`.
 pub fn block_entry(token: &str) -> String {
     format!("{BLOCK_PREFIX}{token}")

@@ -11,6 +11,10 @@ use tfplugin::{AttributePath, Diagnostics, Value};
 pub const MAX_NAME_LEN: usize = 75;
 /// Longest firewall rule name the API accepts.
 pub const MAX_FIREWALL_RULE_NAME_LEN: usize = 75;
+/// Longest IP address or port list name (the API publishes no limit; the emulator's reading).
+pub const MAX_LIST_NAME_LEN: usize = 75;
+/// Most entries in one IP address or port list (the emulator's reading).
+pub const MAX_LIST_ENTRIES: usize = 500;
 /// Shortest and longest VLAN prefix sizes CloudControl supports.
 pub const VLAN_PREFIX_RANGE: (i64, i64) = (16, 30);
 /// Server sizing limits of MCP 2.0 datacenters.
@@ -69,6 +73,29 @@ pub fn check_firewall_rule_name(name: &str) -> Result<(), String> {
     }
     if name.to_ascii_uppercase().starts_with("CCDEFAULT.") {
         return Err("must not start with `CCDEFAULT.`, which is reserved for default rules".into());
+    }
+    Ok(())
+}
+
+/// An IP address or port list name: letters, digits, `_`, `.` and `-`, starting with a letter
+/// (no public client documents the API's rule; this is the emulator's reading).
+pub fn check_list_name(name: &str) -> Result<(), String> {
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(format!("{name:?} must start with a letter"));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+    {
+        return Err(format!(
+            "{name:?} contains {bad:?}; only letters, digits, `_`, `.` and `-` are allowed"
+        ));
+    }
+    if name.len() > MAX_LIST_NAME_LEN {
+        return Err(format!(
+            "must be at most {MAX_LIST_NAME_LEN} characters, got {}",
+            name.len()
+        ));
     }
     Ok(())
 }
@@ -198,6 +225,10 @@ pub struct NameRule(pub usize);
 #[derive(Debug, Clone, Copy)]
 pub struct FirewallRuleNameRule;
 
+/// Schema validator for [`check_list_name`].
+#[derive(Debug, Clone, Copy)]
+pub struct ListNameRule;
+
 /// Schema validator for [`check_password`].
 #[derive(Debug, Clone, Copy)]
 pub struct PasswordRule;
@@ -239,6 +270,18 @@ impl Validator for FirewallRuleNameRule {
     fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
         if let Some(s) = value.as_str() {
             report(check_firewall_rule_name(s), path, diags);
+        }
+    }
+}
+
+impl Validator for ListNameRule {
+    fn description(&self) -> String {
+        "letters, digits, `_`, `.` and `-`, starting with a letter".into()
+    }
+
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        if let Some(s) = value.as_str() {
+            report(check_list_name(s), path, diags);
         }
     }
 }

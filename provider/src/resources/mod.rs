@@ -2,9 +2,12 @@
 //! schema, plan-time validation, then create, read, update, delete (and import when it
 //! needs more than the id), ending with the function that maps the API object to state.
 
+pub mod address_list;
 pub mod firewall_rule;
+mod list_support;
 pub mod nat_rule;
 pub mod network_domain;
+pub mod port_list;
 pub mod public_ip_block;
 pub mod server;
 pub mod vlan;
@@ -24,5 +27,7 @@ pub fn all() -> Vec<Arc<dyn Resource<ProviderData>>> {
         Arc::new(public_ip_block::PublicIpBlockResource),
         Arc::new(nat_rule::NatRuleResource),
         Arc::new(firewall_rule::FirewallRuleResource),
+        Arc::new(address_list::AddressListResource),
+        Arc::new(port_list::PortListResource),
     ]
 }

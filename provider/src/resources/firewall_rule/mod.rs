@@ -24,7 +24,7 @@ use crate::marker::{firewall_entry, Journaled};
 use crate::provider::ProviderData;
 use crate::support::{api_error, record_create, record_delete, record_read, state_id, wait};
 use model::{scope_value, state_of, FirewallRuleModel, Remembered};
-use scope::{any_block, lists_used, normalized, scope_options, validate_scope, SCOPES};
+use scope::{any_block, normalized, scope_options, validate_scope, SCOPES};
 
 /// The `cloudcontrol_firewall_rule` resource type.
 pub struct FirewallRuleResource;
@@ -60,12 +60,15 @@ impl Resource<ProviderData> for FirewallRuleResource {
     }
 
     async fn modify_plan(&self, _ctx: &OperationContext<'_, ProviderData>, plan: &mut ModifyPlan) {
-        // An unset `ip` in a present block means any address; planning it as "any" keeps an
+        // An unset `ip` in a present block without an address list means any address;
+        // planning it as "any" keeps an
         // imported rule (whose state cannot tell the two spellings apart) free of a diff.
         for which in SCOPES {
-            let config_ip = plan.config.attr(which).attr("ip");
+            let config = plan.config.attr(which);
             let mut block = plan.planned.attr(which).clone();
-            if block.is_known() && !block.is_null() && config_ip.is_null() {
+            // A block on an address list has no address at all.
+            let on_list = !config.attr("address_list_id").is_null();
+            if block.is_known() && !block.is_null() && config.attr("ip").is_null() && !on_list {
                 block.set_attr("ip", "any");
                 plan.planned.set_attr(which, block);
             }
@@ -165,22 +168,7 @@ impl Resource<ProviderData> for FirewallRuleResource {
         let Some(id) = state_id(&request.state) else {
             return;
         };
-        let remembered = Remembered::of(&request.state);
         let result = ctx.data.client.get_firewall_rule(&id).await;
-        // An imported state has no name yet; a rule built on lists cannot be written in this
-        // resource's terms, and importing it as "any" would silently widen it.
-        if let (Ok(Some(rule)), true) = (&result, remembered.name.is_none()) {
-            if let Some(list) = lists_used(rule).first() {
-                response.diagnostics.error(
-                    "Firewall rule not importable",
-                    format!(
-                        "rule {} ({}) uses {list}; cloudcontrol_firewall_rule expresses addresses and ports only, not IP address or port lists, so it cannot be imported without changing its meaning",
-                        rule.name, rule.id
-                    ),
-                );
-                return;
-            }
-        }
         if let Ok(Some(rule)) = &result {
             let entry = firewall_entry(&rule.name);
             let markers = &ctx.data.markers;

@@ -42,11 +42,9 @@ pub struct FirewallRuleModel {
 
 /// What the API cannot report, read leniently from a prior or imported state (which may have
 /// only the id) or from a configuration (where computed and defaulted attributes are null):
-/// the name (set once a rule has been read), the placement, and how the scopes were written.
+/// the placement, and how the scopes were written.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Remembered {
-    #[serde(default)]
-    pub name: Option<String>,
     #[serde(default)]
     pub placement: Option<String>,
     #[serde(default)]

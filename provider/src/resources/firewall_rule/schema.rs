@@ -11,7 +11,7 @@ fn scope_block(which: &str) -> NestedBlock {
     NestedBlock::single(
         which,
         Block::new()
-            .description(format!("The rule's {which}; omit the block (or set ip = \"any\") for any address and port."))
+            .description(format!("The rule's {which}: an address or network (`ip`) or an IP address list (`address_list_id`), and a port or range (`port`) or a port list (`port_list_id`); omit the block (or set ip = \"any\") for any address and port."))
             .attribute(Attribute::string("ip").optional_computed().description(
                 "An IPv4/IPv6 address or network address, or \"any\". Unset means any (and reads as \"any\").",
             ))
@@ -23,6 +23,12 @@ fn scope_block(which: &str) -> NestedBlock {
             ))
             .attribute(Attribute::number("port_end").optional().description(
                 "Last port of a range starting at `port`.",
+            ))
+            .attribute(Attribute::string("address_list_id").optional().description(
+                "Id of a `cloudcontrol_address_list` of the same network domain and IP version, instead of `ip` and `prefix_size`.",
+            ))
+            .attribute(Attribute::string("port_list_id").optional().description(
+                "Id of a `cloudcontrol_port_list` of the same network domain, instead of `port` and `port_end` (TCP and UDP only).",
             )),
     )
 }

@@ -1,10 +1,10 @@
 //! A rule's source and destination: the `source` and `destination` blocks (an address or
-//! network, a port or port range, or `any`), what they mean to the API, and how the API's
-//! scopes read back without a diff.
+//! network or an IP address list, a port or port range or a port list, or `any`), what they
+//! mean to the API, and how the API's scopes read back without a diff.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use cloudcontrol::{FirewallRule, FirewallScope, IpScope, PortRange};
+use cloudcontrol::{FirewallScope, IpScope, PortRange};
 use serde::{Deserialize, Serialize};
 use tfplugin::{AttributePath, Diagnostics, Value};
 
@@ -21,10 +21,21 @@ pub struct ScopeBlock {
     pub prefix_size: Option<i64>,
     pub port: Option<i64>,
     pub port_end: Option<i64>,
+    pub address_list_id: Option<String>,
+    pub port_list_id: Option<String>,
 }
 
-/// A scope block's meaning: its canonical address (`None` for any), prefix size and ports.
-pub type ScopeMeaning = (Option<String>, Option<i64>, Option<i64>, Option<i64>);
+/// A scope block's meaning: its canonical address (`None` for any) or address list, prefix
+/// size, and ports or port list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopeMeaning {
+    ip: Option<String>,
+    prefix_size: Option<i64>,
+    port: Option<i64>,
+    port_end: Option<i64>,
+    address_list_id: Option<String>,
+    port_list_id: Option<String>,
+}
 
 /// Checks the scope block `scope` (named `which`) of a configuration for a rule of `protocol`
 /// and IP version 6 or not. The block is read raw: an unknown value is set but not yet known,
@@ -38,6 +49,28 @@ pub fn validate_scope(
 ) {
     let at = |name: &str| AttributePath::attribute(which).attr(name);
     let int = |name: &str| scope.attr(name).as_i64();
+    let set = |name: &str| !scope.attr(name).is_null();
+    for (list, instead) in [
+        ("address_list_id", ["ip", "prefix_size"]),
+        ("port_list_id", ["port", "port_end"]),
+    ] {
+        if let Some(other) = instead.into_iter().find(|o| set(list) && set(o)) {
+            diags.error_at(
+                at(list),
+                "Conflicting attributes",
+                format!(
+                    "{which}.{list} cannot be combined with {which}.{other}: a list replaces them"
+                ),
+            );
+        }
+    }
+    if let Some(p) = protocol.filter(|p| set("port_list_id") && !matches!(*p, "TCP" | "UDP")) {
+        diags.error_at(
+            at("port_list_id"),
+            "Invalid attribute value",
+            format!("{which}.port_list_id is only allowed for TCP and UDP rules, not {p}"),
+        );
+    }
     if let Some(ip) = scope.attr("ip").as_str() {
         let valid = ip.eq_ignore_ascii_case("any")
             || if ipv6 {
@@ -106,19 +139,23 @@ pub fn validate_scope(
 
 /// A scope block as the API scope it means (`any` when absent).
 pub fn to_scope(block: Option<&ScopeBlock>) -> FirewallScope {
+    let address_list_id = block.and_then(|b| b.address_list_id.clone());
     let ip = match block.and_then(|b| b.ip.as_deref()) {
-        Some(ip) if !ip.eq_ignore_ascii_case("any") => IpScope {
+        _ if address_list_id.is_some() => None,
+        Some(ip) if !ip.eq_ignore_ascii_case("any") => Some(IpScope {
             address: ip.to_owned(),
             prefix_size: block.and_then(|b| b.prefix_size).map(|p| p as u8),
-        },
-        _ => IpScope::any(),
+        }),
+        _ => Some(IpScope::any()),
     };
     FirewallScope {
-        ip: Some(ip),
+        ip,
+        ip_address_list_id: address_list_id,
         port: block.and_then(|b| b.port).map(|begin| PortRange {
             begin: begin as u16,
             end: block.and_then(|b| b.port_end).map(|e| e as u16),
         }),
+        port_list_id: block.and_then(|b| b.port_list_id.clone()),
         ..Default::default()
     }
 }
@@ -127,41 +164,20 @@ pub fn to_scope(block: Option<&ScopeBlock>) -> FirewallScope {
 /// and so do two spellings of one address (`2001:DB8::` and `2001:db8:0:0:0:0:0:0`).
 pub fn normalized(block: Option<&ScopeBlock>) -> ScopeMeaning {
     let Some(block) = block else {
-        return (None, None, None, None);
+        return ScopeMeaning::default();
     };
     let ip = block
         .ip
         .as_deref()
         .filter(|ip| !ip.eq_ignore_ascii_case("any"))
         .map(canonical);
-    (ip, block.prefix_size, block.port, block.port_end)
-}
-
-/// The IP address and port lists `rule` uses, described for a message (`source IP address
-/// list office (id)`).
-pub fn lists_used(rule: &FirewallRule) -> Vec<String> {
-    let mut found = Vec::new();
-    for (which, scope) in [("source", &rule.source), ("destination", &rule.destination)] {
-        if let Some(list) = &scope.ip_address_list {
-            found.push(format!(
-                "{which} IP address list {} ({})",
-                list.name, list.id
-            ));
-        }
-        if let Some(list) = &scope.port_list {
-            found.push(format!("{which} port list {} ({})", list.name, list.id));
-        }
-    }
-    found
-}
-
-/// What the state's `ip` says of a scope that uses a list (set behind Terraform's back): a
-/// value no configuration can hold, so the plan replaces the rule with the configured one.
-fn list_marker(scope: &FirewallScope) -> Option<String> {
-    match (&scope.ip_address_list, &scope.port_list) {
-        (Some(list), _) => Some(format!("ip_address_list:{}", list.name)),
-        (None, Some(list)) => Some(format!("port_list:{}", list.name)),
-        (None, None) => None,
+    ScopeMeaning {
+        ip,
+        prefix_size: block.prefix_size,
+        port: block.port,
+        port_end: block.port_end,
+        address_list_id: block.address_list_id.clone(),
+        port_list_id: block.port_list_id.clone(),
     }
 }
 
@@ -170,31 +186,29 @@ pub fn scope_state(scope: &FirewallScope, prior: Option<&ScopeBlock>) -> Option<
     let ip_scope = scope.ip.as_ref().filter(|ip| !ip.is_any());
     let port = scope.port.map(|p| i64::from(p.begin));
     let port_end = scope.port.and_then(|p| p.end).map(i64::from);
-    if let Some(marker) = list_marker(scope) {
-        return Some(ScopeBlock {
-            ip: Some(marker),
-            prefix_size: None,
-            port,
-            port_end,
-        });
-    }
-    if ip_scope.is_none() && port.is_none() && prior.is_none() {
+    let address_list_id = scope.ip_address_list.as_ref().map(|l| l.id.clone());
+    let port_list_id = scope.port_list.as_ref().map(|l| l.id.clone());
+    let lists = address_list_id.is_some() || port_list_id.is_some();
+    if ip_scope.is_none() && port.is_none() && !lists && prior.is_none() {
         return None;
     }
     let prior_ip = prior.and_then(|p| p.ip.clone());
     let ip = match ip_scope {
-        Some(ip) => address_state(&ip.address, prior_ip),
+        _ if address_list_id.is_some() => None,
+        Some(ip) => Some(address_state(&ip.address, prior_ip)),
         // Keep the configuration's spelling of "any" ("ANY", "any").
-        None => match prior_ip {
+        None => Some(match prior_ip {
             Some(written) if written.eq_ignore_ascii_case("any") => written,
             _ => "any".to_owned(),
-        },
+        }),
     };
     Some(ScopeBlock {
-        ip: Some(ip),
+        ip,
         prefix_size: ip_scope.and_then(|ip| ip.prefix_size).map(i64::from),
         port,
         port_end,
+        address_list_id,
+        port_list_id,
     })
 }
 
@@ -257,6 +271,7 @@ pub fn any_block(ip: &str) -> ScopeBlock {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cloudcontrol::FirewallRule;
 
     fn block(ip: &str) -> ScopeBlock {
         any_block(ip)
@@ -318,6 +333,7 @@ mod tests {
             prefix_size: Some(24),
             port: Some(80),
             port_end: Some(90),
+            ..ScopeBlock::default()
         };
         let scope = to_scope(Some(&web));
         assert_eq!(
@@ -362,14 +378,22 @@ mod tests {
     }
 
     #[test]
-    fn lists_are_named_for_the_import_refusal() {
+    fn lists_read_back_as_their_ids_and_go_out_as_list_references() {
+        let rule = rule_with_lists();
+        let source = scope_state(&rule.source, None).expect("a source block");
+        assert_eq!(source.address_list_id.as_deref(), Some("l-1"));
+        assert_eq!(source.ip, None, "a list leaves ip unset");
+        let destination = scope_state(&rule.destination, None).expect("a destination block");
+        assert_eq!(destination.ip.as_deref(), Some("10.0.0.5"));
+        assert_eq!(destination.port_list_id.as_deref(), Some("p-1"));
+        let sent = to_scope(Some(&source));
         assert_eq!(
-            lists_used(&rule_with_lists()),
-            [
-                "source IP address list office (l-1)",
-                "destination port list web (p-1)"
-            ]
+            (sent.ip, sent.ip_address_list_id.as_deref()),
+            (None, Some("l-1"))
         );
+        let sent = to_scope(Some(&destination));
+        assert_eq!(sent.port_list_id.as_deref(), Some("p-1"));
+        assert_eq!(sent.port, None);
     }
 
     #[test]
@@ -377,14 +401,13 @@ mod tests {
         let rule = rule_with_lists();
         let configured = ScopeBlock {
             ip: Some("10.0.0.5".into()),
-            prefix_size: None,
             port: Some(443),
-            port_end: None,
+            ..ScopeBlock::default()
         };
         let refreshed = scope_state(&rule.destination, Some(&configured));
         assert_eq!(
-            refreshed.as_ref().and_then(|b| b.ip.as_deref()),
-            Some("port_list:web")
+            refreshed.as_ref().and_then(|b| b.port_list_id.as_deref()),
+            Some("p-1")
         );
         assert_ne!(
             normalized(refreshed.as_ref()),
@@ -393,8 +416,8 @@ mod tests {
         // An any source replaced by a list is no longer "any" either.
         let source = scope_state(&rule.source, None);
         assert_eq!(
-            source.as_ref().and_then(|b| b.ip.as_deref()),
-            Some("ip_address_list:office")
+            source.as_ref().and_then(|b| b.address_list_id.as_deref()),
+            Some("l-1")
         );
         assert_ne!(normalized(source.as_ref()), normalized(None));
     }
