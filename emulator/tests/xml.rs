@@ -286,20 +286,7 @@ const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
     ("*", "/servers/server/nic", "*", "MCP 1.0 servers are not emulated"),
     ("*", "*", "backup", "Cloud Backup is not emulated (the v1 backup endpoint answers REASON_543: not enabled)"),
     ("*", "*/backup", "*", "Cloud Backup is not emulated"),
-    // Until the documents are version-true (issue 15, step 4), servers and OS images have the
-    // 2.10 shape at every version: no top-level disk[], operatingSystem, vmwareTools,
-    // softwareLabel or sourceImageId.
-    ("*", "*/server", "disk", "2.4 shape not served yet"),
-    ("*", "*/osImage", "disk", "2.4 shape not served yet"),
-    ("*", "*/server/disk", "*", "2.4 shape not served yet"),
-    ("*", "*/osImage/disk", "*", "2.4 shape not served yet"),
-    ("*", "*/server", "operatingSystem", "2.3 shape not served yet"),
-    ("*", "*/osImage", "operatingSystem", "2.3 shape not served yet"),
-    ("*", "*/operatingSystem", "*", "2.3 shape not served yet"),
-    ("*", "*/server", "vmwareTools", "2.3 shape not served yet"),
-    ("*", "*/vmwareTools", "*", "2.3 shape not served yet"),
-    ("*", "*", "softwareLabel", "2.4 shape not served yet"),
-    ("*", "*/server", "sourceImageId", "2.4 shape not served yet"),
+    ("*", "*", "softwareLabel", "no catalogue image carries software labels (licensed SQL Server images are not offered)"),
     ("*", "/datacenters/datacenter/networking", "@type", "recorded MCP 1.0 datacenters carry networking type 1; the emulator serves MCP 2.0 datacenters only"),
 ];
 
