@@ -110,8 +110,10 @@ fn info(envelope: &Value, name: &str) -> String {
 #[tokio::test]
 async fn json_matches_the_go_and_jclouds_recordings() {
     let emu = emulator(&[
+        // Pending states last long enough (a reboot 0.6 s, a reconfigure 1.2 s) for the
+        // requests that must meet them even on a loaded machine.
         "--time-scale",
-        "0.01",
+        "0.02",
         "--public-ip-ratio",
         "off",
         "--faults",

@@ -302,8 +302,10 @@ fn excepted(fixture: &str, path: &str, key: &str) -> bool {
 #[tokio::test]
 async fn xml_matches_the_libcloud_recordings() {
     let emu = emulator(&[
+        // Pending states last long enough (a reboot 0.6 s, a reconfigure 1.2 s) for the
+        // requests that must meet them even on a loaded machine.
         "--time-scale",
-        "0.01",
+        "0.02",
         "--public-ip-ratio",
         "off",
         "--faults",
