@@ -660,7 +660,7 @@ async fn respond(
     }
     match outcome {
         Ok((Ok(Reply::Document(doc)), call)) => {
-            let list_root = format!("{}s", call.op);
+            let list_root = xml::list_root(&call.op);
             answer(format, StatusCode::OK, &doc, (&call.op, &list_root), "-")
         }
         Ok((Ok(Reply::Action(a)), _)) => answer(

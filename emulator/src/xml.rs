@@ -84,6 +84,16 @@ impl Format {
 /// The paging fields of a list document, written as attributes of the list's root.
 const PAGING: [&str; 4] = ["pageNumber", "pageCount", "totalCount", "pageSize"];
 
+/// The root of a paged list of `collection` (`networkDomain` → `networkDomains`,
+/// `reservedPublicIpv4Address` → `reservedPublicIpv4Addresses`).
+pub fn list_root(collection: &str) -> String {
+    if collection.ends_with('s') {
+        format!("{collection}es")
+    } else {
+        format!("{collection}s")
+    }
+}
+
 /// Escapes text for XML element content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -831,6 +841,16 @@ mod tests {
         let foreign = DEPLOY.replace(" xmlns=\"urn:didata.com:api:cloud:types\"", "");
         let e = parse_body::<Deploy>(foreign.as_bytes(), "deployServer").unwrap_err();
         assert!(e.message.contains("namespace"), "{}", e.message);
+    }
+
+    #[test]
+    fn list_roots_are_plurals() {
+        assert_eq!(list_root("networkDomain"), "networkDomains");
+        assert_eq!(list_root("tag"), "tags");
+        assert_eq!(
+            list_root("reservedPrivateIpv4Address"),
+            "reservedPrivateIpv4Addresses"
+        );
     }
 
     #[test]
