@@ -501,6 +501,12 @@ fn stable_id(parts: &[&str]) -> String {
     Uuid::new_v5(&Uuid::NAMESPACE_URL, parts.join("/").as_bytes()).to_string()
 }
 
+/// The id (and name) of a datacenter's VMware cluster: every emulated datacenter has one,
+/// named like the real first cluster, `<datacenterId>-01`.
+pub fn cluster_id(datacenter_id: &str) -> String {
+    format!("{datacenter_id}-01")
+}
+
 /// Fixed creation time of the catalogue images.
 const CATALOGUE_TIME_MS: u64 = 1_577_836_800_000;
 
@@ -520,7 +526,13 @@ impl OsImage {
         stable_id(&["osImage", self.datacenter.id, self.template.key, "disk0"])
     }
 
-    /// The image in the API's 2.9 JSON shape.
+    /// The VMware cluster the image lives in: the datacenter's first (`NA9-01`, the real naming
+    /// `<datacenterId>-01`).
+    pub fn cluster_id(&self) -> String {
+        cluster_id(self.datacenter.id)
+    }
+
+    /// The image in the API's current JSON shape (see [`crate::versions`] for older ones).
     pub fn to_json(&self) -> Value {
         let t = self.template;
         json!({
@@ -537,7 +549,9 @@ impl OsImage {
             }],
             "sataController": [],
             "floppy": [],
-            "nic": [],
+            // Servers deployed from the image get its NIC's adapter by default.
+            "nic": [{"networkAdapter": "VMXNET3", "key": 4000}],
+            "cluster": {"id": self.cluster_id(), "name": self.cluster_id()},
             "softwareLabel": [],
             "createTime": clock::iso8601(CATALOGUE_TIME_MS),
             "id": self.id(),

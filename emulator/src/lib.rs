@@ -18,6 +18,8 @@ pub mod requestlog;
 pub mod resources;
 pub mod server;
 pub mod store;
+pub mod versions;
+pub mod xml;
 
 use anyhow::Context;
 use hyper_util::rt::TokioIo;

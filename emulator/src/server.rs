@@ -11,6 +11,7 @@ use crate::faults::{Decision, Faults};
 use crate::requestlog::{Entry, RequestLog};
 use crate::resources::{self, Call, Ctx};
 use crate::store::{Durability, Persister, World};
+use crate::xml::{self, Format};
 use crate::{clock, inventory};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -177,8 +178,13 @@ impl AppState {
 /// The other organisation owning an id named by the call (path id or any UUID in the body).
 fn foreign_owner(world: &World, call: &Call) -> Option<String> {
     let mut ids: Vec<String> = call.id.iter().cloned().collect();
-    if let Ok(body) = serde_json::from_slice::<Value>(&call.body) {
-        collect_strings(&body, &mut ids);
+    match call.body_format {
+        Format::Json => {
+            if let Ok(body) = serde_json::from_slice::<Value>(&call.body) {
+                collect_strings(&body, &mut ids);
+            }
+        }
+        Format::Xml => ids.extend(xml::strings(&call.body)),
     }
     ids.iter()
         .filter(|id| uuid::Uuid::parse_str(id).is_ok())
@@ -309,7 +315,7 @@ fn xml_response(status: StatusCode, body: String, code: &str) -> Response {
         status,
         [(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("text/xml; charset=utf-8"),
+            HeaderValue::from_static(Format::Xml.content_type()),
         )],
         body,
     )
@@ -318,12 +324,29 @@ fn xml_response(status: StatusCode, body: String, code: &str) -> Response {
     r
 }
 
-fn error_response(e: &ApiError, now_ms: u64) -> Response {
-    json_response(
+fn error_response(e: &ApiError, now_ms: u64, format: Format) -> Response {
+    answer(
+        format,
         e.status,
-        e.body(&request_id(region_hint(""), now_ms)),
+        &e.body(&request_id(region_hint(""), now_ms)),
+        ("response", ""),
         e.code.as_str(),
     )
+}
+
+/// A document or envelope in the format the client asked for; `roots` names the XML root of a
+/// single document and of a paged list.
+fn answer(
+    format: Format,
+    status: StatusCode,
+    body: &Value,
+    roots: (&str, &str),
+    code: &str,
+) -> Response {
+    match format {
+        Format::Json => json_response(status, body.clone(), code),
+        Format::Xml => xml_response(status, xml::write(body, roots.0, roots.1), code),
+    }
 }
 
 /// The `responseCode` of a response, for the request log.
@@ -348,7 +371,7 @@ async fn inventory_handler(
 ) -> Response {
     let now = clock::now_ms();
     if st.authenticate(&headers).is_none() {
-        return unauthorized(now);
+        return unauthorized(now, Format::Json);
     }
     let mut guard = st.world.lock().unwrap_or_else(|p| p.into_inner());
     let body = match guard.orgs.get_mut(&org_id) {
@@ -374,7 +397,7 @@ async fn requests_handler(
 ) -> Response {
     let now = clock::now_ms();
     if st.authenticate(&headers).is_none() {
-        return unauthorized(now);
+        return unauthorized(now, Format::Json);
     }
     let since = q.since;
     json_response(StatusCode::OK, json!({"request": st.log.since(since)}), "-")
@@ -389,7 +412,7 @@ async fn backing_handler(
 ) -> Response {
     let now = clock::now_ms();
     if st.authenticate(&headers).is_none() {
-        return unauthorized(now);
+        return unauthorized(now, Format::Json);
     }
     let events = st
         .backing
@@ -403,10 +426,10 @@ async fn backing_handler(
     )
 }
 
-fn unauthorized(now_ms: u64) -> Response {
+fn unauthorized(now_ms: u64, format: Format) -> Response {
     let e = ApiError::new(Code::AuthorizationFailure, "Invalid credentials.")
         .with_status(StatusCode::UNAUTHORIZED);
-    let mut r = error_response(&e, now_ms);
+    let mut r = error_response(&e, now_ms, format);
     r.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Basic realm=\"CloudControl\""),
@@ -501,6 +524,13 @@ async fn respond(
     decision: Decision,
     now_ms: u64,
 ) -> Response {
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let body_format = Format::of_body(header(header::CONTENT_TYPE));
+    let format = Format::of_answer(header(header::ACCEPT), header(header::CONTENT_TYPE));
     let Some(route) = parse_route(uri.path()) else {
         let e = ApiError::new(
             Code::OperationNotSupported,
@@ -510,7 +540,7 @@ async fn respond(
             ),
         )
         .with_status(StatusCode::NOT_FOUND);
-        return error_response(&e, now_ms);
+        return error_response(&e, now_ms, format);
     };
     if decision.http_5xx {
         let e = ApiError::new(
@@ -518,10 +548,10 @@ async fn respond(
             "Injected fault: internal server error.",
         )
         .with_status(StatusCode::INTERNAL_SERVER_ERROR);
-        return error_response(&e, now_ms);
+        return error_response(&e, now_ms, format);
     }
     let Some(account) = st.authenticate(headers).cloned() else {
-        return unauthorized(now_ms);
+        return unauthorized(now_ms, format);
     };
     if *method != Method::GET && *method != Method::POST {
         let e = ApiError::new(
@@ -529,7 +559,7 @@ async fn respond(
             format!("method {method} is not supported; use GET or POST"),
         )
         .with_status(StatusCode::METHOD_NOT_ALLOWED);
-        return error_response(&e, now_ms);
+        return error_response(&e, now_ms, format);
     }
     let post = *method == Method::POST;
     let (minor, org, area, op, id) = match route {
@@ -541,11 +571,17 @@ async fn respond(
             )
         }
         Route::MyUser => {
-            return json_response(StatusCode::OK, resources::account::my_user(&account), "-")
+            return answer(
+                format,
+                StatusCode::OK,
+                &resources::account::my_user(&account),
+                ("user", "users"),
+                "-",
+            )
         }
         Route::Backup { org, server } => {
             if org != account.org_id {
-                return forbidden(&org, now_ms);
+                return forbidden(&org, now_ms, format);
             }
             return xml_response(
                 StatusCode::BAD_REQUEST,
@@ -562,7 +598,7 @@ async fn respond(
         } => (minor, org, area, op, id),
     };
     if org != account.org_id {
-        return forbidden(&org, now_ms);
+        return forbidden(&org, now_ms, format);
     }
     let body = match body {
         Ok(b) => b,
@@ -573,7 +609,7 @@ async fn respond(
                 format!("request body rejected: {}", rejection.body_text()),
             )
             .with_status(status);
-            return error_response(&e, now_ms);
+            return error_response(&e, now_ms, format);
         }
     };
     if decision.busy {
@@ -583,6 +619,7 @@ async fn respond(
                 "Injected fault: the resource is busy. Please try again later.",
             ),
             now_ms,
+            format,
         );
     }
     if decision.unexpected {
@@ -592,6 +629,7 @@ async fn respond(
                 "Injected fault: an unexpected error occurred.",
             ),
             now_ms,
+            format,
         );
     }
     let call = Call {
@@ -602,6 +640,7 @@ async fn respond(
         id,
         query: parse_query(uri.query()),
         body: body.to_vec(),
+        body_format,
         user: account.user.clone(),
         org_id: account.org_id.clone(),
         now_ms,
@@ -620,13 +659,20 @@ async fn respond(
         backing.settle().await;
     }
     match outcome {
-        Ok((Ok(Reply::Document(doc)), _)) => json_response(StatusCode::OK, doc, "-"),
-        Ok((Ok(Reply::Action(a)), _)) => json_response(
+        Ok((Ok(Reply::Document(doc)), call)) => {
+            let list_root = xml::list_root(&call.op);
+            answer(format, StatusCode::OK, &doc, (&call.op, &list_root), "-")
+        }
+        Ok((Ok(Reply::Action(a)), _)) => answer(
+            format,
             StatusCode::OK,
-            a.body(&request_id(region_hint(""), now_ms)),
+            &a.body(&request_id(region_hint(""), now_ms)),
+            ("response", ""),
             a.code.as_str(),
         ),
-        Ok((Err(e), call)) => error_response(&e.in_operation(&operation_name(&call)), now_ms),
+        Ok((Err(e), call)) => {
+            error_response(&e.in_operation(&operation_name(&call)), now_ms, format)
+        }
         Err(join) => {
             tracing::error!(error = %join, "request handler failed");
             let e = ApiError::new(
@@ -634,15 +680,15 @@ async fn respond(
                 "internal error while handling the request",
             )
             .with_status(StatusCode::INTERNAL_SERVER_ERROR);
-            error_response(&e, now_ms)
+            error_response(&e, now_ms, format)
         }
     }
 }
 
-fn forbidden(org: &str, now_ms: u64) -> Response {
+fn forbidden(org: &str, now_ms: u64, format: Format) -> Response {
     let e = ApiError::new(Code::AuthorizationFailure, format!("orgId: organization {org} is not the organization of the authenticated user; access is refused."))
         .with_status(StatusCode::FORBIDDEN);
-    error_response(&e, now_ms)
+    error_response(&e, now_ms, format)
 }
 
 /// An operation name for error envelopes: `deployVlan` → `DEPLOY_VLAN`, `GET vlan` → `GET_VLAN`.
@@ -690,6 +736,7 @@ pub fn process(state: &AppState, post: bool, path_and_query: &str, body: &[u8]) 
         id,
         query: parse_query(query),
         body: body.to_vec(),
+        body_format: Format::Json,
         user: account.user,
         org_id: account.org_id,
         now_ms: clock::now_ms(),
@@ -801,6 +848,7 @@ mod tests {
             id,
             query: parse_query(Some(query)),
             body: body.to_string().into_bytes(),
+            body_format: Format::Json,
             user: "demo".into(),
             org_id: "org".into(),
             now_ms: clock::now_ms(),
@@ -892,6 +940,7 @@ mod tests {
             id: None,
             query: vec![],
             body: vec![],
+            body_format: Format::Json,
             user: "u".into(),
             org_id: "o".into(),
             now_ms: 0,

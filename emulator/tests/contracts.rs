@@ -193,11 +193,12 @@ async fn every_used_endpoint_matches_its_recorded_shape() {
     .await;
     check(
         "server",
-        &emu.get(&format!("server/server/{server}")).await.1,
+        // The server contract is the 2.10 recording (`source`, `osUnitsGroupId`).
+        &emu.get_v(10, &format!("server/server/{server}")).await.1,
     );
     check_list(
         "server",
-        &emu.get(&format!("server/server?networkDomainId={nd}"))
+        &emu.get_v(10, &format!("server/server?networkDomainId={nd}"))
             .await
             .1,
     );
@@ -213,7 +214,7 @@ async fn every_used_endpoint_matches_its_recorded_shape() {
     let bvlan = busy.vlan(&bnd, "v", "10.0.0.0", 24).await;
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     let bs = busy.server(&bnd, &bvlan, "s", true).await;
-    let (_, deploying) = busy.get(&format!("server/server/{bs}")).await;
+    let (_, deploying) = busy.get_v(10, &format!("server/server/{bs}")).await;
     assert_eq!(deploying["progress"]["action"], "DEPLOY_SERVER");
     check("server", &deploying);
 

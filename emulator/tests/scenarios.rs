@@ -742,7 +742,19 @@ async fn reserved_private_addresses_customer_images_and_iops() {
     let (_, l) = emu
         .get(&format!("network/reservedPrivateIpv4Address?vlanId={vlan}"))
         .await;
-    assert_eq!(l["ipv4"][0]["value"], "10.0.3.4");
+    // 2.9 items (go's client reads these keys); 2.4 items name the address `value`.
+    assert_eq!(l["ipv4"][0]["ipAddress"], "10.0.3.4");
+    assert_eq!(l["ipv4"][0]["exclusive"], "true");
+    assert_eq!(l["ipv4"][0]["datacenterid"], "NA9");
+    assert_eq!(l["ipv4"][0]["description"], "vip");
+    let (_, l) = emu
+        .get_v(
+            4,
+            &format!("network/reservedPrivateIpv4Address?vlanId={vlan}&ipAddress=10.0.3.4"),
+        )
+        .await;
+    assert_eq!(l["ipv4"][0]["value"], "10.0.3.4", "{l}");
+    assert_eq!(l["ipv4"][0]["datacenterId"], "NA9");
     // Allocation skips the reservation; requesting it is refused.
     let s = emu.server(&nd, &vlan, "s", false).await;
     let (_, v) = emu.get(&format!("server/server/{s}")).await;

@@ -455,9 +455,11 @@ pub fn admin_password_of(body: &[u8]) -> Option<String> {
     struct Deploy {
         administrator_password: Option<String>,
     }
-    serde_json::from_slice::<Deploy>(body)
-        .ok()
-        .and_then(|d| d.administrator_password)
+    match serde_json::from_slice::<Deploy>(body) {
+        Ok(d) => d.administrator_password,
+        // Only called after the request succeeded, so a body that is not JSON was XML.
+        Err(_) => crate::xml::child_text(body, "administratorPassword"),
+    }
 }
 
 /// The record of one event for `/_emulator/backing` and progress displays.

@@ -1,6 +1,7 @@
 //! The caller's account: `GET /caas/2.N/user/myUser` (JSON) and `GET /oec/0.9/myaccount` (XML).
 
 use crate::accounts::Account;
+use crate::xml::escape;
 use serde_json::{json, Value};
 
 /// `GET /caas/2.N/user/myUser`.
@@ -27,18 +28,9 @@ pub fn my_user(account: &Account) -> Value {
     })
 }
 
-/// Escapes text for XML element content.
-pub fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
-}
-
 /// `GET /oec/0.9/myaccount`: the v1 XML account document.
 pub fn my_account_xml(account: &Account) -> String {
-    let user = xml_escape(&account.user);
+    let user = escape(&account.user);
     let roles: String = [
         "server",
         "network",
@@ -62,7 +54,7 @@ pub fn my_account_xml(account: &Account) -> String {
             "<ns3:roles>{roles}</ns3:roles></ns3:Account>"
         ),
         user = user,
-        org = xml_escape(&account.org_id),
+        org = escape(&account.org_id),
         roles = roles
     )
 }
@@ -77,7 +69,7 @@ pub fn backup_not_enabled_xml(server_id: &str) -> String {
             "<ns6:resultDetail>Server {id} is not provisioned for backup</ns6:resultDetail>",
             "<ns6:resultCode>REASON_543</ns6:resultCode></ns6:Status>"
         ),
-        id = xml_escape(server_id)
+        id = escape(server_id)
     )
 }
 

@@ -21,6 +21,7 @@ pub mod vlan;
 use crate::envelope::{ApiError, Code, Reply};
 use crate::paging::Query;
 use crate::store::{Counters, Org};
+use crate::xml::Format;
 use serde::de::DeserializeOwned;
 
 /// One API call after routing and authentication.
@@ -40,6 +41,8 @@ pub struct Call {
     pub query: Query,
     /// Raw request body.
     pub body: Vec<u8>,
+    /// The body's format, from its `Content-Type`.
+    pub body_format: Format,
     /// Authenticated user name.
     pub user: String,
     /// The caller's organisation id.
@@ -67,9 +70,13 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Parses the JSON body strictly (unknown fields rejected), naming the offending field path.
+    /// Parses the body (JSON, or XML whose root is the operation's element) strictly: unknown
+    /// fields are rejected and errors name the offending field path.
     pub fn body<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        parse_body(&self.call.body)
+        match self.call.body_format {
+            Format::Json => parse_body(&self.call.body),
+            Format::Xml => crate::xml::parse_body(&self.call.body, &self.call.op),
+        }
     }
 }
 

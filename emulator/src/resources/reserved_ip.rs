@@ -20,7 +20,11 @@ pub struct ReservedIpv4 {
     pub description: String,
 }
 
-const FILTERS: &[FilterSpec] = &[("vlanId", &["/vlanId"]), ("ipAddress", &["/value"])];
+/// Filters on the ≤ 2.8 items (`value`) and on the ≥ 2.9 items (`ipAddress`).
+const FILTERS: &[FilterSpec] = &[
+    ("vlanId", &["/vlanId"]),
+    ("ipAddress", &["/value", "/ipAddress"]),
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -81,7 +85,11 @@ pub fn unreserve(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     )))
 }
 
-/// `GET network/reservedPrivateIpv4Address?vlanId=…`.
+/// `GET network/reservedPrivateIpv4Address?vlanId=…`. Up to 2.8 an item is
+/// `{value, datacenterId, vlanId}`; from 2.9 (where go-dd-cloud-compute moved this call, reading
+/// the recorded shape) it is `{ipAddress, datacenterid, vlanId, exclusive, description}`, with the
+/// real API's lower-case `datacenterid` and `exclusive` as a string. Every emulated reservation is
+/// exclusive: no NIC may take the address.
 pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let items = ctx
         .org
@@ -94,7 +102,16 @@ pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
                 .get(&r.vlan_id)
                 .map(|v| v.datacenter_id.clone())
                 .unwrap_or_default();
-            json!({"value": r.ip.to_string(), "datacenterId": dc, "vlanId": r.vlan_id, "description": r.description})
+            if ctx.call.minor >= 9 {
+                let mut v = json!({"ipAddress": r.ip.to_string(), "datacenterid": dc,
+                    "vlanId": r.vlan_id, "exclusive": "true"});
+                if !r.description.is_empty() {
+                    v["description"] = json!(r.description);
+                }
+                v
+            } else {
+                json!({"value": r.ip.to_string(), "datacenterId": dc, "vlanId": r.vlan_id})
+            }
         })
         .collect();
     paging::page(items, "ipv4", &ctx.call.query, FILTERS).map(Reply::Document)

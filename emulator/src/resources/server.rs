@@ -10,6 +10,7 @@ use crate::lifecycle::{schedule, OpKind, Outcome, Pending, State};
 use crate::paging::{self, FilterSpec};
 use crate::resources::Call;
 use crate::store::Org;
+use crate::versions;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -339,6 +340,7 @@ impl Server {
             "datacenterId": self.datacenter_id,
             "cpu": {"count": self.cpu_count, "speed": self.cpu_speed, "coresPerSocket": self.cores_per_socket},
             "memoryGb": self.memory_gb,
+            "cluster": {"id": catalog::cluster_id(&self.datacenter_id), "name": catalog::cluster_id(&self.datacenter_id)},
             "scsiController": [{
                 "id": self.controller_id, "adapterType": "LSI_LOGIC_PARALLEL", "key": 1000,
                 "busNumber": 0, "state": "NORMAL", "disk": disks,
@@ -367,7 +369,7 @@ impl Server {
                 "vmTools": {"type": "VMWARE_TOOLS", "versionStatus": "CURRENT", "runningStatus": if self.started { "RUNNING" } else { "NOT_RUNNING" }, "apiVersion": 10336},
             },
             "virtualHardware": {"version": "vmx-13", "upToDate": true},
-            "tag": [],
+            "tag": tag::of_asset(org, "SERVER", &self.id),
         });
         if let Some(plan) = &self.monitoring {
             v["monitoring"] =
@@ -598,7 +600,8 @@ struct MonitoringBody {
 /// `GET server/server/{id}`.
 pub fn get(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let id = ctx.call.id.as_deref().unwrap_or_default();
-    Ok(Reply::Document(find(ctx.org, "id", id)?.to_json(ctx.org)))
+    let doc = find(ctx.org, "id", id)?.to_json(ctx.org);
+    Ok(Reply::Document(versions::server(doc, ctx.call.minor)))
 }
 
 /// `GET server/server`.
@@ -609,7 +612,12 @@ pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         .values()
         .map(|s| s.to_json(ctx.org))
         .collect();
-    paging::page(items, "server", &ctx.call.query, FILTERS).map(Reply::Document)
+    // Filters see the current shape; the page is then shown in the requested version's.
+    let doc = paging::page(items, "server", &ctx.call.query, FILTERS)?;
+    let minor = ctx.call.minor;
+    Ok(Reply::Document(versions::each_item(doc, "server", |s| {
+        versions::server(s, minor)
+    })))
 }
 
 fn check_password(password: Option<&str>) -> Result<(), ApiError> {

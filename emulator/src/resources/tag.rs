@@ -88,6 +88,23 @@ fn asset(org: &Org, asset_type: &str, id: &str) -> Option<(String, String)> {
     }
 }
 
+/// The tags applied to one asset, as an asset document's `tag[]` lists them (key id, key name and
+/// value, like a deploy request's `tag` entries).
+pub fn of_asset(org: &Org, asset_type: &str, asset_id: &str) -> Vec<Value> {
+    org.tags
+        .iter()
+        .filter(|t| t.asset_type == asset_type && t.asset_id == asset_id)
+        .map(|t| {
+            let key = org.tag_keys.get(&t.tag_key_id);
+            json!({
+                "tagKeyId": t.tag_key_id,
+                "tagKeyName": key.map(|k| k.name.clone()).unwrap_or_default(),
+                "value": t.value.clone().unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 fn tag_json(org: &Org, t: &Tag) -> Value {
     let (name, dc) = asset(org, &t.asset_type, &t.asset_id).unwrap_or_default();
     let key = org.tag_keys.get(&t.tag_key_id);
