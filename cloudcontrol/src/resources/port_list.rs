@@ -173,7 +173,7 @@ impl Client {
         let acted = self
             .act(
                 OP,
-                &["network", "createIpPortList"],
+                &["network", "createPortList"],
                 request,
                 &deadline,
                 || async {
@@ -204,7 +204,7 @@ impl Client {
         let deadline = wait.start();
         self.act(
             OP,
-            &["network", "editIpPortList"],
+            &["network", "editPortList"],
             &content.body(id),
             &deadline,
             || async {
@@ -240,7 +240,7 @@ impl Client {
         self.delete_asset(
             "DELETE_PORT_LIST",
             KIND,
-            &["network", "deleteIpPortList"],
+            &["network", "deletePortList"],
             id,
             &deadline,
             || self.get_port_list(id),
