@@ -10,7 +10,5 @@ terraform import cloudcontrol_firewall_rule.web_https 9a0c8f3e-5b8d-4e55-9f0e-6c
 # Imported by the id alone, such a rule's first plan shows an in-place update that only records
 # the placement (or the block) in state, without calling the API.
 
-# A rule built on an IP address list or a port list cannot be imported: this resource expresses
-# addresses and ports only, and reading such a rule as "any" would widen it. The import fails and
-# names the list. A managed rule whose scope is switched to a list behind Terraform's back shows
-# the list in its plan and is replaced by the configured rule.
+# A rule built on an IP address list or a port list imports like any other: its source or
+# destination reads back with `address_list_id` / `port_list_id`.

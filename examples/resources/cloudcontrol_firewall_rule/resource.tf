@@ -34,3 +34,20 @@ resource "cloudcontrol_firewall_rule" "web_ssh" {
     port = 22
   }
 }
+
+# Mesos and Marathon from the administrators' addresses to every master: one rule on an IP
+# address list and a port list instead of one rule per address and port.
+resource "cloudcontrol_firewall_rule" "masters_in" {
+  network_domain_id = cloudcontrol_network_domain.main.id
+  name              = "masters_in"
+  protocol          = "TCP"
+
+  source {
+    address_list_id = cloudcontrol_address_list.admins.id
+  }
+
+  destination {
+    address_list_id = cloudcontrol_address_list.masters.id
+    port_list_id    = cloudcontrol_port_list.masters.id
+  }
+}
