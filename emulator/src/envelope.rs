@@ -33,6 +33,8 @@ pub enum Code {
     ResourceBusy,
     /// A sizing or count limit would be exceeded.
     ExceedsLimit,
+    /// The combination of assets is not allowed (e.g. a server in a second anti-affinity rule).
+    ConfigurationNotSupported,
     /// The operation is not supported for this asset.
     OperationNotSupported,
     /// The server is running but must be stopped.
@@ -58,6 +60,7 @@ impl Code {
             Code::ResourceBusy => "RESOURCE_BUSY",
             Code::ExceedsLimit => "EXCEEDS_LIMIT",
             Code::OperationNotSupported => "OPERATION_NOT_SUPPORTED",
+            Code::ConfigurationNotSupported => "CONFIGURATION_NOT_SUPPORTED",
             Code::ServerStarted => "SERVER_STARTED",
             Code::UnexpectedError => "UNEXPECTED_ERROR",
         }

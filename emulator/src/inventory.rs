@@ -26,6 +26,11 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
     let keys: Vec<Value> = org.tag_keys.values().map(|k| k.to_json()).collect();
     let address_lists: Vec<Value> = org.address_lists.values().map(|l| l.to_json(org)).collect();
     let port_lists: Vec<Value> = org.port_lists.values().map(|l| l.to_json(org)).collect();
+    let anti_affinity: Vec<Value> = org
+        .anti_affinity_rules
+        .values()
+        .map(|r| r.to_json(org, 10))
+        .collect();
     let total = network_domains.len()
         + vlans.len()
         + servers.len()
@@ -33,7 +38,8 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         + nat.len()
         + client_rules.len()
         + address_lists.len()
-        + port_lists.len();
+        + port_lists.len()
+        + anti_affinity.len();
     json!({
         "orgId": org_id,
         "totalAssets": total,
@@ -45,6 +51,7 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         "firewallRule": client_rules,
         "ipAddressList": address_lists,
         "portList": port_lists,
+        "antiAffinityRule": anti_affinity,
         "defaultFirewallRuleCount": default_rules,
         "tagKey": keys,
         "tag": tags,

@@ -95,6 +95,8 @@ pub enum OpKind {
     NicChange,
     /// deleteServer / cleanServer.
     DeleteServer,
+    /// Creating or deleting a server anti-affinity rule.
+    AntiAffinityRule,
 }
 
 impl OpKind {
@@ -112,6 +114,7 @@ impl OpKind {
             OpKind::DiskChange => 60.0,
             OpKind::NicChange => 40.0,
             OpKind::DeleteServer => 90.0,
+            OpKind::AntiAffinityRule => 30.0,
         }
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::lifecycle::{Outcome, State};
 use crate::resources::address_list::AddressList;
+use crate::resources::anti_affinity::AntiAffinityRule;
 use crate::resources::firewall_rule::FirewallRule;
 use crate::resources::nat_rule::NatRule;
 use crate::resources::network_domain::NetworkDomain;
@@ -47,6 +48,8 @@ pub struct Org {
     pub address_lists: BTreeMap<String, AddressList>,
     /// Port lists by id.
     pub port_lists: BTreeMap<String, PortList>,
+    /// Server anti-affinity rules by id.
+    pub anti_affinity_rules: BTreeMap<String, AntiAffinityRule>,
 }
 
 /// Allocation counters shared by all organisations (public addresses are globally unique).
@@ -104,6 +107,8 @@ impl Org {
             .retain(|id, nd| keep_after(&mut nd.state, &mut nd.pending, now_ms, id, &mut removed));
         self.vlans
             .retain(|id, v| keep_after(&mut v.state, &mut v.pending, now_ms, id, &mut removed));
+        self.anti_affinity_rules
+            .retain(|id, r| keep_after(&mut r.state, &mut r.pending, now_ms, id, &mut removed));
         self.servers.retain(|id, s| {
             let keep = s.advance(now_ms);
             if !keep {

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod address_list;
+pub mod anti_affinity;
 pub mod datacenter;
 pub mod firewall_rule;
 pub mod image;
@@ -162,6 +163,9 @@ pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         (true, "server", "deployServer") => server::deploy(ctx, true),
         (true, "server", "deployUncustomizedServer") => server::deploy(ctx, false),
         (true, "server", "deleteServer") => server::delete(ctx),
+        (false, "server", "antiAffinityRule") if !has_id => anti_affinity::list(ctx),
+        (true, "server", "createAntiAffinityRule") => anti_affinity::create(ctx),
+        (true, "server", "deleteAntiAffinityRule") => anti_affinity::delete(ctx),
         (true, "server", "cleanServer") => server::clean(ctx),
         (
             true,

@@ -868,6 +868,15 @@ pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         s.check_idle()?;
     }
     s.check_stopped()?;
+    if let Some(rule) = super::anti_affinity::rule_of(ctx.org, &body.id) {
+        return Err(ApiError::new(
+            Code::HasDependency,
+            format!(
+                "id: Server {} is in anti-affinity rule {}; delete the rule first.",
+                body.id, rule.id
+            ),
+        ));
+    }
     let s = find_mut(ctx.org, &body.id)?;
     s.begin(OpKind::DeleteServer, "DELETE_SERVER", ctx.call, None);
     s.state = State::PendingDelete;
