@@ -103,6 +103,12 @@ pub fn port_list_entry(name: &str) -> String {
     format!("pl:{name}")
 }
 
+/// The journal entry of the create of an anti-affinity rule between servers `a` and `b`.
+pub fn anti_affinity_entry(a: &str, b: &str) -> String {
+    let (first, second) = if a <= b { (a, b) } else { (b, a) };
+    format!("aa:{first}+{second}")
+}
+
 /// The journal entry of a public IP block create with creation token `token`.
 pub fn block_entry(token: &str) -> String {
     format!("{BLOCK_PREFIX}{token}")

@@ -57,7 +57,7 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
 fn resource_examples_validate() -> Result<()> {
     let (ws, count) = examples_workspace("resources", "resource.tf")?;
     ensure!(
-        count == 8,
+        count == 9,
         "{count} resource examples, expected one per resource type"
     );
     let validated = ws.validate()?;

@@ -3,6 +3,7 @@
 
 mod account;
 mod address_list;
+mod anti_affinity;
 mod datacenter;
 mod firewall_rule;
 mod hardware;
@@ -17,6 +18,7 @@ mod vlan;
 
 pub use account::*;
 pub use address_list::*;
+pub use anti_affinity::*;
 pub use datacenter::*;
 pub use firewall_rule::*;
 pub use hardware::*;

@@ -10,6 +10,7 @@ pub mod network_domain;
 pub mod port_list;
 pub mod public_ip_block;
 pub mod server;
+pub mod server_anti_affinity;
 pub mod vlan;
 
 use std::sync::Arc;
@@ -29,5 +30,6 @@ pub fn all() -> Vec<Arc<dyn Resource<ProviderData>>> {
         Arc::new(firewall_rule::FirewallRuleResource),
         Arc::new(address_list::AddressListResource),
         Arc::new(port_list::PortListResource),
+        Arc::new(server_anti_affinity::ServerAntiAffinityResource),
     ]
 }
