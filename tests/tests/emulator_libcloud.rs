@@ -5,80 +5,19 @@
 //! and firewall rules, waiting for each; destroy them all. Afterwards the emulator's inventory
 //! must be empty and its request log must show every operation answered.
 //!
-//! The emulator is started here by a small helper of this file (the binary built by
-//! `cargo build --workspace --bins`, `--time-scale 0.01` so the script really polls PENDING
-//! states).
+//! The emulator (`e2e::emulator`) runs at `--time-scale 0.01`, so the script really polls
+//! PENDING states.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
-use serde_json::Value;
+use e2e::emulator::Emulator;
 
 /// The libcloud release the script is written for.
 const LIBCLOUD: &str = "apache-libcloud==3.9.1";
-/// The emulator's default account and its organisation.
-const USER: &str = "demo";
-const PASSWORD: &str = "demo";
-const ORG: &str = "8a8f6abc-2745-4d8a-9cbc-8dabe5a7d0e4";
-
-/// A running emulator binary, killed on drop.
-struct Emulator {
-    child: Child,
-    base_url: String,
-}
-
-impl Emulator {
-    fn start() -> Result<Self> {
-        let mut child = Command::new(e2e::binary("cloudcontrol-emulator")?)
-            .args(["--listen", "127.0.0.1:0", "--time-scale", "0.01"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting cloudcontrol-emulator")?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().context("emulator stdout")?)
-            .read_line(&mut line)
-            .context("reading the emulator's base URL")?;
-        Ok(Self {
-            child,
-            base_url: line.trim().trim_end_matches('/').to_string(),
-        })
-    }
-
-    fn host_port(&self) -> Result<(String, String)> {
-        let addr = self
-            .base_url
-            .strip_prefix("http://")
-            .context("the emulator URL is not http")?;
-        let (host, port) = addr.rsplit_once(':').context("no port in the URL")?;
-        Ok((host.to_string(), port.to_string()))
-    }
-
-    /// GET of an emulator-only JSON endpoint with the demo account.
-    fn admin(&self, path: &str) -> Result<Value> {
-        // The workspace's reqwest brings no crypto provider (plain http here, but the client
-        // builder wants one).
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let r = reqwest::blocking::Client::new()
-            .get(format!("{}{path}", self.base_url))
-            .basic_auth(USER, Some(PASSWORD))
-            .send()
-            .with_context(|| format!("GET {path}"))?;
-        ensure!(r.status().is_success(), "GET {path}: {}", r.status());
-        Ok(r.json()?)
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Runs a command to completion, failing with its output when it fails.
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
     let out = cmd.output().with_context(|| format!("running {what}"))?;
@@ -123,15 +62,19 @@ fn libcloud_builds_and_destroys_a_network_with_a_server() -> Result<()> {
     let python = libcloud_venv(dir.path())?;
     let installed = started.elapsed();
 
-    let emu = Emulator::start()?;
-    let (host, port) = emu.host_port()?;
+    let emu = Emulator::start_scaled("0.01")?;
+    let base_url = emu.base_url();
+    let (host, port) = base_url
+        .strip_prefix("http://")
+        .and_then(|a| a.rsplit_once(':'))
+        .context("the emulator's URL has no host and port")?;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("libcloud/dimensiondata_lifecycle.py");
     let run_started = Instant::now();
     let mut child = Command::new(&python)
         .arg(&script)
-        .args([&host, &port])
-        .env("LIBCLOUD_USER", USER)
-        .env("LIBCLOUD_PASSWORD", PASSWORD)
+        .args([host, port])
+        .env("LIBCLOUD_USER", emu.user())
+        .env("LIBCLOUD_PASSWORD", emu.password())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -167,16 +110,8 @@ fn libcloud_builds_and_destroys_a_network_with_a_server() -> Result<()> {
     let steps: Vec<&str> = stdout.lines().filter(|l| l.starts_with("STEP ")).collect();
     ensure!(steps.len() == 11, "expected 11 steps, got:\n{stdout}");
 
-    // Nothing is left.
-    let inventory = emu.admin(&format!("/_emulator/inventory/{ORG}"))?;
-    ensure!(
-        inventory["totalAssets"] == 0,
-        "assets left after libcloud destroyed everything: {inventory}"
-    );
-    // Every operation went through (libcloud sent XML) and was answered without error; the only
-    // 400s are the RESOURCE_NOT_FOUND answers that end the waits for deletions.
-    let log = emu.admin("/_emulator/requests")?;
-    let requests = log["request"].as_array().context("request log")?;
+    // Read before anything of ours (the inventory's account lookup) joins the log.
+    let requests = emu.requests_since(0)?;
     for op in [
         "deployNetworkDomain",
         "deployVlan",
@@ -201,10 +136,10 @@ fn libcloud_builds_and_destroys_a_network_with_a_server() -> Result<()> {
         });
         ensure!(
             answered,
-            "no successful POST {op} in the request log: {log}"
+            "no successful POST {op} in the request log: {requests:?}"
         );
     }
-    for r in requests {
+    for r in &requests {
         let ok =
             r["status"] == 200 || (r["status"] == 400 && r["responseCode"] == "RESOURCE_NOT_FOUND");
         ensure!(ok, "unexpected answer: {r}");
@@ -215,6 +150,14 @@ fn libcloud_builds_and_destroys_a_network_with_a_server() -> Result<()> {
             "libcloud left its API version: {r}"
         );
     }
+    // Nothing is left.
+    let inventory = emu.inventory()?;
+    ensure!(
+        inventory["totalAssets"] == 0,
+        "assets left after libcloud destroyed everything: {inventory}"
+    );
+    // Every operation went through (libcloud sent XML) and was answered without error; the only
+    // 400s are the RESOURCE_NOT_FOUND answers that end the waits for deletions.
     println!(
         "MEASURED libcloud {LIBCLOUD}: venv + install {:.1} s, lifecycle {:.1} s, {} API requests",
         installed.as_secs_f64(),
