@@ -2,8 +2,9 @@
 //! networks of one IP version in a network domain, for firewall rules. Their writes are
 //! synchronous; an edit replaces the whole content.
 
-use super::{at_most_one, created_id, IdName};
-use crate::client::{Acted, Client};
+use super::named_list::{ids_of, or_nil, NamedList};
+use super::IdName;
+use crate::client::Client;
 use crate::error::Result;
 use crate::state::ResourceState;
 use crate::wait::{Stateful, WaitOptions};
@@ -56,10 +57,7 @@ impl Stateful for AddressList {
 impl AddressList {
     /// The ids of the included lists.
     pub fn child_ids(&self) -> Vec<String> {
-        self.child_ip_address_list
-            .iter()
-            .map(|c| c.id.clone())
-            .collect()
+        ids_of(&self.child_ip_address_list)
     }
 }
 
@@ -114,36 +112,29 @@ impl EditAddressList {
     }
 }
 
-/// An empty JSON array becomes `[{"nil": true}]`, the element that clears a list's collection
-/// on edit (omitting the collection would keep it).
-pub(crate) fn or_nil(collection: Value) -> Value {
-    match collection.as_array() {
-        Some(items) if items.is_empty() => json!([{"nil": true}]),
-        _ => collection,
+impl NamedList for AddressList {
+    const KIND: &'static str = "IP address list";
+    const COLLECTION: &'static str = "ipAddressList";
+    const OPERATION: (&'static str, &'static str) = ("IpAddressList", "IP_ADDRESS_LIST");
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
     }
 }
-
-const KIND: &str = "IP address list";
 
 impl Client {
     /// One IP address list, or `None` when it does not exist.
     pub async fn get_address_list(&self, id: &str) -> Result<Option<AddressList>> {
-        self.get_one(
-            "GET network/ipAddressList/{id}",
-            &["network", "ipAddressList", id],
-        )
-        .await
+        self.get_named_list(id).await
     }
 
     /// Every IP address list of a network domain.
     pub async fn list_address_lists(&self, network_domain_id: &str) -> Result<Vec<AddressList>> {
-        self.list_all(
-            "GET network/ipAddressList",
-            &["network", "ipAddressList"],
-            &[("networkDomainId", network_domain_id)],
-            "ipAddressList",
-        )
-        .await
+        self.list_named_lists(network_domain_id).await
     }
 
     /// The IP address list of a network domain named `name`, if there is one.
@@ -152,34 +143,13 @@ impl Client {
         network_domain_id: &str,
         name: &str,
     ) -> Result<Option<AddressList>> {
-        let found: Vec<AddressList> = self
-            .list_address_lists(network_domain_id)
-            .await?
-            .into_iter()
-            .filter(|l| l.name == name && !l.state.is_leaving())
-            .collect();
-        at_most_one(KIND, found, || {
-            format!("name {name:?} in network domain {network_domain_id}")
-        })
+        self.find_named_list(network_domain_id, name).await
     }
 
     /// The network domain holding IP address list `id` (its own document does not say), found by
     /// looking through every domain's lists; `None` when no domain holds it.
     pub async fn address_list_domain(&self, id: &str) -> Result<Option<String>> {
-        for domain in self
-            .list_network_domains(&crate::NetworkDomainFilter::default())
-            .await?
-        {
-            if self
-                .list_address_lists(&domain.id)
-                .await?
-                .iter()
-                .any(|l| l.id == id)
-            {
-                return Ok(Some(domain.id));
-            }
-        }
-        Ok(None)
+        self.named_list_domain::<AddressList>(id).await
     }
 
     /// Creates an IP address list and returns it.
@@ -191,28 +161,7 @@ impl Client {
         request: &CreateAddressList,
         wait: &WaitOptions,
     ) -> Result<AddressList> {
-        const OP: &str = "CREATE_IP_ADDRESS_LIST";
-        let deadline = wait.start();
-        let acted = self
-            .act(
-                OP,
-                &["network", "createIpAddressList"],
-                request,
-                &deadline,
-                || async {
-                    Ok(self
-                        .find_address_list(&request.network_domain_id, &request.name)
-                        .await?
-                        .map(|l| l.id))
-                },
-            )
-            .await?;
-        let id = match acted {
-            Acted::Answered(envelope) => created_id(OP, &envelope, "ipAddressListId")?,
-            Acted::Observed(id) => id,
-        };
-        self.poll(&deadline, OP, KIND, &id)
-            .until_normal(|_| true, || self.get_address_list(&id))
+        self.create_named_list(request, &request.network_domain_id, &request.name, wait)
             .await
     }
 
@@ -223,52 +172,22 @@ impl Client {
         content: &EditAddressList,
         wait: &WaitOptions,
     ) -> Result<AddressList> {
-        const OP: &str = "EDIT_IP_ADDRESS_LIST";
-        let deadline = wait.start();
-        self.act(
-            OP,
-            &["network", "editIpAddressList"],
-            &content.body(id),
-            &deadline,
-            || async {
-                Ok(self
-                    .get_address_list(id)
-                    .await?
-                    .filter(|l| content.is_held_by(l))
-                    .map(|_| ()))
-            },
-        )
-        .await?;
-        self.poll(&deadline, OP, KIND, id)
-            .until_normal(|l| content.is_held_by(l), || self.get_address_list(id))
+        self.edit_named_list(id, &content.body(id), |l| content.is_held_by(l), wait)
             .await
     }
 
-    /// The IP address list once no operation is running on it, or `None` when it does not
-    /// exist.
+    /// The IP address list once no operation is running on it, or `None` when it does not exist.
     pub async fn settled_address_list(
         &self,
         id: &str,
         wait: &WaitOptions,
     ) -> Result<Option<AddressList>> {
-        self.settled_asset("WAIT_FOR_IP_ADDRESS_LIST", KIND, id, wait, || {
-            self.get_address_list(id)
-        })
-        .await
+        self.settled_named_list(id, wait).await
     }
 
     /// Deletes an IP address list (a list already gone is fine).
     pub async fn delete_address_list(&self, id: &str, wait: &WaitOptions) -> Result<()> {
-        let deadline = wait.start();
-        self.delete_asset(
-            "DELETE_IP_ADDRESS_LIST",
-            KIND,
-            &["network", "deleteIpAddressList"],
-            id,
-            &deadline,
-            || self.get_address_list(id),
-        )
-        .await
+        self.delete_named_list::<AddressList>(id, wait).await
     }
 }
 

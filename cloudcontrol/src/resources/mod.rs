@@ -8,6 +8,7 @@ mod datacenter;
 mod firewall_rule;
 mod hardware;
 mod image;
+mod named_list;
 mod nat_rule;
 mod network_domain;
 mod port_list;

@@ -1,9 +1,9 @@
 //! Port lists (`network/portList`): named, nestable sets of ports and port ranges in a network
 //! domain, for firewall rules. Their writes are synchronous; an edit replaces the whole content.
 
-use super::address_list::or_nil;
-use super::{at_most_one, created_id, IdName};
-use crate::client::{Acted, Client};
+use super::named_list::{ids_of, or_nil, NamedList};
+use super::IdName;
+use crate::client::Client;
 use crate::error::Result;
 use crate::state::ResourceState;
 use crate::wait::{Stateful, WaitOptions};
@@ -50,11 +50,11 @@ impl Stateful for PortList {
 impl PortList {
     /// The ids of the included lists.
     pub fn child_ids(&self) -> Vec<String> {
-        self.child_port_list.iter().map(|c| c.id.clone()).collect()
+        ids_of(&self.child_port_list)
     }
 }
 
-/// Request to create an port list.
+/// Request to create a port list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatePortList {
@@ -73,7 +73,7 @@ pub struct CreatePortList {
     pub child_port_list_id: Vec<String>,
 }
 
-/// The new content of an port list: it replaces entries and child lists entirely.
+/// The new content of a port list: it replaces entries and child lists entirely.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EditPortList {
     /// Description.
@@ -103,24 +103,29 @@ impl EditPortList {
     }
 }
 
-const KIND: &str = "port list";
+impl NamedList for PortList {
+    const KIND: &'static str = "port list";
+    const COLLECTION: &'static str = "portList";
+    const OPERATION: (&'static str, &'static str) = ("PortList", "PORT_LIST");
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
 
 impl Client {
     /// One port list, or `None` when it does not exist.
     pub async fn get_port_list(&self, id: &str) -> Result<Option<PortList>> {
-        self.get_one("GET network/portList/{id}", &["network", "portList", id])
-            .await
+        self.get_named_list(id).await
     }
 
     /// Every port list of a network domain.
     pub async fn list_port_lists(&self, network_domain_id: &str) -> Result<Vec<PortList>> {
-        self.list_all(
-            "GET network/portList",
-            &["network", "portList"],
-            &[("networkDomainId", network_domain_id)],
-            "portList",
-        )
-        .await
+        self.list_named_lists(network_domain_id).await
     }
 
     /// The port list of a network domain named `name`, if there is one.
@@ -129,34 +134,13 @@ impl Client {
         network_domain_id: &str,
         name: &str,
     ) -> Result<Option<PortList>> {
-        let found: Vec<PortList> = self
-            .list_port_lists(network_domain_id)
-            .await?
-            .into_iter()
-            .filter(|l| l.name == name && !l.state.is_leaving())
-            .collect();
-        at_most_one(KIND, found, || {
-            format!("name {name:?} in network domain {network_domain_id}")
-        })
+        self.find_named_list(network_domain_id, name).await
     }
 
     /// The network domain holding port list `id` (its own document does not say), found by
     /// looking through every domain's lists; `None` when no domain holds it.
     pub async fn port_list_domain(&self, id: &str) -> Result<Option<String>> {
-        for domain in self
-            .list_network_domains(&crate::NetworkDomainFilter::default())
-            .await?
-        {
-            if self
-                .list_port_lists(&domain.id)
-                .await?
-                .iter()
-                .any(|l| l.id == id)
-            {
-                return Ok(Some(domain.id));
-            }
-        }
-        Ok(None)
+        self.named_list_domain::<PortList>(id).await
     }
 
     /// Creates a port list and returns it.
@@ -168,84 +152,33 @@ impl Client {
         request: &CreatePortList,
         wait: &WaitOptions,
     ) -> Result<PortList> {
-        const OP: &str = "CREATE_PORT_LIST";
-        let deadline = wait.start();
-        let acted = self
-            .act(
-                OP,
-                &["network", "createPortList"],
-                request,
-                &deadline,
-                || async {
-                    Ok(self
-                        .find_port_list(&request.network_domain_id, &request.name)
-                        .await?
-                        .map(|l| l.id))
-                },
-            )
-            .await?;
-        let id = match acted {
-            Acted::Answered(envelope) => created_id(OP, &envelope, "portListId")?,
-            Acted::Observed(id) => id,
-        };
-        self.poll(&deadline, OP, KIND, &id)
-            .until_normal(|_| true, || self.get_port_list(&id))
+        self.create_named_list(request, &request.network_domain_id, &request.name, wait)
             .await
     }
 
-    /// Replaces an port list's content and returns the list once it holds it.
+    /// Replaces a port list's content and returns the list once it holds it.
     pub async fn edit_port_list(
         &self,
         id: &str,
         content: &EditPortList,
         wait: &WaitOptions,
     ) -> Result<PortList> {
-        const OP: &str = "EDIT_PORT_LIST";
-        let deadline = wait.start();
-        self.act(
-            OP,
-            &["network", "editPortList"],
-            &content.body(id),
-            &deadline,
-            || async {
-                Ok(self
-                    .get_port_list(id)
-                    .await?
-                    .filter(|l| content.is_held_by(l))
-                    .map(|_| ()))
-            },
-        )
-        .await?;
-        self.poll(&deadline, OP, KIND, id)
-            .until_normal(|l| content.is_held_by(l), || self.get_port_list(id))
+        self.edit_named_list(id, &content.body(id), |l| content.is_held_by(l), wait)
             .await
     }
 
-    /// The port list once no operation is running on it, or `None` when it does not
-    /// exist.
+    /// The port list once no operation is running on it, or `None` when it does not exist.
     pub async fn settled_port_list(
         &self,
         id: &str,
         wait: &WaitOptions,
     ) -> Result<Option<PortList>> {
-        self.settled_asset("WAIT_FOR_PORT_LIST", KIND, id, wait, || {
-            self.get_port_list(id)
-        })
-        .await
+        self.settled_named_list(id, wait).await
     }
 
-    /// Deletes an port list (a list already gone is fine).
+    /// Deletes a port list (a list already gone is fine).
     pub async fn delete_port_list(&self, id: &str, wait: &WaitOptions) -> Result<()> {
-        let deadline = wait.start();
-        self.delete_asset(
-            "DELETE_PORT_LIST",
-            KIND,
-            &["network", "deletePortList"],
-            id,
-            &deadline,
-            || self.get_port_list(id),
-        )
-        .await
+        self.delete_named_list::<PortList>(id, wait).await
     }
 }
 
