@@ -6,30 +6,19 @@
 
 use std::net::IpAddr;
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use cloudcontrol::{AddressList, AddressListEntry, CreateAddressList, EditAddressList};
+use cloudcontrol::{Client, WaitOptions};
 use serde::{Deserialize, Serialize};
 use tfplugin::model::{from_value, write_into, ModelError};
-use tfplugin::provider::{
-    ApplyResponse, CreateRequest, DeleteRequest, OperationContext, ReadRequest, ReadResponse,
-    Resource, UpdateRequest,
-};
 use tfplugin::schema::validators::one_of;
 use tfplugin::schema::{timeouts_block, Attribute, Block, NestedBlock, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Type, Value};
 
-use super::list_support::{check_entry_count, refuse, take_over_or_refuse};
-use crate::marker::{address_list_entry, Journaled};
-use crate::provider::ProviderData;
+use super::list_support::{check_entry_count, ListKind, ListResource};
+use crate::marker::address_list_entry;
 use crate::rules::ListNameRule;
-use crate::support::{api_error, record_create, record_delete, record_read, state_id, wait};
-
-/// The `cloudcontrol_address_list` resource type.
-pub struct AddressListResource;
-
-const TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The resource's schema: every attribute and its rules.
 fn schema() -> Schema {
@@ -98,7 +87,7 @@ struct AddressBlock {
 
 /// A `cloudcontrol_address_list` as Terraform sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct AddressListModel {
+pub struct AddressListModel {
     /// Computed: the list's id.
     id: Option<String>,
     network_domain_id: String,
@@ -239,177 +228,108 @@ fn validate_addresses(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
-#[async_trait]
-impl Resource<ProviderData> for AddressListResource {
-    fn type_name(&self) -> &str {
-        "cloudcontrol_address_list"
-    }
+/// The API calls and Terraform side of `cloudcontrol_address_list`; create, read, update and delete are
+/// [`ListResource`]'s.
+pub struct AddressListKind;
 
-    fn schema(&self) -> Schema {
+/// The `cloudcontrol_address_list` resource type.
+pub type AddressListResource = ListResource<AddressListKind>;
+
+#[async_trait]
+impl ListKind for AddressListKind {
+    type Api = AddressList;
+    type Model = AddressListModel;
+    type Content = (EditAddressList, String);
+
+    const TYPE_NAME: &'static str = "cloudcontrol_address_list";
+    const KIND: &'static str = "IP address list";
+
+    fn schema() -> Schema {
         schema()
     }
 
-    async fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        validate_addresses(config, &mut diags);
-        check_entry_count(config, "address", "child_list_ids", &mut diags);
-        diags
+    fn validate(config: &Value, diags: &mut Diagnostics) {
+        validate_addresses(config, diags);
+        check_entry_count(config, "address", "child_list_ids", diags);
+    }
+
+    fn journal_entry(name: &str) -> String {
+        address_list_entry(name)
+    }
+
+    fn read(value: &Value) -> Result<AddressListModel, ModelError> {
+        AddressListModel::read(value)
+    }
+
+    fn of_list(list: &AddressList, network_domain_id: &str, prior: &Value) -> AddressListModel {
+        AddressListModel::of_list(list, network_domain_id, prior)
+    }
+
+    fn to_state(model: &AddressListModel, base: &Value) -> Value {
+        model.to_state(base)
+    }
+
+    fn content(model: &AddressListModel) -> (EditAddressList, String) {
+        (model.content(), model.ip_version.clone())
+    }
+
+    fn identity(model: &AddressListModel) -> (&str, &str) {
+        (&model.network_domain_id, &model.name)
+    }
+
+    fn model_id(model: &AddressListModel) -> Option<&str> {
+        model.id.as_deref()
+    }
+
+    fn api_identity(list: &AddressList) -> (&str, &str) {
+        (&list.id, &list.name)
+    }
+
+    async fn find(
+        client: &Client,
+        domain: &str,
+        name: &str,
+    ) -> cloudcontrol::Result<Option<AddressList>> {
+        client.find_address_list(domain, name).await
     }
 
     async fn create(
-        &self,
-        ctx: &OperationContext<'_, ProviderData>,
-        request: CreateRequest,
-        response: &mut ApplyResponse,
-    ) {
-        let planned = match AddressListModel::read(&request.planned) {
-            Ok(model) => model,
-            Err(e) => return refuse(response, e.to_diagnostic("Invalid address list plan")),
-        };
-        let client = &ctx.data.client;
-        let options = wait(ctx, TIMEOUT);
-        let create = planned.create_request();
-        let domain = &create.network_domain_id;
-        let entry = address_list_entry(&create.name);
-        let journaled = ctx
-            .data
-            .markers
-            .journaled_create(
-                client,
-                domain,
-                &entry,
-                client.find_address_list(domain, &create.name),
-                || client.create_address_list(&create, &options),
-            )
-            .await;
-        let result = match journaled {
-            Err(e) => Err(e),
-            Ok(Journaled::Created(result)) => result,
-            Ok(Journaled::Found { asset, marked }) => {
-                let found = AddressListModel::of_list(&asset, domain, &request.planned);
-                let differs =
-                    found.content() != planned.content() || found.ip_version != planned.ip_version;
-                let taken = take_over_or_refuse(
-                    ctx,
-                    self.type_name(),
-                    "IP address list",
-                    (domain, &entry, &asset.id, &asset.name),
-                    (marked, differs),
-                    client.settled_address_list(&asset.id, &options),
-                    response,
-                )
-                .await;
-                match taken {
-                    Some(result) => result,
-                    None => return,
-                }
-            }
-        };
-        record_create(
-            "create the IP address list",
-            result,
-            |list| {
-                AddressListModel::of_list(list, domain, &request.planned).to_state(&request.planned)
-            },
-            response,
-        );
+        client: &Client,
+        model: &AddressListModel,
+        wait: &WaitOptions,
+    ) -> cloudcontrol::Result<AddressList> {
+        client
+            .create_address_list(&model.create_request(), wait)
+            .await
     }
 
-    async fn read(
-        &self,
-        ctx: &OperationContext<'_, ProviderData>,
-        request: ReadRequest,
-        response: &mut ReadResponse,
-    ) {
-        let Some(id) = state_id(&request.state) else {
-            return;
-        };
-        let client = &ctx.data.client;
-        // An imported state has only the id, and the list's document does not name its domain.
-        let domain = match request.state.attr("network_domain_id").as_str() {
-            Some(domain) => Some(domain.to_owned()),
-            None => match client.address_list_domain(&id).await {
-                Ok(domain) => domain,
-                Err(e) => {
-                    response
-                        .diagnostics
-                        .push(api_error("find the IP address list's network domain", &e));
-                    return;
-                }
-            },
-        };
-        let result = match &domain {
-            Some(_) => client.get_address_list(&id).await,
-            None => Ok(None),
-        };
-        let domain = domain.unwrap_or_default();
-        if let Ok(Some(list)) = &result {
-            ctx.data
-                .markers
-                .forget_recorded(client, &domain, &address_list_entry(&list.name))
-                .await;
-        }
-        record_read(
-            "read the IP address list",
-            result,
-            |list| {
-                AddressListModel::of_list(list, &domain, &request.state).to_state(&request.state)
-            },
-            response,
-        );
+    async fn get(client: &Client, id: &str) -> cloudcontrol::Result<Option<AddressList>> {
+        client.get_address_list(id).await
     }
 
-    async fn update(
-        &self,
-        ctx: &OperationContext<'_, ProviderData>,
-        request: UpdateRequest,
-        response: &mut ApplyResponse,
-    ) {
-        let planned = match AddressListModel::read(&request.planned) {
-            Ok(model) => model,
-            Err(e) => {
-                response.state = request.prior.clone();
-                response
-                    .diagnostics
-                    .push(e.to_diagnostic("Invalid address list plan"));
-                return;
-            }
-        };
-        let id = planned.id.clone().unwrap_or_default();
-        let result = ctx
-            .data
-            .client
-            .edit_address_list(&id, &planned.content(), &wait(ctx, TIMEOUT))
-            .await;
-        match result {
-            Ok(list) => {
-                response.state =
-                    AddressListModel::of_list(&list, &planned.network_domain_id, &request.planned)
-                        .to_state(&request.planned)
-            }
-            Err(e) => {
-                response.state = request.prior.clone();
-                response
-                    .diagnostics
-                    .push(api_error("update the IP address list", &e));
-            }
-        }
+    async fn settled(
+        client: &Client,
+        id: &str,
+        wait: &WaitOptions,
+    ) -> cloudcontrol::Result<Option<AddressList>> {
+        client.settled_address_list(id, wait).await
     }
 
-    async fn delete(
-        &self,
-        ctx: &OperationContext<'_, ProviderData>,
-        request: DeleteRequest,
-    ) -> Diagnostics {
-        let Some(id) = state_id(&request.prior) else {
-            return Diagnostics::new();
-        };
-        let result = ctx
-            .data
-            .client
-            .delete_address_list(&id, &wait(ctx, TIMEOUT))
-            .await;
-        record_delete("delete the IP address list", result)
+    async fn domain_of(client: &Client, id: &str) -> cloudcontrol::Result<Option<String>> {
+        client.address_list_domain(id).await
+    }
+
+    async fn edit(
+        client: &Client,
+        id: &str,
+        model: &AddressListModel,
+        wait: &WaitOptions,
+    ) -> cloudcontrol::Result<AddressList> {
+        client.edit_address_list(id, &model.content(), wait).await
+    }
+
+    async fn delete(client: &Client, id: &str, wait: &WaitOptions) -> cloudcontrol::Result<()> {
+        client.delete_address_list(id, wait).await
     }
 }
 

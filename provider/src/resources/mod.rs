@@ -4,7 +4,7 @@
 
 pub mod address_list;
 pub mod firewall_rule;
-mod list_support;
+pub mod list_support;
 pub mod nat_rule;
 pub mod network_domain;
 pub mod port_list;
@@ -28,8 +28,8 @@ pub fn all() -> Vec<Arc<dyn Resource<ProviderData>>> {
         Arc::new(public_ip_block::PublicIpBlockResource),
         Arc::new(nat_rule::NatRuleResource),
         Arc::new(firewall_rule::FirewallRuleResource),
-        Arc::new(address_list::AddressListResource),
-        Arc::new(port_list::PortListResource),
+        Arc::new(address_list::AddressListResource::new()),
+        Arc::new(port_list::PortListResource::new()),
         Arc::new(server_anti_affinity::ServerAntiAffinityResource),
     ]
 }

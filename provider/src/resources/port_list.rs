@@ -5,29 +5,18 @@
 //! create, read, update and delete.
 
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use async_trait::async_trait;
+use cloudcontrol::{Client, WaitOptions};
 use cloudcontrol::{CreatePortList, EditPortList, PortList, PortListEntry};
 use serde::{Deserialize, Serialize};
 use tfplugin::model::{from_value, write_into, ModelError};
-use tfplugin::provider::{
-    ApplyResponse, CreateRequest, DeleteRequest, OperationContext, ReadRequest, ReadResponse,
-    Resource, UpdateRequest,
-};
 use tfplugin::schema::{timeouts_block, Attribute, Block, NestedBlock, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Type, Value};
 
-use super::list_support::{check_entry_count, refuse, take_over_or_refuse};
-use crate::marker::{port_list_entry, Journaled};
-use crate::provider::ProviderData;
+use super::list_support::{check_entry_count, ListKind, ListResource};
+use crate::marker::port_list_entry;
 use crate::rules::{check_port_range, ListNameRule};
-use crate::support::{api_error, record_create, record_delete, record_read, state_id, wait};
-
-/// The `cloudcontrol_address_list` resource type.
-pub struct PortListResource;
-
-const TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The resource's schema: every attribute and its rules.
 fn schema() -> Schema {
@@ -83,9 +72,9 @@ struct PortBlock {
     end: Option<i64>,
 }
 
-/// A `cloudcontrol_address_list` as Terraform sees it.
+/// A `cloudcontrol_port_list` as Terraform sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct PortListModel {
+pub struct PortListModel {
     /// Computed: the list's id.
     id: Option<String>,
     network_domain_id: String,
@@ -189,174 +178,106 @@ fn validate_ports(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
-#[async_trait]
-impl Resource<ProviderData> for PortListResource {
-    fn type_name(&self) -> &str {
-        "cloudcontrol_port_list"
-    }
+/// The API calls and Terraform side of `cloudcontrol_port_list`; create, read, update and delete are
+/// [`ListResource`]'s.
+pub struct PortListKind;
 
-    fn schema(&self) -> Schema {
+/// The `cloudcontrol_port_list` resource type.
+pub type PortListResource = ListResource<PortListKind>;
+
+#[async_trait]
+impl ListKind for PortListKind {
+    type Api = PortList;
+    type Model = PortListModel;
+    type Content = EditPortList;
+
+    const TYPE_NAME: &'static str = "cloudcontrol_port_list";
+    const KIND: &'static str = "port list";
+
+    fn schema() -> Schema {
         schema()
     }
 
-    async fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        validate_ports(config, &mut diags);
-        check_entry_count(config, "port", "child_list_ids", &mut diags);
-        diags
+    fn validate(config: &Value, diags: &mut Diagnostics) {
+        validate_ports(config, diags);
+        check_entry_count(config, "port", "child_list_ids", diags);
+    }
+
+    fn journal_entry(name: &str) -> String {
+        port_list_entry(name)
+    }
+
+    fn read(value: &Value) -> Result<PortListModel, ModelError> {
+        PortListModel::read(value)
+    }
+
+    fn of_list(list: &PortList, network_domain_id: &str, prior: &Value) -> PortListModel {
+        PortListModel::of_list(list, network_domain_id, prior)
+    }
+
+    fn to_state(model: &PortListModel, base: &Value) -> Value {
+        model.to_state(base)
+    }
+
+    fn content(model: &PortListModel) -> EditPortList {
+        model.content()
+    }
+
+    fn identity(model: &PortListModel) -> (&str, &str) {
+        (&model.network_domain_id, &model.name)
+    }
+
+    fn model_id(model: &PortListModel) -> Option<&str> {
+        model.id.as_deref()
+    }
+
+    fn api_identity(list: &PortList) -> (&str, &str) {
+        (&list.id, &list.name)
+    }
+
+    async fn find(
+        client: &Client,
+        domain: &str,
+        name: &str,
+    ) -> cloudcontrol::Result<Option<PortList>> {
+        client.find_port_list(domain, name).await
     }
 
     async fn create(
-        &self,
-        ctx: &OperationContext<'_, ProviderData>,
-        request: CreateRequest,
-        response: &mut ApplyResponse,
-    ) {
-        let planned = match PortListModel::read(&request.planned) {
-            Ok(model) => model,
-            Err(e) => return refuse(response, e.to_diagnostic("Invalid port list plan")),
-        };
-        let client = &ctx.data.client;
-        let options = wait(ctx, TIMEOUT);
-        let create = planned.create_request();
-        let domain = &create.network_domain_id;
-        let entry = port_list_entry(&create.name);
-        let journaled = ctx
-            .data
-            .markers
-            .journaled_create(
-                client,
-                domain,
-                &entry,
-                client.find_port_list(domain, &create.name),
-                || client.create_port_list(&create, &options),
-            )
-            .await;
-        let result = match journaled {
-            Err(e) => Err(e),
-            Ok(Journaled::Created(result)) => result,
-            Ok(Journaled::Found { asset, marked }) => {
-                let found = PortListModel::of_list(&asset, domain, &request.planned);
-                let differs = found.content() != planned.content();
-                let taken = take_over_or_refuse(
-                    ctx,
-                    self.type_name(),
-                    "port list",
-                    (domain, &entry, &asset.id, &asset.name),
-                    (marked, differs),
-                    client.settled_port_list(&asset.id, &options),
-                    response,
-                )
-                .await;
-                match taken {
-                    Some(result) => result,
-                    None => return,
-                }
-            }
-        };
-        record_create(
-            "create the port list",
-            result,
-            |list| {
-                PortListModel::of_list(list, domain, &request.planned).to_state(&request.planned)
-            },
-            response,
-        );
+        client: &Client,
+        model: &PortListModel,
+        wait: &WaitOptions,
+    ) -> cloudcontrol::Result<PortList> {
+        client.create_port_list(&model.create_request(), wait).await
     }
 
-    async fn read(
-        &self,
-        ctx: &OperationContext<'_, ProviderData>,
-        request: ReadRequest,
-        response: &mut ReadResponse,
-    ) {
-        let Some(id) = state_id(&request.state) else {
-            return;
-        };
-        let client = &ctx.data.client;
-        // An imported state has only the id, and the list's document does not name its domain.
-        let domain = match request.state.attr("network_domain_id").as_str() {
-            Some(domain) => Some(domain.to_owned()),
-            None => match client.port_list_domain(&id).await {
-                Ok(domain) => domain,
-                Err(e) => {
-                    response
-                        .diagnostics
-                        .push(api_error("find the port list's network domain", &e));
-                    return;
-                }
-            },
-        };
-        let result = match &domain {
-            Some(_) => client.get_port_list(&id).await,
-            None => Ok(None),
-        };
-        let domain = domain.unwrap_or_default();
-        if let Ok(Some(list)) = &result {
-            ctx.data
-                .markers
-                .forget_recorded(client, &domain, &port_list_entry(&list.name))
-                .await;
-        }
-        record_read(
-            "read the port list",
-            result,
-            |list| PortListModel::of_list(list, &domain, &request.state).to_state(&request.state),
-            response,
-        );
+    async fn get(client: &Client, id: &str) -> cloudcontrol::Result<Option<PortList>> {
+        client.get_port_list(id).await
     }
 
-    async fn update(
-        &self,
-        ctx: &OperationContext<'_, ProviderData>,
-        request: UpdateRequest,
-        response: &mut ApplyResponse,
-    ) {
-        let planned = match PortListModel::read(&request.planned) {
-            Ok(model) => model,
-            Err(e) => {
-                response.state = request.prior.clone();
-                response
-                    .diagnostics
-                    .push(e.to_diagnostic("Invalid port list plan"));
-                return;
-            }
-        };
-        let id = planned.id.clone().unwrap_or_default();
-        let result = ctx
-            .data
-            .client
-            .edit_port_list(&id, &planned.content(), &wait(ctx, TIMEOUT))
-            .await;
-        match result {
-            Ok(list) => {
-                response.state =
-                    PortListModel::of_list(&list, &planned.network_domain_id, &request.planned)
-                        .to_state(&request.planned)
-            }
-            Err(e) => {
-                response.state = request.prior.clone();
-                response
-                    .diagnostics
-                    .push(api_error("update the port list", &e));
-            }
-        }
+    async fn settled(
+        client: &Client,
+        id: &str,
+        wait: &WaitOptions,
+    ) -> cloudcontrol::Result<Option<PortList>> {
+        client.settled_port_list(id, wait).await
     }
 
-    async fn delete(
-        &self,
-        ctx: &OperationContext<'_, ProviderData>,
-        request: DeleteRequest,
-    ) -> Diagnostics {
-        let Some(id) = state_id(&request.prior) else {
-            return Diagnostics::new();
-        };
-        let result = ctx
-            .data
-            .client
-            .delete_port_list(&id, &wait(ctx, TIMEOUT))
-            .await;
-        record_delete("delete the port list", result)
+    async fn domain_of(client: &Client, id: &str) -> cloudcontrol::Result<Option<String>> {
+        client.port_list_domain(id).await
+    }
+
+    async fn edit(
+        client: &Client,
+        id: &str,
+        model: &PortListModel,
+        wait: &WaitOptions,
+    ) -> cloudcontrol::Result<PortList> {
+        client.edit_port_list(id, &model.content(), wait).await
+    }
+
+    async fn delete(client: &Client, id: &str, wait: &WaitOptions) -> cloudcontrol::Result<()> {
+        client.delete_port_list(id, wait).await
     }
 }
 
