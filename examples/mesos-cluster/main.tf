@@ -11,16 +11,9 @@ locals {
     { for i, name in local.agent_names : name => { role = "agent", private_ipv4 = cidrhost(local.vlan_cidr, 21 + i), zk_id = null } },
   )
 
-  # One firewall rule per node and TCP port reachable from allowed_cidr.
-  role_ports = {
-    master = [22, 5050, 8080]
-    agent  = [22]
-  }
-  firewall_openings = merge([
-    for name, node in local.nodes : {
-      for port in local.role_ports[node.role] : "${name}_tcp_${port}" => { node = name, port = port }
-    }
-  ]...)
+  # The nodes the firewall opens to allowed_cidr, with their roles: each role's public
+  # addresses form one IP address list, and one rule per role opens its ports.
+  reachable = { for name, node in local.nodes : name => node.role }
 
   allowed_ip     = split("/", var.allowed_cidr)[0]
   allowed_prefix = tonumber(split("/", var.allowed_cidr)[1])
@@ -37,7 +30,8 @@ data "cloudcontrol_image" "os" {
 resource "cloudcontrol_network_domain" "cluster" {
   name        = "${var.name_prefix}-cluster"
   description = "Mesos cluster: ${var.master_count} masters, ${var.agent_count} agents"
-  type        = "ESSENTIALS"
+  # ADVANCED: server anti-affinity needs it
+  type        = "ADVANCED"
   datacenter  = var.datacenter
 }
 
@@ -99,11 +93,45 @@ resource "cloudcontrol_nat_rule" "node" {
   depends_on = [cloudcontrol_public_ip_block.cluster]
 }
 
-resource "cloudcontrol_firewall_rule" "inbound" {
-  for_each = local.firewall_openings
+# The public addresses of each role's reachable nodes.
+resource "cloudcontrol_address_list" "role" {
+  for_each = toset(["master", "agent"])
 
   network_domain_id = cloudcontrol_network_domain.cluster.id
-  name              = each.key
+  name              = "${var.name_prefix}-${each.key}s"
+  description       = "Public addresses of the Mesos ${each.key}s"
+
+  dynamic "address" {
+    for_each = [for name, role in local.reachable : cloudcontrol_nat_rule.node[name].external_ipv4 if role == each.key]
+    content {
+      begin = address.value
+    }
+  }
+}
+
+# What a master serves: SSH, Mesos (5050) and Marathon (8080).
+resource "cloudcontrol_port_list" "master" {
+  network_domain_id = cloudcontrol_network_domain.cluster.id
+  name              = "${var.name_prefix}-master-ports"
+  description       = "SSH, Mesos and Marathon"
+
+  port {
+    begin = 22
+  }
+  port {
+    begin = 5050
+  }
+  port {
+    begin = 8080
+  }
+}
+
+# One rule per role from allowed_cidr: the masters' ports to the masters, SSH to the agents.
+resource "cloudcontrol_firewall_rule" "inbound" {
+  for_each = cloudcontrol_address_list.role
+
+  network_domain_id = cloudcontrol_network_domain.cluster.id
+  name              = "${each.key}s_in"
   action            = "ACCEPT_DECISIVELY"
   ip_version        = "IPV4"
   protocol          = "TCP"
@@ -114,7 +142,16 @@ resource "cloudcontrol_firewall_rule" "inbound" {
   }
 
   destination {
-    ip   = cloudcontrol_nat_rule.node[each.value.node].external_ipv4
-    port = each.value.port
+    address_list_id = each.value.id
+    port_list_id    = each.key == "master" ? cloudcontrol_port_list.master.id : null
+    port            = each.key == "agent" ? 22 : null
   }
+}
+
+# Two masters on different hosts, so one host failure cannot take both. The platform allows a
+# server in one anti-affinity rule only, so of three or more masters one pair is kept apart.
+resource "cloudcontrol_server_anti_affinity" "masters" {
+  count = var.master_count >= 2 ? 1 : 0
+
+  server_ids = [cloudcontrol_server.node["master1"].id, cloudcontrol_server.node["master2"].id]
 }

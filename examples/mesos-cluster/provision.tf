@@ -177,7 +177,7 @@ resource "null_resource" "master" {
   }
 
   # SSH must be open before the provisioner knocks.
-  depends_on = [null_resource.provisioner_files, null_resource.host_key, cloudcontrol_firewall_rule.inbound]
+  depends_on = [null_resource.provisioner_files, null_resource.host_key, cloudcontrol_firewall_rule.inbound, cloudcontrol_address_list.role]
 }
 
 resource "null_resource" "agent" {
@@ -195,7 +195,7 @@ resource "null_resource" "agent" {
 
   # Only once every master is provisioned: Terraform's parallelism can never hold a master back
   # behind agents waiting for a leader.
-  depends_on = [null_resource.provisioner_files, null_resource.host_key, cloudcontrol_firewall_rule.inbound, null_resource.master]
+  depends_on = [null_resource.provisioner_files, null_resource.host_key, cloudcontrol_firewall_rule.inbound, cloudcontrol_address_list.role, null_resource.master]
 }
 
 # The use case's two apps (shell-hello, docker-hello), once every agent is up.

@@ -9,11 +9,12 @@
 //!    `check-health` passes (the wall time is printed as `MEASURED`); no process on the machine
 //!    or its nodes has the administrator password on its command line meanwhile;
 //! 3. a second apply changes nothing and a new plan is empty;
-//! 4. one more agent whose SSH rule is missing: its provisioning fails naming the node and the
+//! 4. one more agent left out of the firewall's agent list: its provisioning fails naming the node and the
 //!    cause, every other node changes only its /etc/hosts block; with the rule back and a wrong
 //!    administrator password it fails naming the password; fixed, the apply continues and
 //!    `check-health` sees one more agent;
-//! 5. a firewall rule removed from the configuration blocks SSH to its node, as on the real cloud;
+//! 5. a node taken out of its role's firewall address list can no longer be reached over SSH, as
+//!    on the real cloud;
 //! 6. a wiped agent is re-bootstrapped by the standalone provisioner with the command the outputs
 //!    give;
 //! 7. `terraform destroy` leaves the emulator's inventory empty and no node running.
@@ -186,11 +187,11 @@ fn count(inventory: &Value, kind: &str) -> usize {
     inventory[kind].as_array().map_or(0, Vec::len)
 }
 
-/// Replaces (or removes, with `None`) the test's override of the firewall rules' `for_each`:
-/// the rules of the example without the ones named.
-fn firewall_without(ws: &Workspace, rules: Option<&[&str]>) {
+/// Replaces (or removes, with `None`) the test's override of the example's `reachable` nodes
+/// (those the firewall opens, by role): the example's nodes without the ones named.
+fn firewall_without(ws: &Workspace, nodes: Option<&[&str]>) {
     let path = ws.work_dir().join("firewall_override.tf");
-    match rules {
+    match nodes {
         None => {
             let _ = std::fs::remove_file(path);
         }
@@ -203,7 +204,7 @@ fn firewall_without(ws: &Workspace, rules: Option<&[&str]>) {
             std::fs::write(
                 path,
                 format!(
-                    "resource \"cloudcontrol_firewall_rule\" \"inbound\" {{\n  for_each = {{ for k, v in local.firewall_openings : k => v if !contains([{list}], k) }}\n}}\n"
+                    "locals {{\n  reachable = {{ for name, node in local.nodes : name => node.role if !contains([{list}], name) }}\n}}\n"
                 ),
             )
             .unwrap();
@@ -325,7 +326,7 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
     assert!(
         applied
             .stdout
-            .contains("Apply complete! Resources: 76 added, 0 changed, 0 destroyed."),
+            .contains("Apply complete! Resources: 64 added, 0 changed, 0 destroyed."),
         "{applied}"
     );
     for node in (1..=3)
@@ -382,12 +383,12 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
     let (outcome, plan) = ws.plan(&[]).unwrap();
     assert_eq!(outcome, PlanOutcome::NoChanges, "{plan}");
 
-    // 4. one more agent: without its SSH rule, then with a wrong password, then right
+    // 4. one more agent: left out of the firewall, then with a wrong password, then right
     ws.set_env("TF_VAR_agent_count", "10");
-    firewall_without(&ws, Some(&["agent10_tcp_22"]));
+    firewall_without(&ws, Some(&["agent10"]));
     let blocked = ws.try_apply(&[]).unwrap();
     outputs_seen.push_str(&blocked.combined());
-    assert_ne!(blocked.code, 0, "agent10 without an SSH rule: {blocked}");
+    assert_ne!(blocked.code, 0, "agent10 outside the firewall: {blocked}");
     assert!(
         blocked.stderr.contains("null_resource.agent[\"agent10\"]")
             && blocked.combined().contains("no answer on TCP port 22"),
@@ -454,7 +455,7 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
         health.describe()
     );
 
-    // 5. a firewall rule removed from the configuration closes SSH to that node
+    // 5. a node taken out of its role's address list is closed to SSH
     let nodes = output_json(&ws, "nodes");
     let ssh_agent1 = nodes["agent1"]["ssh"].as_str().unwrap().to_owned();
     let ssh_agent2 = nodes["agent2"]["ssh"].as_str().unwrap().to_owned();
@@ -464,16 +465,16 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
         "agent1",
         "ssh agent1 before: {open:?}"
     );
-    firewall_without(&ws, Some(&["agent1_tcp_22"]));
+    firewall_without(&ws, Some(&["agent1"]));
     let closed = ws.apply(&[]).unwrap();
     assert!(
-        closed.stdout.contains("0 added, 0 changed, 1 destroyed."),
-        "{closed}"
+        closed.stdout.contains("0 added, 1 changed, 0 destroyed."),
+        "only the agents' address list should change: {closed}"
     );
     let blocked = ssh(&cloud, &ssh_agent1);
     assert!(
         !blocked.status.success(),
-        "ssh to agent1 still works without its rule"
+        "ssh to agent1 still works outside the agents list"
     );
     assert!(
         String::from_utf8_lossy(&blocked.stderr).contains("timed out"),
@@ -488,7 +489,7 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
     firewall_without(&ws, None);
     let reopened = ws.apply(&[]).unwrap();
     assert!(
-        reopened.stdout.contains("1 added, 0 changed, 0 destroyed."),
+        reopened.stdout.contains("0 added, 1 changed, 0 destroyed."),
         "{reopened}"
     );
     let open = ssh(&cloud, &ssh_agent1);

@@ -23,7 +23,7 @@ fn text(v: &Value) -> &str {
 }
 
 /// The kinds `examples/mesos-cluster` creates, with its default 3 masters and 9 agents.
-const KINDS: [Kind; 6] = [
+const KINDS: [Kind; 9] = [
     Kind {
         inventory_key: "networkDomain",
         resource_type: "cloudcontrol_network_domain",
@@ -75,8 +75,36 @@ const KINDS: [Kind; 6] = [
     Kind {
         inventory_key: "firewallRule",
         resource_type: "cloudcontrol_firewall_rule",
-        expected: 18,
+        expected: 2,
         identity: Some(|a| format!("{} in {}", text(&a["name"]), text(&a["networkDomainId"]))),
+    },
+    // A list's document does not name its domain; the example has one.
+    Kind {
+        inventory_key: "ipAddressList",
+        resource_type: "cloudcontrol_address_list",
+        expected: 2,
+        identity: Some(|a| text(&a["name"]).to_owned()),
+    },
+    Kind {
+        inventory_key: "portList",
+        resource_type: "cloudcontrol_port_list",
+        expected: 1,
+        identity: Some(|a| text(&a["name"]).to_owned()),
+    },
+    Kind {
+        inventory_key: "antiAffinityRule",
+        resource_type: "cloudcontrol_server_anti_affinity",
+        expected: 1,
+        identity: Some(|a| {
+            let mut servers: Vec<&str> = a["serverSummary"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| text(&s["id"]))
+                .collect();
+            servers.sort();
+            servers.join("+")
+        }),
     },
 ];
 

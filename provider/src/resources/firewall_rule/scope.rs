@@ -49,7 +49,12 @@ pub fn validate_scope(
 ) {
     let at = |name: &str| AttributePath::attribute(which).attr(name);
     let int = |name: &str| scope.attr(name).as_i64();
-    let set = |name: &str| !scope.attr(name).is_null();
+    // Known and set: an unknown value (from another resource, or in a module's for_each) may
+    // still turn out null.
+    let set = |name: &str| {
+        let value = scope.attr(name);
+        value.is_known() && !value.is_null()
+    };
     for (list, instead) in [
         ("address_list_id", ["ip", "prefix_size"]),
         ("port_list_id", ["port", "port_end"]),
