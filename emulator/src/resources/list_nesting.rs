@@ -2,7 +2,7 @@
 //! element that clears them on edit), and the walk over nested lists.
 
 use super::check_id;
-use crate::envelope::ApiError;
+use crate::envelope::{ApiError, Code};
 use crate::paging::Query;
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -148,6 +148,62 @@ pub fn closure_of<'a>(
         order.push(id);
     }
     order
+}
+
+/// Refuses an edit after which list `id` would include itself through `child_ids`, directly or
+/// through other lists (`children_of` reads a list's children), naming `field`.
+pub fn refuse_self_inclusion<'a>(
+    field: &str,
+    kind: &str,
+    id: &str,
+    child_ids: &[String],
+    children_of: impl Fn(&str) -> Option<&'a Vec<String>>,
+) -> Result<(), ApiError> {
+    if closure_of(child_ids, children_of).iter().any(|c| c == id) {
+        return Err(ApiError::invalid(
+            field,
+            format!("{kind} {id} would include itself"),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses deleting list `name` (a `kind`) while list `parent` includes it or firewall rule
+/// `rule` uses it.
+pub fn refuse_while_used(
+    kind: &str,
+    name: &str,
+    parent: Option<&str>,
+    rule: Option<&str>,
+) -> Result<(), ApiError> {
+    let user = match (parent, rule) {
+        (Some(parent), _) => format!("included in {kind} '{parent}'"),
+        (None, Some(rule)) => format!("used by firewall rule '{rule}'"),
+        (None, None) => return Ok(()),
+    };
+    Err(ApiError::new(
+        Code::HasDependency,
+        format!("id: {kind} '{name}' is {user}."),
+    ))
+}
+
+/// Every entry of list `id` and of the lists it includes, as `text` writes them, without
+/// repeats (`lists` reads a list's children and entries).
+pub fn expanded<'a, E: 'a>(
+    id: &str,
+    lists: impl Fn(&str) -> Option<(&'a Vec<String>, &'a Vec<E>)>,
+    text: impl Fn(&E) -> String,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for list in closure(id, |i| lists(i).map(|(children, _)| children)) {
+        for entry in lists(&list).into_iter().flat_map(|(_, entries)| entries) {
+            let written = text(entry);
+            if !out.contains(&written) {
+                out.push(written);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

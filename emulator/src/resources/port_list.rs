@@ -83,21 +83,11 @@ impl PortList {
 
 /// Every entry of `id` and of the lists it includes, in nftables notation, without repeats.
 pub fn expanded(org: &Org, id: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for list in list_nesting::closure(id, |i| org.port_lists.get(i).map(|l| &l.child_ids)) {
-        for entry in org
-            .port_lists
-            .get(&list)
-            .into_iter()
-            .flat_map(|l| &l.entries)
-        {
-            let text = entry.to_nft();
-            if !out.contains(&text) {
-                out.push(text);
-            }
-        }
-    }
-    out
+    list_nesting::expanded(
+        id,
+        |i| org.port_lists.get(i).map(|l| (&l.child_ids, &l.entries)),
+        |e| e.to_nft(),
+    )
 }
 
 const FILTERS: &[FilterSpec] = &[
@@ -313,16 +303,13 @@ pub fn edit(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         None => list.child_ids.clone(),
     };
     list_nesting::not_empty("port", "childPortListId", entries.len() + child_ids.len())?;
-    let includes_itself = list_nesting::closure_of(&child_ids, |i| {
-        ctx.org.port_lists.get(i).map(|l| &l.child_ids)
-    })
-    .contains(&body.id);
-    if includes_itself {
-        return Err(ApiError::invalid(
-            "childPortListId",
-            format!("port list {} would include itself", body.id),
-        ));
-    }
+    list_nesting::refuse_self_inclusion(
+        "childPortListId",
+        "port list",
+        &body.id,
+        &child_ids,
+        |i| ctx.org.port_lists.get(i).map(|l| &l.child_ids),
+    )?;
     let list = ctx
         .org
         .port_lists
@@ -344,34 +331,19 @@ pub fn edit(ctx: &mut Ctx) -> Result<Reply, ApiError> {
 pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
     let list = find(ctx.org, "id", &body.id)?;
-    if let Some(parent) = ctx
+    let parent = ctx
         .org
         .port_lists
         .values()
         .find(|l| l.child_ids.contains(&body.id))
-    {
-        return Err(ApiError::new(
-            Code::HasDependency,
-            format!(
-                "id: port list '{}' is included in port list '{}'.",
-                list.name, parent.name
-            ),
-        ));
-    }
-    if let Some(rule) = ctx
+        .map(|l| l.name.as_str());
+    let rule = ctx
         .org
         .firewall_rules
         .iter()
         .find(|r| r.uses_port_list(&body.id))
-    {
-        return Err(ApiError::new(
-            Code::HasDependency,
-            format!(
-                "id: port list '{}' is used by firewall rule '{}'.",
-                list.name, rule.name
-            ),
-        ));
-    }
+        .map(|r| r.name.as_str());
+    list_nesting::refuse_while_used("port list", &list.name, parent, rule)?;
     ctx.org.port_lists.remove(&body.id);
     Ok(Reply::Action(Action::ok(
         "DELETE_PORT_LIST",
