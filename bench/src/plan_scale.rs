@@ -93,6 +93,22 @@ struct Size {
     resource_gets: usize,
     once_gets: usize,
     other: usize,
+    /// Resource GETs by API collection (`network/natRule`), most first.
+    by_collection: Vec<(String, usize)>,
+}
+
+/// `network/natRule` of `/caas/2.9/ORG/network/natRule/ID` (ids and query dropped).
+fn collection(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .split('/')
+        .collect();
+    // "", "caas", "2.9", org, area, collection, ...
+    parts
+        .get(4..6)
+        .map_or_else(|| path.to_owned(), |p| p.join("/"))
 }
 
 /// Runs row 2.
@@ -117,8 +133,16 @@ pub fn run(emulator_bin: &Path, provider: &Path, quick: bool) -> Result<Vec<Figu
             )
             .judged(per, Verdict::of(per <= 1.0))
             .note(format!(
-                "{} GETs for {} resources, plus {} once per plan (sign-in, image data source); {} other requests",
-                m.resource_gets, m.resources, m.once_gets, m.other
+                "{} GETs for {} resources ({}), plus {} once per plan (sign-in, image data source); {} other requests",
+                m.resource_gets,
+                m.resources,
+                m.by_collection
+                    .iter()
+                    .map(|(c, n)| format!("{c} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                m.once_gets,
+                m.other
             )),
         );
         let growth = m.wall / base.wall;
@@ -170,6 +194,7 @@ fn one_size(emulator_bin: &Path, provider: &Path, servers: usize) -> Result<Size
     );
     let entries = emulator.requests_since(seq)?;
     let (mut resource_gets, mut once_gets, mut other) = (0, 0, 0);
+    let mut by: std::collections::BTreeMap<String, usize> = Default::default();
     for e in &entries {
         let path = e["path"].as_str().unwrap_or_default();
         if e["method"] != "GET" {
@@ -178,8 +203,11 @@ fn one_size(emulator_bin: &Path, provider: &Path, servers: usize) -> Result<Size
             once_gets += 1;
         } else {
             resource_gets += 1;
+            *by.entry(collection(path)).or_default() += 1;
         }
     }
+    let mut by_collection: Vec<(String, usize)> = by.into_iter().collect();
+    by_collection.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     Ok(Size {
         servers,
         resources,
@@ -187,12 +215,25 @@ fn one_size(emulator_bin: &Path, provider: &Path, servers: usize) -> Result<Size
         resource_gets,
         once_gets,
         other,
+        by_collection,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collections_drop_ids_and_queries() {
+        assert_eq!(
+            collection("/caas/2.9/org/network/natRule/abc"),
+            "network/natRule"
+        );
+        assert_eq!(
+            collection("/caas/2.9/org/server/server?networkDomainId=x"),
+            "server/server"
+        );
+    }
 
     #[test]
     fn the_configuration_scales_every_resource_with_the_servers() {
