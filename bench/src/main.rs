@@ -9,6 +9,7 @@
 //! (5) end to end on the node-backed emulator, (6) the emulator's throughput.
 
 mod apply_bound;
+mod clock;
 mod cluster;
 mod emulator;
 mod lower_bound;
@@ -73,7 +74,7 @@ fn run(options: &Options) -> Result<()> {
     let wanted = |row: u8| options.rows.is_empty() || options.rows.contains(&row);
     let root = is_root();
     let started = Instant::now();
-    let started_at = utc_now();
+    let started_at = clock::utc_now();
     let sampler = machine::LoadSampler::start();
     let emulator_bin = emulator::sibling_binary("cloudcontrol-emulator")?;
     let provider_bin = emulator::sibling_binary("terraform-provider-cloudcontrol")?;
@@ -198,44 +199,4 @@ fn not_built(row: u8) -> Figure {
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
-}
-
-/// `2026-12-07 15:40 UTC`, from the system clock.
-fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rest / 3600,
-        rest % 3600 / 60
-    )
-}
-
-/// The proleptic Gregorian date of `days` since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_from_days() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_429), (2025, 12, 7));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-    }
 }
