@@ -70,7 +70,7 @@ fn run(options: &Options) -> Result<()> {
         .unwrap_or_else(|| workspace_root().join("target/bench"));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let json_path = out.join("bench.json");
-    let previous = Previous::load(&json_path);
+    let previous = Previous::load(&json_path).same_mode(options.quick);
     let wanted = |row: u8| options.rows.is_empty() || options.rows.contains(&row);
     let root = is_root();
     let started = Instant::now();

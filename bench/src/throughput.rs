@@ -1,7 +1,8 @@
 //! Row 6: the emulator's throughput on loopback, in requests per second, in memory and with
 //! `--state` (every acknowledged write fsynced before its answer), for a read mix and a
 //! deploy, poll and delete mix. There is no target: each figure is compared with the same figure
-//! of the previous run kept in the output folder, so a regression shows.
+//! of the previous run of the same kind (`--quick` or full) kept in the output folder, so a
+//! regression shows.
 
 use crate::emulator::{caas, Emulator};
 use crate::previous::Previous;
@@ -94,9 +95,15 @@ fn judge(
                 "{base}; last run {before:.0} req/s, now {ratio:.2}x"
             ))
         }
-        _ => Figure::new(id, 6, &label, measured, "recorded (no earlier run)")
-            .judged(rate, Verdict::Recorded)
-            .note(base),
+        _ => Figure::new(
+            id,
+            6,
+            &label,
+            measured,
+            "recorded (no earlier run of this kind)",
+        )
+        .judged(rate, Verdict::Recorded)
+        .note(base),
     }
 }
 
