@@ -70,6 +70,11 @@ pub struct Config {
     #[arg(long, value_name = "CIDR")]
     pub public_ipv4_pool: Option<String>,
 
+    /// Append one JSON line per finished asynchronous operation (its asset, kind, start and
+    /// finish) to this file, for benchmarks that compare an apply with its lower bound.
+    #[arg(long, value_name = "FILE")]
+    pub operations_log: Option<PathBuf>,
+
     /// Longest run of the node backing program for one event, in seconds.
     #[arg(long, default_value_t = 600, value_name = "SECS")]
     pub node_backing_timeout: u64,

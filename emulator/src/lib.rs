@@ -13,6 +13,7 @@ pub mod faults;
 pub mod inventory;
 pub mod lifecycle;
 pub mod net;
+pub mod oplog;
 pub mod paging;
 pub mod requestlog;
 pub mod resources;
@@ -65,6 +66,9 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         "--time-scale must be a finite number >= 0, got {}",
         config.time_scale
     );
+    if let Some(path) = &config.operations_log {
+        oplog::install(path)?;
+    }
     let mut app = AppState::new(&config)?;
     if let Some(program) = &config.node_backing {
         let pool = app

@@ -61,6 +61,13 @@ pub struct Pending {
     pub due_ms: u64,
     /// End state.
     pub outcome: Outcome,
+    /// When the operation was accepted, milliseconds since the epoch, for the operations log
+    /// (0 in state files written before it was kept).
+    #[serde(default)]
+    pub started_ms: u64,
+    /// What the operation is, for the operations log (absent in older state files).
+    #[serde(default)]
+    pub kind: Option<OpKind>,
 }
 
 impl Pending {
@@ -71,7 +78,7 @@ impl Pending {
 }
 
 /// Kinds of asynchronous operations, each with its own realistic duration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OpKind {
     /// deployNetworkDomain.
     DeployNetworkDomain,
@@ -130,6 +137,8 @@ pub fn schedule(kind: OpKind, outcome: Outcome, now_ms: u64, time_scale: f64) ->
     Pending {
         due_ms: now_ms.saturating_add(ms),
         outcome,
+        started_ms: now_ms,
+        kind: Some(kind),
     }
 }
 
@@ -145,5 +154,12 @@ mod tests {
         assert_eq!(p.due_ms, 1000 + 4200);
         assert!(!p.is_due(5199));
         assert!(p.is_due(5200));
+        assert_eq!((p.started_ms, p.kind), (1000, Some(OpKind::DeployServer)));
+    }
+
+    #[test]
+    fn pending_from_an_older_state_file_still_loads() {
+        let p: Pending = serde_json::from_str(r#"{"due_ms": 5, "outcome": "Normal"}"#).unwrap();
+        assert_eq!((p.due_ms, p.started_ms, p.kind), (5, 0, None));
     }
 }

@@ -101,6 +101,16 @@ impl World {
 impl Org {
     /// Applies every pending transition that is due at `now_ms`.
     pub fn advance(&mut self, now_ms: u64) {
+        if let Some(log) = crate::oplog::installed() {
+            let pendings = (self.network_domains.iter().map(|(id, a)| (id, a.pending)))
+                .chain(self.vlans.iter().map(|(id, a)| (id, a.pending)))
+                .chain(self.servers.iter().map(|(id, a)| (id, a.pending)));
+            for (id, pending) in pendings {
+                if let Some(p) = pending.filter(|p| p.is_due(now_ms)) {
+                    log.finished(id, &p);
+                }
+            }
+        }
         let mut removed: Vec<String> = Vec::new();
 
         self.network_domains

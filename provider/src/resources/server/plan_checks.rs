@@ -297,6 +297,14 @@ async fn check_ip_against_vlan(
     else {
         return;
     };
+    // A server already on this address in this VLAN was accepted by the API: no need to read
+    // the VLAN on every plan (a refresh reads each resource once).
+    let prior_nic = plan.prior.attr("primary_nic");
+    if prior_nic.attr("vlan_id").as_str() == Some(vlan_id.as_str())
+        && prior_nic.attr("private_ipv4").as_str() == Some(ip.as_str())
+    {
+        return;
+    }
     let Ok(ip) = ip.parse::<Ipv4Addr>() else {
         return;
     };
