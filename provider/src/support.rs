@@ -39,6 +39,12 @@ pub fn api_error(what: &str, error: &cloudcontrol::Error) -> Diagnostic {
     Diagnostic::error(format!("Could not {what}"), error.to_string())
 }
 
+/// Ends a create with `refusal` and nothing in state.
+pub fn refuse(response: &mut ApplyResponse, refusal: Diagnostic) {
+    response.state = Value::Null;
+    response.diagnostics.push(refusal);
+}
+
 /// Records the outcome of a create in `response`: the new object's state; or, when the API
 /// accepted the request but waiting for it failed, only its id, so Terraform keeps track of
 /// what exists (and taints it) instead of orphaning it; or nothing when no object was made.

@@ -14,13 +14,15 @@ use tfplugin::provider::{
     Resource, UpdateRequest,
 };
 use tfplugin::schema::Schema;
-use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
+use tfplugin::{AttributePath, Diagnostics, Value};
 
 use crate::adopt::{differences, Found, MarkerPlace};
 use crate::marker::Journaled;
 use crate::provider::ProviderData;
 use crate::rules::MAX_LIST_ENTRIES;
-use crate::support::{api_error, record_create, record_delete, record_read, state_id, wait};
+use crate::support::{
+    api_error, record_create, record_delete, record_read, refuse, state_id, wait,
+};
 
 const TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
@@ -130,12 +132,6 @@ pub fn check_entry_count(config: &Value, entries: &str, children: &str, diags: &
             format!("a list needs at least one {entries} block or one of {children}"),
         );
     }
-}
-
-/// Ends a create with `refusal` and nothing in state.
-pub fn refuse(response: &mut ApplyResponse, refusal: Diagnostic) {
-    response.state = Value::Null;
-    response.diagnostics.push(refusal);
 }
 
 /// A list found under the name of the one being created: taken over (waiting for it with

@@ -19,11 +19,10 @@ use tfplugin::schema::validators::size_between;
 use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Type, Value};
 
-use super::list_support::refuse;
 use crate::adopt::{Found, MarkerPlace};
 use crate::marker::{anti_affinity_entry, Journaled};
 use crate::provider::ProviderData;
-use crate::support::{record_create, record_delete, record_read, state_id, wait};
+use crate::support::{record_create, record_delete, record_read, refuse, state_id, wait};
 
 /// The `cloudcontrol_server_anti_affinity` resource type.
 pub struct ServerAntiAffinityResource;
@@ -212,8 +211,15 @@ impl Resource<ProviderData> for ServerAntiAffinityResource {
         };
         let client = &ctx.data.client;
         let options = wait(ctx, TIMEOUT);
+        // The plan read both servers already when they were known then; read them again only
+        // when they were created in this apply.
         let mut diags = Diagnostics::new();
-        let Some(domain) = check_pair(ctx, a, b, &mut diags).await else {
+        let planned_domain = planned.network_domain_id.clone();
+        let domain = match planned_domain {
+            Some(domain) => Some(domain),
+            None => check_pair(ctx, a, b, &mut diags).await,
+        };
+        let Some(domain) = domain else {
             response.state = Value::Null;
             response.diagnostics.extend(diags);
             if response.diagnostics.is_empty() {
