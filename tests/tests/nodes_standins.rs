@@ -371,12 +371,17 @@ CFG
             .any(|l| l.starts_with("mesos-") && l.ends_with("python:3")),
         "{ps}"
     );
-    let page = standins::request(
-        nodes,
-        "GET",
-        &format!("http://{}:{docker_port}/", agent.ipv4),
-        None,
-    );
+    // A running task's container may not listen yet: Python's server starts after the task
+    // is reported running.
+    let url = format!("http://{}:{docker_port}/", agent.ipv4);
+    let listening = Instant::now() + Duration::from_secs(30);
+    let page = loop {
+        let page = standins::request(nodes, "GET", &url, None);
+        if page.0 == 200 || Instant::now() > listening {
+            break page;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
     assert_eq!(page.0, 200, "{page:?}");
     assert!(page.1.contains("Directory listing"), "{}", page.1);
     // The container's cgroups are real and confined to the agent node's own host subtree.
