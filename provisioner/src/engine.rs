@@ -366,7 +366,16 @@ async fn run_rollout(
             let (shared, limit) = (shared.clone(), limit.clone());
             tasks.push(tokio::spawn(async move {
                 let _permit = limit.acquire_owned().await;
+                // Phase boundaries in the host log tell where a run spent its time.
+                let log = ctx.remote().log();
+                log.note(&format!("phase {phase} starts"));
+                let started = Instant::now();
                 let done = run_phase(phase, &ctx, &shared).await;
+                log.note(&format!(
+                    "phase {phase} ends after {:.1} s ({})",
+                    started.elapsed().as_secs_f64(),
+                    if done.healthy { "healthy" } else { "unhealthy" }
+                ));
                 shared
                     .reporter
                     .work_done(&format!("{phase} {}", ctx.node.name));

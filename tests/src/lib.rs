@@ -2,6 +2,7 @@
 
 pub mod emulator;
 pub mod node_backing;
+pub mod node_cluster;
 pub mod nodes;
 pub mod provider;
 pub mod real_mesos;

@@ -90,7 +90,7 @@ pub fn acquire() -> Option<&'static TestNodes> {
 }
 
 /// Why this machine cannot run the nodes, if it cannot.
-pub(crate) fn unavailable_reason() -> Option<String> {
+pub fn unavailable_reason() -> Option<String> {
     if !cfg!(target_os = "linux") {
         return Some("not Linux".into());
     }

@@ -19,12 +19,12 @@
 //!    give;
 //! 7. `terraform destroy` leaves the emulator's inventory empty and no node running.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use e2e::node_backing::{self, NodeBackedCloud};
+use e2e::node_cluster;
 use e2e::nodes::mesos::Health;
-use e2e::terraform::{workspace_root, PlanOutcome, ProviderPackage, TfOutput, Workspace};
+use e2e::terraform::{PlanOutcome, TfOutput, Workspace};
 use serde_json::Value;
 
 /// The administrator password the servers are deployed with (policy: upper, lower, digit, symbol).
@@ -35,61 +35,7 @@ const WRONG_PASSWORD: &str = "Not-The-Password-3y!";
 const TIME_SCALE: &str = "0.01";
 
 fn workspace(cloud: &NodeBackedCloud) -> Workspace {
-    let ours = ProviderPackage::new(
-        "cloudcontrol",
-        "cloudcontrol",
-        "0.1.0",
-        e2e::binary("terraform-provider-cloudcontrol").unwrap(),
-    );
-    let mut ws = Workspace::with_providers(&[ours, ProviderPackage::null().unwrap()]).unwrap();
-    ws.set_wrapper(&cloud.internet_wrapper());
-    let source = workspace_root().join("examples/mesos-cluster");
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "tf") {
-            std::fs::copy(&path, ws.work_dir().join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    let password_file = ws.scratch_path("admin-password");
-    write_private(&password_file, PASSWORD);
-    let provisioner = e2e::binary("mesos-provisioner").unwrap();
-    for (key, value) in [
-        ("CLOUDCONTROL_ENDPOINT", cloud.base_url.as_str()),
-        ("CLOUDCONTROL_USERNAME", "demo"),
-        ("CLOUDCONTROL_PASSWORD", "demo"),
-        ("TF_VAR_admin_password", PASSWORD),
-        (
-            "TF_VAR_admin_password_file",
-            password_file.to_str().unwrap(),
-        ),
-        ("TF_VAR_provisioner", provisioner.to_str().unwrap()),
-        ("TF_VAR_package_source", "node"),
-        ("TF_VAR_docker_registry_mirror", cloud.registry.as_str()),
-        (
-            "TF_VAR_allowed_cidr",
-            &format!("{}/32", cloud.internet_address),
-        ),
-        // a missing SSH rule fails a node's provisioning after this long
-        ("TF_VAR_connect_timeout", "20"),
-        ("TF_VAR_wait_timeout", "300"),
-    ] {
-        ws.set_env(key, value);
-    }
-    ws.init().unwrap();
-    ws
-}
-
-fn write_private(path: &Path, text: &str) {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .unwrap();
-    f.write_all(text.as_bytes()).unwrap();
+    node_cluster::example_workspace(cloud, PASSWORD).unwrap()
 }
 
 /// The `(outcome, host, step)` of every provisioner step line the apply printed for the
@@ -119,59 +65,14 @@ fn steps_of(apply: &TfOutput, node: &str) -> Vec<(String, String, String)> {
 }
 
 fn check_health(cloud: &NodeBackedCloud, ws: &Workspace) -> Health {
-    let inventory = ws.work_dir().join("mesos-provisioner/cluster.toml");
-    let out = cloud
-        .in_internet(e2e::binary("mesos-provisioner").unwrap())
-        .args(["check-health", "-i"])
-        .arg(&inventory)
-        .args([
-            "--output",
-            "json",
-            "--connect-timeout",
-            "5",
-            "--app-window",
-            "15",
-        ])
-        .arg("--log-dir")
-        .arg(ws.scratch_path("health-logs"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    Health {
-        exit_code: out.status.code(),
-        report: serde_json::from_str(&stdout).unwrap_or_else(|e| {
-            panic!(
-                "check-health printed no report ({e}):\n{stdout}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        }),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    node_cluster::check_health(cloud, ws).unwrap()
 }
 
 /// Healthy with `agents` active agents and both apps running (read again for up to 2 minutes:
 /// docker-hello's first start pulls its image).
 fn wait_healthy(cloud: &NodeBackedCloud, ws: &Workspace, agents: u64, what: &str) -> Health {
-    let started = Instant::now();
-    loop {
-        let h = check_health(cloud, ws);
-        let good = h.exit_code == Some(0)
-            && h.report["agents"]["active"] == agents
-            && h.app_running("/shell-hello").unwrap_or(0) >= 1
-            && h.app_running("/docker-hello").unwrap_or(0) >= 1;
-        let modes = h.zk_modes();
-        let zk_ok = modes.iter().filter(|(_, m)| m == "leader").count() == 1
-            && modes.iter().filter(|(_, m)| m == "follower").count() == 2;
-        if good && zk_ok {
-            return h;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "{what}: not healthy with {agents} agents and both apps:\n{}",
-            h.describe()
-        );
-        std::thread::sleep(Duration::from_secs(3));
-    }
+    node_cluster::wait_whole(cloud, ws, agents, Duration::from_secs(120))
+        .unwrap_or_else(|e| panic!("{what}: {e:#}"))
 }
 
 fn output_json(ws: &Workspace, name: &str) -> Value {
@@ -419,7 +320,7 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
 
     firewall_without(&ws, None);
     let password_file = ws.scratch_path("admin-password");
-    write_private(&password_file, WRONG_PASSWORD);
+    node_cluster::write_private(&password_file, WRONG_PASSWORD).unwrap();
     let refused = ws.try_apply(&[]).unwrap();
     outputs_seen.push_str(&refused.combined());
     assert_ne!(refused.code, 0, "agent10 with a wrong password: {refused}");
@@ -436,7 +337,7 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
         "a refused first contact changed something: {agent10:?}"
     );
 
-    write_private(&password_file, PASSWORD);
+    node_cluster::write_private(&password_file, PASSWORD).unwrap();
     let fixed = ws
         .apply(&[])
         .unwrap_or_else(|e| panic!("apply after the fixes: {e:#}"));
