@@ -4,6 +4,7 @@
 pub mod account;
 pub mod address_list;
 pub mod anti_affinity;
+pub mod backup;
 pub mod datacenter;
 pub mod firewall_rule;
 pub mod image;
@@ -56,6 +57,13 @@ pub struct Call {
     pub failed_add: bool,
     /// Enforce the public-IP-per-server ratio.
     pub public_ip_ratio: bool,
+}
+
+impl Call {
+    /// Whether the call may change state: every POST, and the v1 `GET …/backup?disable`.
+    pub fn mutates(&self) -> bool {
+        self.post || (self.area == backup::AREA && self.query.iter().any(|(k, _)| k == "disable"))
+    }
 }
 
 /// What a handler may touch: the caller's organisation and the global counters.
@@ -128,6 +136,14 @@ pub fn check_name(field: &str, value: &str, max: usize) -> Result<(), ApiError> 
 pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let call = ctx.call;
     let has_id = call.id.is_some();
+    if call.area == backup::AREA {
+        // v1 Cloud Backup: the server id is in the path of a POST too.
+        let disable = call.query.iter().any(|(k, _)| k == "disable");
+        return match backup::Op::of(call.post, &call.op, disable) {
+            Some(op) => backup::handle(ctx, op),
+            None => Err(unknown(call)),
+        };
+    }
     if call.post && has_id {
         return Err(unknown(call));
     }
