@@ -56,6 +56,10 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
     ("go/listReservedPrivateIPv4AddressesInVLANTestResponse", ".ipv4[].networkId", "MCP 1.0 network id; the emulator serves MCP 2.0 VLANs only"),
     ("jclouds/servers", ".server[].consistencyGroup", "DRS consistency groups are not emulated"),
     ("jclouds/datacenters", ".datacenter[].networking.type", "recorded MCP 1.0 datacenters; the emulator serves MCP 2.0 only"),
+    ("jclouds/customerImages_page2", ".customerImage[].progress.numberOfSteps", "a step-wise MOVE_CUSTOMER_IMAGE (moving an image between clusters) is not emulated; clones report no steps"),
+    ("jclouds/customerImages_page2", ".customerImage[].progress.step", "same MOVE_CUSTOMER_IMAGE progress steps"),
+    ("jclouds/customerImages_page2", ".customerImage[].progress.updateTime", "same MOVE_CUSTOMER_IMAGE progress steps"),
+    ("jclouds/customerImages_page2", ".customerImage[].source.artifact[].date", "dated OVF/MF/VMDK artifacts of an IMPORT image; importing OVF packages is not emulated (clones only)"),
 ];
 
 /// jclouds' list recordings quote some numbers and booleans (`"sortOrder": "10"`,
@@ -172,7 +176,8 @@ async fn json_matches_the_go_and_jclouds_recordings() {
         "--public-ip-ratio",
         "off",
         "--faults",
-        "failed_add=1,ops=deployUncustomizedServer,seed=1",
+        // The failed deployment and the failed clone the recordings show.
+        "failed_add=1,ops=deployUncustomizedServer+cloneServer,seed=1",
     ])
     .await;
     // recording (folder/name without .json) → the emulator's answer.
@@ -538,6 +543,52 @@ async fn json_matches_the_go_and_jclouds_recordings() {
     let e = ok(&emu, 4, "server/powerOffServer", json!({"id": server})).await;
     put(&["jclouds/powerOffServer"], &e);
     wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
+    // A customer image cloned from the stopped server. The recorded single image (and one of the
+    // listed ones) is a failed clone, FAILED_ADD with its failure reason: the injected failure.
+    let e = ok(
+        &emu,
+        4,
+        "server/cloneServer",
+        json!({"id": server, "imageName": "web-image", "description": "cloned",
+        "clusterId": "NA9-01", "guestOsCustomization": true}),
+    )
+    .await;
+    let customer_image = info(&e, "imageId");
+    put(&["jclouds/cloneServerResponse"], &e);
+    ok(
+        &emu,
+        4,
+        "tag/applyTags",
+        json!({"assetType": "CUSTOMER_IMAGE", "assetId": customer_image,
+        "tag": [{"tagKeyName": "env", "value": "prod"}]}),
+    )
+    .await;
+    wait(
+        &emu,
+        &format!("image/customerImage/{customer_image}"),
+        Some("FAILED_ADD"),
+    )
+    .await;
+    put(
+        &["jclouds/customerImage"],
+        &get(4, format!("image/customerImage/{customer_image}")).await,
+    );
+    put(
+        &[
+            "jclouds/customerImages",
+            "jclouds/customerImages_page1",
+            "jclouds/customerImages_page2",
+        ],
+        &get(4, "image/customerImage?datacenterId=NA9".into()).await,
+    );
+    wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
+    ok(
+        &emu,
+        4,
+        "image/deleteCustomerImage",
+        json!({"id": customer_image}),
+    )
+    .await;
     let (_, s) = emu.get_v(10, &format!("server/server/{server}")).await;
     let nic = s["networkInfo"]["additionalNic"][0]["id"]
         .as_str()

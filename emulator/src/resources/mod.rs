@@ -5,6 +5,7 @@ pub mod account;
 pub mod address_list;
 pub mod anti_affinity;
 pub mod backup;
+pub mod customer_image;
 pub mod datacenter;
 pub mod firewall_rule;
 pub mod image;
@@ -154,9 +155,11 @@ pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             false => image::list(ctx),
         },
         (false, "image", "customerImage") => match has_id {
-            true => image::get_customer(ctx),
-            false => image::list_customer(ctx),
+            true => customer_image::get(ctx),
+            false => customer_image::list(ctx),
         },
+        (true, "image", "deleteCustomerImage") => customer_image::delete(ctx),
+        (true, "server", "cloneServer") => customer_image::clone_server(ctx),
         (false, "network", "networkDomain") => match has_id {
             true => network_domain::get(ctx),
             false => network_domain::list(ctx),
