@@ -774,6 +774,39 @@ async fn xml_matches_the_libcloud_recordings() {
     )
     .await;
 
+    // IP address lists and port lists, each with a child list as recorded.
+    let t = accepted(&emu, &mut answers, "ip_address_list_create.xml", ("network", "createIpAddressList", &format!("><networkDomainId>{nd}</networkDomainId><name>TestIPList2</name><description>web servers</description><ipVersion>IPV4</ipVersion><ipAddress begin=\"190.1.1.0\"/><ipAddress begin=\"190.1.1.10\" end=\"190.1.1.20\"/><ipAddress begin=\"190.1.2.0\" prefixSize=\"24\"/>"))).await;
+    let child_list = info(&t, "ipAddressListId");
+    let (s, t) = post(&emu, 4, "network", "createIpAddressList", &format!("><networkDomainId>{nd}</networkDomainId><name>TestIPList_sub_2</name><description>d</description><ipVersion>IPV4</ipVersion><ipAddress begin=\"190.2.3.0\" prefixSize=\"24\"/><ipAddress begin=\"190.2.2.100\"/><ipAddress begin=\"190.2.4.10\" end=\"190.2.4.20\"/><childIpAddressListId>{child_list}</childIpAddressListId>")).await;
+    assert_eq!(s, 200, "{t}");
+    let parent_list = info(&t, "ipAddressListId");
+    accepted(&emu, &mut answers, "ip_address_list_edit.xml", ("network", "editIpAddressList", &format!(" id=\"{parent_list}\"><description>edited</description>"))).await;
+    answers.insert(
+        "ip_address_lists.xml",
+        get(4, format!("network/ipAddressList?networkDomainId={nd}")).await,
+    );
+    answers.insert(
+        "ip_address_lists_FILTERBYNAME.xml",
+        get(4, format!("network/ipAddressList?networkDomainId={nd}&name=TestIPList_sub_2")).await,
+    );
+    let t = accepted(&emu, &mut answers, "port_list_create.xml", ("network", "createPortList", &format!("><networkDomainId>{nd}</networkDomainId><name>tomcatPorts</name><description>d</description><port begin=\"8000\" end=\"9600\"/><port begin=\"443\"/>"))).await;
+    let child_ports = info(&t, "portListId");
+    let (s, t) = post(&emu, 4, "network", "createPortList", &format!("><networkDomainId>{nd}</networkDomainId><name>MyPortList</name><description>Production Servers</description><port begin=\"25\"/><port begin=\"9700\" end=\"9800\"/><childPortListId>{child_ports}</childPortListId>")).await;
+    assert_eq!(s, 200, "{t}");
+    let parent_ports = info(&t, "portListId");
+    accepted(&emu, &mut answers, "port_list_edit.xml", ("network", "editPortList", &format!(" id=\"{parent_ports}\"><description>edited</description>"))).await;
+    answers.insert(
+        "port_list_lists.xml",
+        get(4, format!("network/portList?networkDomainId={nd}")).await,
+    );
+    answers.insert(
+        "port_list_get.xml",
+        get(4, format!("network/portList/{parent_ports}")).await,
+    );
+    accepted(&emu, &mut answers, "port_list_delete.xml", ("network", "deletePortList", &format!(" id=\"{parent_ports}\">"))).await;
+    accepted(&emu, &mut answers, "ip_address_list_delete.xml", ("network", "deleteIpAddressList", &format!(" id=\"{parent_list}\">"))).await;
+    accepted(&emu, &mut answers, "network_editFirewallRule.xml", ("network", "editFirewallRule", &format!(" id=\"{rule}\"><enabled>false</enabled>"))).await;
+
     for (op, id, fixture) in [
         (
             "deleteFirewallRule",
