@@ -377,7 +377,7 @@ async fn xml_matches_the_libcloud_recordings() {
         "image_osImage.xml",
         get(3, "image/osImage?datacenterId=NA9".into()).await,
     );
-    answers.insert("2.4/image_osImage.xml", images);
+    answers.insert("2.4/image_osImage.xml", images.clone());
     answers.insert(
         "image_osImage_c14b1a46_2428_44c1_9c1a_b20e6418d08c.xml",
         get(3, format!("image/osImage/{image}")).await,
@@ -385,6 +385,24 @@ async fn xml_matches_the_libcloud_recordings() {
     answers.insert(
         "2.4/image_osImage_c14b1a46_2428_44c1_9c1a_b20e6418d08c.xml",
         get(4, format!("image/osImage/{image}")).await,
+    );
+    let windows = parse(&images)
+        .descendants()
+        .find(|n| {
+            n.has_tag_name((NS, "osImage"))
+                && n.descendants()
+                    .any(|c| c.attribute("family") == Some("WINDOWS"))
+        })
+        .and_then(|n| n.attribute("id"))
+        .expect("a Windows image in NA9")
+        .to_string();
+    answers.insert(
+        "image_osImage_6b4fb0c7_a57b_4f58_b59c_9958f94f971a.xml",
+        get(3, format!("image/osImage/{windows}")).await,
+    );
+    answers.insert(
+        "2.4/image_osImage_6b4fb0c7_a57b_4f58_b59c_9958f94f971a.xml",
+        get(4, format!("image/osImage/{windows}")).await,
     );
     let (status, missing) = xml(
         &emu,
@@ -464,6 +482,16 @@ async fn xml_matches_the_libcloud_recordings() {
     let (s, t) = post(&emu, 4, "server", "rebootServer", &sid).await;
     assert_eq!(s, 400, "a second reboot while the first runs: {t}");
     answers.insert("server_rebootServer_RESOURCEBUSY.xml", t);
+    for (op, fixture) in [
+        ("powerOffServer", "server_powerOffServer_INPROGRESS.xml"),
+        ("shutdownServer", "server_shutdownServer_INPROGRESS.xml"),
+        ("startServer", "server_startServer_INPROGRESS.xml"),
+    ] {
+        // libcloud's `_INPROGRESS` recordings are RESOURCE_BUSY answers.
+        let (s, t) = post(&emu, 4, "server", op, &sid).await;
+        assert_eq!(s, 400, "{op} while rebooting: {t}");
+        answers.insert(fixture, t);
+    }
     wait(&emu, &server_path, Some("NORMAL")).await;
     accepted(
         &emu,
@@ -492,14 +520,16 @@ async fn xml_matches_the_libcloud_recordings() {
     // A deployment that fails (injected) is cleaned.
     let (_, t) = post(&emu, 4, "server", "deployUncustomizedServer", &format!("><name>raw</name><imageId>{image}</imageId><start>false</start><networkInfo networkDomainId=\"{nd}\"><primaryNic><vlanId>{vlan}</vlanId></primaryNic></networkInfo>")).await;
     let failed = info(&t, "serverId");
+    answers.insert("2.4/deploy_customised_server.xml", t);
     wait(&emu, &format!("server/server/{failed}"), Some("FAILED_ADD")).await;
-    accepted(
+    let t = accepted(
         &emu,
         &mut answers,
         "server_cleanServer.xml",
         ("server", "cleanServer", &format!(" id=\"{failed}\">")),
     )
     .await;
+    answers.insert("2.4/server_cleanServer.xml", t);
     wait(&emu, &format!("server/server/{failed}"), None).await;
 
     let (_, t) = post(
@@ -524,6 +554,10 @@ async fn xml_matches_the_libcloud_recordings() {
     );
     let block_doc = get(4, format!("network/publicIpBlock/{block}")).await;
     let base_ip = text_of(&block_doc, "baseIp");
+    answers.insert(
+        "network_publicIpBlock_9945dc4a_bdce_11e4_8c14_b8ca3a5d9ef8.xml",
+        block_doc.clone(),
+    );
     answers.insert(
         "network_publicIpBlock_4487241a_f0ca_11e3_9315_d4bed9b167ba.xml",
         block_doc,
@@ -565,6 +599,19 @@ async fn xml_matches_the_libcloud_recordings() {
     let (_, t) = post(&emu, 4, "tag", "createTagKey", "><name>LibcloudTest</name><description>d</description><valueRequired>true</valueRequired><displayOnReport>true</displayOnReport>").await;
     let key = info(&t, "tagKeyId");
     answers.insert("tag_createTagKey.xml", t);
+    let (s, t) = post(&emu, 4, "tag", "createTagKey", "><name>LibcloudTest</name>").await;
+    assert_eq!(s, 400, "{t}");
+    answers.insert("tag_createTagKey_BADREQUEST.xml", t);
+    let (s, t) = post(&emu, 4, "tag", "applyTags", &format!("><assetType>SERVER</assetType><assetId>{server}</assetId><tag><tagKeyName>ChangeNameTes</tagKeyName></tag>")).await;
+    assert_eq!(s, 400, "{t}");
+    answers.insert("tag_applyTags_BADREQUEST.xml", t);
+    answers.insert(
+        "tag_tagKey_list_SINGLE.xml",
+        get(4, "tag/tagKey?name=LibcloudTest".into()).await,
+    );
+    let (s, t) = xml(&emu, 4, "tag/tagKey/5ab77f5f-5aa9-426f-8459-4eab34e03d5f", None).await;
+    assert_eq!(s, 400, "{t}");
+    answers.insert("tag_tagKey_5ab77f5f_5aa9_426f_8459_4eab34e03d54_BADREQUEST.xml", t);
     let (_, t) = post(&emu, 4, "tag", "applyTags", &format!("><assetType>SERVER</assetType><assetId>{server}</assetId><tag><tagKeyName>LibcloudTest</tagKeyName><value>v</value></tag>")).await;
     answers.insert("tag_applyTags.xml", t);
     answers.insert("tag_tag_list.xml", get(4, "tag/tag".into()).await);
@@ -766,6 +813,9 @@ async fn xml_matches_the_libcloud_recordings() {
     )
     .await;
     accepted(&emu, &mut answers, "tag_removeTag.xml", ("tag", "removeTags", &format!("><assetType>SERVER</assetType><assetId>{server}</assetId><tagKeyName>LibcloudTest</tagKeyName>"))).await;
+    let (s, t) = post(&emu, 4, "tag", "removeTags", &format!("><assetType>SERVER</assetType><assetId>{server}</assetId><tagKeyName>AaronTestModified</tagKeyName>")).await;
+    assert_eq!(s, 400, "an unknown key: {t}");
+    answers.insert("tag_removeTag_BADREQUEST.xml", t);
     accepted(
         &emu,
         &mut answers,
@@ -773,6 +823,14 @@ async fn xml_matches_the_libcloud_recordings() {
         ("tag", "deleteTagKey", &format!(" id=\"{key}\">")),
     )
     .await;
+    let (s, t) = post(&emu, 4, "tag", "deleteTagKey", &format!(" id=\"{key}\">")).await;
+    assert_eq!(s, 400, "deleted twice: {t}");
+    answers.insert("tag_deleteTagKey_BADREQUEST.xml", t);
+    // The server's NIC gets another adapter (the server is stopped).
+    let (_, server_json) = emu.get(&format!("server/server/{server}")).await;
+    let nic = server_json["networkInfo"]["primaryNic"]["id"].as_str().unwrap().to_string();
+    accepted(&emu, &mut answers, "2.4/change_nic_networkadapter_response.xml", ("server", "changeNetworkAdapter", &format!("><nicId>{nic}</nicId><networkAdapter>E1000</networkAdapter>"))).await;
+    wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
 
     // IP address lists and port lists, each with a child list as recorded.
     let t = accepted(&emu, &mut answers, "ip_address_list_create.xml", ("network", "createIpAddressList", &format!("><networkDomainId>{nd}</networkDomainId><name>TestIPList2</name><description>web servers</description><ipVersion>IPV4</ipVersion><ipAddress begin=\"190.1.1.0\"/><ipAddress begin=\"190.1.1.10\" end=\"190.1.1.20\"/><ipAddress begin=\"190.1.2.0\" prefixSize=\"24\"/>"))).await;
