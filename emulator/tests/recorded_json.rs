@@ -56,6 +56,7 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
     ("go/listReservedPrivateIPv4AddressesInVLANTestResponse", ".ipv4[].networkId", "MCP 1.0 network id; the emulator serves MCP 2.0 VLANs only"),
     ("jclouds/servers", ".server[].consistencyGroup", "DRS consistency groups are not emulated"),
     ("jclouds/datacenters", ".datacenter[].networking.type", "recorded MCP 1.0 datacenters; the emulator serves MCP 2.0 only"),
+    ("jclouds/portLists", ".portList", "the one-item list is written as an object, not the array every other recorded list is (the keys inside are compared, see OBJECT_AS_ITEM)"),
     ("jclouds/customerImages_page2", ".customerImage[].progress.numberOfSteps", "a step-wise MOVE_CUSTOMER_IMAGE (moving an image between clusters) is not emulated; clones report no steps"),
     ("jclouds/customerImages_page2", ".customerImage[].progress.step", "same MOVE_CUSTOMER_IMAGE progress steps"),
     ("jclouds/customerImages_page2", ".customerImage[].progress.updateTime", "same MOVE_CUSTOMER_IMAGE progress steps"),
@@ -74,6 +75,20 @@ const QUOTED_SCALAR_FILES: &[&str] = &[
     "jclouds/osImages_page2",
     "jclouds/servers",
 ];
+
+/// jclouds' `portLists.json` writes its one-item list as an object (`"portList": {…}`) where
+/// every other recorded list, one-item lists included (`customerImages.json`), is an array. The
+/// keys inside that object are compared with the emulator's list item (`.portList[].id` for
+/// `.portList.id`) and counted (`AS ITEM …`); the object itself stays a miss (an exception).
+const OBJECT_AS_ITEM: &[(&str, &str)] = &[("jclouds/portLists", ".portList")];
+
+/// The emulator's path for a recorded key inside a list written as an object, if `path` is one.
+fn as_item_path(recording: &str, path: &str) -> Option<String> {
+    OBJECT_AS_ITEM.iter().find_map(|(r, list)| {
+        let rest = path.strip_prefix(list)?;
+        (*r == recording && rest.starts_with('.')).then(|| format!("{list}[]{rest}"))
+    })
+}
 
 /// Whether the recorded value at `path` is a quoted scalar the emulator gives typed (see
 /// [`QUOTED_SCALAR_FILES`]).
@@ -597,6 +612,36 @@ async fn json_matches_the_go_and_jclouds_recordings() {
     let e = ok(&emu, 9, "server/removeNic", json!({"id": nic})).await;
     put(&["go/removeNicFromServerTestResponse"], &e);
     wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
+    // A port list with a child list, as recorded.
+    let e = ok(
+        &emu,
+        4,
+        "network/createPortList",
+        json!({"networkDomainId": nd, "name": "tomcatPorts",
+        "port": [{"begin": 8080}]}),
+    )
+    .await;
+    let child_ports = info(&e, "portListId");
+    let e = ok(
+        &emu,
+        4,
+        "network/createPortList",
+        json!({"networkDomainId": nd, "name": "name", "description": "description",
+        "port": [{"begin": 100, "end": 2000}, {"begin": 443}], "childPortListId": [child_ports]}),
+    )
+    .await;
+    let ports = info(&e, "portListId");
+    put(
+        &["jclouds/portList"],
+        &get(4, format!("network/portList/{ports}")).await,
+    );
+    put(
+        &["jclouds/portLists"],
+        &get(4, format!("network/portList?networkDomainId={nd}")).await,
+    );
+    for id in [&ports, &child_ports] {
+        ok(&emu, 4, "network/deletePortList", json!({"id": id})).await;
+    }
     let (status, text) = emu.backup_v1(&server, "?disable", None).await;
     assert_eq!(status, 200, "disable backup: {text}");
     ok(&emu, 4, "network/deleteNatRule", json!({"id": nat})).await;
@@ -629,7 +674,8 @@ async fn json_matches_the_go_and_jclouds_recordings() {
         compared, kept,
         "every kept recording is compared, and only those"
     );
-    let (mut total, mut present, mut quoted, mut excepted_count) = (0usize, 0usize, 0usize, 0usize);
+    let (mut total, mut present, mut quoted, mut as_item, mut excepted_count) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut failures = Vec::new();
     for (name, answer) in &answers {
         let text = std::fs::read_to_string(format!("{dir}/{name}.json")).unwrap();
@@ -645,6 +691,12 @@ async fn json_matches_the_go_and_jclouds_recordings() {
             };
             if found {
                 present += 1;
+            } else if let Some(item) =
+                as_item_path(name, &path).filter(|item| have.contains(&(item.clone(), ty)))
+            {
+                present += 1;
+                as_item += 1;
+                println!("AS ITEM {name}: {path} as {item}");
             } else if ty == "string" && quoted_scalar(name, &recorded, &path, &have) {
                 present += 1;
                 quoted += 1;
@@ -665,7 +717,7 @@ async fn json_matches_the_go_and_jclouds_recordings() {
     // Raw coverage: every recorded key counts, the excepted ones as misses.
     let raw = 100.0 * present as f64 / total as f64;
     println!(
-        "MEASURED recorded JSON (go-dd-cloud-compute + jclouds): {} responses, {present} of {total} recorded keys present with the right type at the recording's version (raw {raw:.1} %; {quoted} of them quoted scalars in jclouds list files); {excepted_count} documented exceptions (misses)",
+        "MEASURED recorded JSON (go-dd-cloud-compute + jclouds): {} responses, {present} of {total} recorded keys present with the right type at the recording's version (raw {raw:.1} %; {quoted} of them quoted scalars in jclouds list files, {as_item} inside a list jclouds wrote as an object); {excepted_count} documented exceptions (misses)",
         answers.len()
     );
     assert!(
@@ -682,7 +734,7 @@ async fn json_matches_the_go_and_jclouds_recordings() {
 }
 
 /// The raw JSON coverage (all recorded keys, exceptions counted as misses) last measured.
-const RAW_FLOOR: f64 = 98.0;
+const RAW_FLOOR: f64 = 98.5;
 
 /// `GET /caas/2.4/user/myUser` (not under the organisation).
 async fn my_user(emu: &Emu) -> Value {
