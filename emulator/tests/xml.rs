@@ -949,6 +949,76 @@ async fn xml_matches_the_libcloud_recordings() {
     )
     .await;
 
+    // An anti-affinity rule between the server and a peer (the domain becomes ADVANCED first,
+    // as the rule requires).
+    let (s, t) = post(
+        &emu,
+        4,
+        "network",
+        "editNetworkDomain",
+        &format!(" id=\"{nd}\"><type>ADVANCED</type>"),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    let (s, t) = post(&emu, 4, "server", "deployServer", &format!("><name>peer</name><imageId>{image}</imageId><start>false</start><administratorPassword>Passw0rd!</administratorPassword><networkInfo networkDomainId=\"{nd}\"><primaryNic><vlanId>{vlan}</vlanId></primaryNic></networkInfo>")).await;
+    assert_eq!(s, 200, "{t}");
+    let peer = info(&t, "serverId");
+    wait(&emu, &format!("server/server/{peer}"), Some("NORMAL")).await;
+    let (s, t) = post(
+        &emu,
+        4,
+        "server",
+        "createAntiAffinityRule",
+        &format!("><serverId>{server}</serverId><serverId>{peer}</serverId>"),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    let rules_path = format!("server/antiAffinityRule?networkDomainId={nd}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let rule_id = loop {
+        let (_, v) = emu.get(&rules_path).await;
+        if v["antiAffinityRule"][0]["state"] == "NORMAL" {
+            break v["antiAffinityRule"][0]["id"].as_str().unwrap().to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the rule never became NORMAL: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    answers.insert(
+        "server_antiAffinityRule_list.xml",
+        get(4, rules_path.clone()).await,
+    );
+    answers.insert(
+        "server_antiAffinityRule_list_PAGINATED.xml",
+        get(4, format!("{rules_path}&pageSize=2")).await,
+    );
+    let (s, t) = post(
+        &emu,
+        4,
+        "server",
+        "deleteAntiAffinityRule",
+        &format!(" id=\"{rule_id}\">"),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while emu.get(&rules_path).await.1["totalCount"] != 0 {
+        assert!(Instant::now() < deadline, "the rule was never deleted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (s, t) = post(
+        &emu,
+        4,
+        "server",
+        "deleteServer",
+        &format!(" id=\"{peer}\">"),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    wait(&emu, &format!("server/server/{peer}"), None).await;
+
     for (op, id, fixture) in [
         (
             "deleteFirewallRule",
@@ -1061,4 +1131,4 @@ async fn xml_matches_the_libcloud_recordings() {
 
 /// The raw XML coverage (all recorded keys, exceptions counted as misses) last measured; fewer
 /// present means a regression or a new exception, which must be argued for in EXCEPTIONS.
-const RAW_FLOOR: f64 = 97.6;
+const RAW_FLOOR: f64 = 97.7;
