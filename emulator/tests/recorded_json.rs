@@ -2,7 +2,9 @@
 //! (`tests/recorded/{go,jclouds}/`, see `tests/recorded/README.md`) for an endpoint the emulator
 //! serves, compared with the emulator's answer to the same request at the recording's API version:
 //! every key, at every depth, must be present with the same JSON type, except the few documented
-//! in `EXCEPTIONS`. The share of recorded keys present is printed (`MEASURED …`).
+//! in `EXCEPTIONS` (and two documented tolerances for jclouds quirks, `QUOTED_SCALAR_FILES` and
+//! `OBJECT_AS_ITEM`). The raw share of recorded keys present (exceptions counted as misses) is
+//! printed (`MEASURED …`) and held to `RAW_FLOOR`.
 
 mod common;
 
@@ -55,7 +57,6 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
     ("go/getServerTestResponse", ".vmwareTools", "same hand-assembled recording (2.3 key at 2.5)"),
     ("go/listReservedPrivateIPv4AddressesInVLANTestResponse", ".ipv4[].networkId", "MCP 1.0 network id; the emulator serves MCP 2.0 VLANs only"),
     ("jclouds/servers", ".server[].consistencyGroup", "DRS consistency groups are not emulated"),
-    ("jclouds/datacenters", ".datacenter[].networking.type", "recorded MCP 1.0 datacenters; the emulator serves MCP 2.0 only"),
     ("jclouds/portLists", ".portList", "the one-item list is written as an object, not the array every other recorded list is (the keys inside are compared, see OBJECT_AS_ITEM)"),
     ("jclouds/customerImages_page2", ".customerImage[].progress.numberOfSteps", "a step-wise MOVE_CUSTOMER_IMAGE (moving an image between clusters) is not emulated; clones report no steps"),
     ("jclouds/customerImages_page2", ".customerImage[].progress.step", "same MOVE_CUSTOMER_IMAGE progress steps"),
