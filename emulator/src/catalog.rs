@@ -354,6 +354,19 @@ pub struct ImageTemplate {
     pub disk_gb: u32,
     /// Sort order in the catalogue.
     pub sort_order: u32,
+    /// Licensed software the image carries (`softwareLabel[]`, e.g. `MSSQL2012S`); servers
+    /// deployed from the image report the same labels.
+    pub software_labels: &'static [&'static str],
+}
+
+impl ImageTemplate {
+    /// The same template with licensed software installed (its `softwareLabel[]`).
+    const fn licensed(self, software_labels: &'static [&'static str]) -> Self {
+        ImageTemplate {
+            software_labels,
+            ..self
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)] // a table row constructor: one argument per column
@@ -381,6 +394,7 @@ const fn img(
         memory_gb,
         disk_gb,
         sort_order,
+        software_labels: &[],
     }
 }
 
@@ -486,6 +500,19 @@ pub const IMAGES: &[ImageTemplate] = &[
         50,
         60,
     ),
+    // A licensed image: the real catalogue offers Windows with SQL Server preinstalled, labelled
+    // `MSSQL<version><edition>` (recorded: MSSQL2008R2S, MSSQL2008R2E, MSSQL2012S).
+    img(
+        "Win2019 DC 64-bit 4 CPU SQL 2019 Std",
+        "Windows 2019 Datacenter 64-bit installed with Microsoft SQL Server 2019 Standard Edition",
+        "T-WIN-2019-DC-64-4-16-100-MSSQL2019S",
+        ("WIN2019DC/64", "WIN2019DC/64", "WINDOWS", "WINDOWS"),
+        (4, 1, "STANDARD"),
+        16,
+        100,
+        61,
+    )
+    .licensed(&["MSSQL2019S"]),
 ];
 
 /// A concrete OS image: a template offered in one datacenter.
@@ -552,7 +579,7 @@ impl OsImage {
             // Servers deployed from the image get its NIC's adapter by default.
             "nic": [{"networkAdapter": "VMXNET3", "key": 4000}],
             "cluster": {"id": self.cluster_id(), "name": self.cluster_id()},
-            "softwareLabel": [],
+            "softwareLabel": t.software_labels,
             "createTime": clock::iso8601(CATALOGUE_TIME_MS),
             "id": self.id(),
             "datacenterId": self.datacenter.id,

@@ -104,6 +104,8 @@ pub enum OpKind {
     DeleteServer,
     /// Creating or deleting a server anti-affinity rule.
     AntiAffinityRule,
+    /// Cloning a server into a customer image (and deleting one).
+    CloneServer,
 }
 
 impl OpKind {
@@ -122,6 +124,7 @@ impl OpKind {
             OpKind::NicChange => 40.0,
             OpKind::DeleteServer => 90.0,
             OpKind::AntiAffinityRule => 30.0,
+            OpKind::CloneServer => 240.0,
         }
     }
 }

@@ -119,7 +119,7 @@ impl AppState {
     /// Executes a routed call under the state lock. A successful write is on disk before this
     /// returns (group commit: writes that arrive while a save is running share the next save).
     pub fn execute(&self, call: &Call) -> Result<Reply, ApiError> {
-        let persist = call.post && self.persister.is_some();
+        let persist = call.mutates() && self.persister.is_some();
         if persist {
             self.durability.check_healthy()?;
         }
@@ -210,12 +210,14 @@ fn collect_strings(v: &Value, out: &mut Vec<String>) {
 pub enum Route {
     /// `GET /oec/0.9/myaccount`.
     MyAccount,
-    /// `GET /oec/0.9/{org}/server/{id}/backup`.
+    /// `/oec/0.9/{org}/server/{id}/backup[/modify]` (v1 Cloud Backup).
     Backup {
         /// Organisation id.
         org: String,
         /// Server id.
         server: String,
+        /// `backup` or `modify`.
+        op: String,
     },
     /// `GET /caas/2.N/user/myUser`.
     MyUser,
@@ -240,7 +242,7 @@ impl Route {
     pub fn operation(&self) -> &str {
         match self {
             Route::MyAccount => "myaccount",
-            Route::Backup { .. } => "backup",
+            Route::Backup { op, .. } => op,
             Route::MyUser => "myUser",
             Route::Caas { op, .. } => op,
         }
@@ -255,6 +257,12 @@ pub fn parse_route(path: &str) -> Option<Route> {
         ["oec", "0.9", org, "server", id, "backup"] => Some(Route::Backup {
             org: org.to_string(),
             server: id.to_string(),
+            op: "backup".into(),
+        }),
+        ["oec", "0.9", org, "server", id, "backup", "modify"] => Some(Route::Backup {
+            org: org.to_string(),
+            server: id.to_string(),
+            op: "modify".into(),
         }),
         ["caas", version, rest @ ..] => {
             let minor = version.strip_prefix("2.")?.parse::<u32>().ok()?;
@@ -579,15 +587,51 @@ async fn respond(
                 "-",
             )
         }
-        Route::Backup { org, server } => {
+        Route::Backup { org, server, op } => {
             if org != account.org_id {
                 return forbidden(&org, now_ms, format);
             }
-            return xml_response(
-                StatusCode::BAD_REQUEST,
-                resources::account::backup_not_enabled_xml(&server),
-                "REASON_543",
-            );
+            let query = parse_query(uri.query());
+            let disable = query.iter().any(|(k, _)| k == "disable");
+            let Some(backup_op) = resources::backup::Op::of(post, &op, disable) else {
+                let e = ApiError::new(
+                    Code::OperationNotSupported,
+                    format!(
+                        "{method} {} is not an operation of the v1 backup API",
+                        uri.path()
+                    ),
+                )
+                .with_status(StatusCode::NOT_FOUND);
+                return error_response(&e, now_ms, format);
+            };
+            let call = Call {
+                post,
+                minor: 0,
+                area: resources::backup::AREA.into(),
+                op,
+                id: Some(server),
+                query,
+                body: body.map(|b| b.to_vec()).unwrap_or_default(),
+                body_format: Format::Xml,
+                user: account.user.clone(),
+                org_id: account.org_id.clone(),
+                now_ms,
+                time_scale: st.time_scale,
+                failed_add: false,
+                public_ip_ratio: st.public_ip_ratio,
+            };
+            let st2 = Arc::clone(st);
+            let result = tokio::task::spawn_blocking(move || st2.execute(&call))
+                .await
+                .unwrap_or_else(|join| {
+                    tracing::error!(error = %join, "backup handler failed");
+                    Err(ApiError::new(Code::UnexpectedError, "internal error"))
+                });
+            let (status, code) = match &result {
+                Ok(_) => (StatusCode::OK, "REASON_0"),
+                Err(e) => (StatusCode::BAD_REQUEST, resources::backup::result_code(e)),
+            };
+            return xml_response(status, resources::backup::v1_xml(backup_op, &result), code);
         }
         Route::Caas {
             minor,
@@ -759,6 +803,10 @@ mod tests {
     fn routes() {
         assert_eq!(parse_route("/oec/0.9/myaccount"), Some(Route::MyAccount));
         assert_eq!(parse_route("/caas/2.13/user/myUser"), Some(Route::MyUser));
+        assert!(matches!(
+            parse_route("/oec/0.9/org/server/s/backup/modify"),
+            Some(Route::Backup { op, .. }) if op == "modify"
+        ));
         assert!(matches!(
             parse_route("/caas/2.4/org/network/vlan/abc"),
             Some(Route::Caas {

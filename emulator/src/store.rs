@@ -6,6 +6,7 @@
 use crate::lifecycle::{Outcome, State};
 use crate::resources::address_list::AddressList;
 use crate::resources::anti_affinity::AntiAffinityRule;
+use crate::resources::customer_image::CustomerImage;
 use crate::resources::firewall_rule::FirewallRule;
 use crate::resources::nat_rule::NatRule;
 use crate::resources::network_domain::NetworkDomain;
@@ -50,6 +51,8 @@ pub struct Org {
     pub port_lists: BTreeMap<String, PortList>,
     /// Server anti-affinity rules by id.
     pub anti_affinity_rules: BTreeMap<String, AntiAffinityRule>,
+    /// Customer images (cloned servers) by id.
+    pub customer_images: BTreeMap<String, CustomerImage>,
 }
 
 /// Allocation counters shared by all organisations (public addresses are globally unique).
@@ -91,6 +94,7 @@ impl World {
                 || org.public_ip_blocks.contains_key(id)
                 || org.nat_rules.contains_key(id)
                 || org.tag_keys.contains_key(id)
+                || org.customer_images.contains_key(id)
                 || org.firewall_rules.iter().any(|r| r.id == id)
                 || org.servers.values().any(|s| s.owns_part(id));
             owns.then_some(org_id.as_str())
@@ -119,6 +123,8 @@ impl Org {
             .retain(|id, v| keep_after(&mut v.state, &mut v.pending, now_ms, id, &mut removed));
         self.anti_affinity_rules
             .retain(|id, r| keep_after(&mut r.state, &mut r.pending, now_ms, id, &mut removed));
+        self.customer_images
+            .retain(|id, i| keep_after(&mut i.state, &mut i.pending, now_ms, id, &mut removed));
         self.servers.retain(|id, s| {
             let keep = s.advance(now_ms);
             if !keep {

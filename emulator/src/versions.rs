@@ -8,7 +8,8 @@
 //! * up to 2.4 disks are a top-level `disk[]`; from 2.5 they sit under `scsiController[]`
 //!   (go-dd-cloud-compute moved `GetServer` from 2.4 to 2.5 in the commit that exposed disks under
 //!   SCSI controllers);
-//! * up to 2.9 a server names its image with `sourceImageId` and has `softwareLabel[]`; at 2.10
+//! * up to 2.9 a server names its image with `sourceImageId` and has `softwareLabel[]` (its
+//!   image's licensed software; the handlers build it, 2.10 drops it); at 2.10
 //!   (the recorded `getServerTestResponseV2`) it has `source {type, value}` instead, and the OS
 //!   carries `osUnitsGroupId`.
 
@@ -59,13 +60,16 @@ pub fn server(mut doc: Value, minor: u32) -> Value {
         if let Some(source) = d.remove("source") {
             d.insert("sourceImageId".into(), source["value"].clone());
         }
-        d.insert("softwareLabel".into(), json!([]));
+        d.entry("softwareLabel").or_insert_with(|| json!([]));
         if let Some(Value::Object(os)) = d
             .get_mut("guest")
             .and_then(|g| g.get_mut("operatingSystem"))
         {
             os.remove("osUnitsGroupId");
         }
+    }
+    if minor >= 10 {
+        d.remove("softwareLabel");
     }
     if minor < 5 {
         disks_to_top_level(d);
@@ -129,6 +133,10 @@ mod tests {
     fn servers_take_the_shape_of_their_version() {
         let v10 = server(current_server(), 10);
         assert_eq!(v10, current_server());
+        let mut labelled = current_server();
+        labelled["softwareLabel"] = json!(["MSSQL2019S"]);
+        assert!(server(labelled.clone(), 10).get("softwareLabel").is_none());
+        assert_eq!(server(labelled, 9)["softwareLabel"], json!(["MSSQL2019S"]));
         let v9 = server(current_server(), 9);
         assert_eq!(v9["sourceImageId"], "img");
         assert!(v9.get("source").is_none());

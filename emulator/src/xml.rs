@@ -130,6 +130,8 @@ fn asset_attributes(element: &str) -> &'static [&'static str] {
         "tag" => &[],
         "datacenter" => &["id", "type"],
         "firewallRule" => &["id", "datacenterId", "ruleType"],
+        // As libcloud's recorded rule lists show them.
+        "antiAffinityRule" => &["id", "state", "created", "createTime", "datacenterId"],
         // Reserved addresses: the address is the element's text (the JSON `value`).
         "ip" | "ipv4" | "ipv6" => &["datacenterId", "ipBlockId", "networkDomainId", "vlanId"],
         _ => &["id", "datacenterId"],
@@ -140,6 +142,8 @@ fn asset_attributes(element: &str) -> &'static [&'static str] {
 fn nested_asset_attributes(element: &str) -> Option<&'static [&'static str]> {
     match element {
         "progress" | "step" => Some(&[]),
+        // An anti-affinity rule's server: `id` attribute, `name` and `description` elements.
+        "serverSummary" => Some(&["id"]),
         "diskSpeed" | "cpuSpeed" => Some(&["id", "default", "available"]),
         _ => None,
     }

@@ -2,7 +2,9 @@
 //! (`tests/recorded/{go,jclouds}/`, see `tests/recorded/README.md`) for an endpoint the emulator
 //! serves, compared with the emulator's answer to the same request at the recording's API version:
 //! every key, at every depth, must be present with the same JSON type, except the few documented
-//! in `EXCEPTIONS`. The share of recorded keys present is printed (`MEASURED …`).
+//! in `EXCEPTIONS` (and two documented tolerances for jclouds quirks, `QUOTED_SCALAR_FILES` and
+//! `OBJECT_AS_ITEM`). The raw share of recorded keys present (exceptions counted as misses) is
+//! printed (`MEASURED …`) and held to `RAW_FLOOR`.
 
 mod common;
 
@@ -48,22 +50,95 @@ fn keys(v: &Value) -> BTreeSet<(String, &'static str)> {
     out
 }
 
-/// Recorded keys the emulator does not produce: `(recording prefix, key path, reason)`.
+/// Recorded keys the emulator does not produce: `(recording prefix, key path, reason)`. They
+/// count as misses in the raw coverage.
 const EXCEPTIONS: &[(&str, &str, &str)] = &[
-    ("", ".backup", "Cloud Backup is not emulated (v1 backup answers REASON_543: not enabled)"),
-    ("", ".softwareLabel[]", "no catalogue image carries software labels (licensed SQL Server images are not offered)"),
     ("go/getServerTestResponse", ".operatingSystem", "hand-assembled recording: 2.3 keys next to 2.5 scsiController (go's Server struct still declares them); the emulator serves 2.5 with guest.operatingSystem"),
     ("go/getServerTestResponse", ".vmwareTools", "same hand-assembled recording (2.3 key at 2.5)"),
     ("go/listReservedPrivateIPv4AddressesInVLANTestResponse", ".ipv4[].networkId", "MCP 1.0 network id; the emulator serves MCP 2.0 VLANs only"),
     ("jclouds/servers", ".server[].consistencyGroup", "DRS consistency groups are not emulated"),
-    // jclouds' list files quote some numbers and booleans that its single-asset files (and go's
-    // recordings) give as numbers and booleans; the emulator follows the latter.
-    ("jclouds/osImages", ".osImage[].sortOrder", "quoted number in a list file; a number in osImage.json"),
-    ("jclouds/osImages", ".osImage[].guest.osCustomization", "quoted boolean in a list file; a boolean in osImage.json"),
-    ("jclouds/osImages", ".osImage[].nic[].key", "quoted number in a list file; a number in osImage.json"),
-    ("jclouds/servers", ".server[].networkInfo.primaryNic.key", "quoted number in a list file; a number in server.json"),
-    ("jclouds/datacenters", ".datacenter[].networking.type", "recorded MCP 1.0 datacenters; the emulator serves MCP 2.0 only"),
+    ("jclouds/portLists", ".portList", "the one-item list is written as an object, not the array every other recorded list is (the keys inside are compared, see OBJECT_AS_ITEM)"),
+    ("jclouds/customerImages_page2", ".customerImage[].progress.numberOfSteps", "a step-wise MOVE_CUSTOMER_IMAGE (moving an image between clusters) is not emulated; clones report no steps"),
+    ("jclouds/customerImages_page2", ".customerImage[].progress.step", "same MOVE_CUSTOMER_IMAGE progress steps"),
+    ("jclouds/customerImages_page2", ".customerImage[].progress.updateTime", "same MOVE_CUSTOMER_IMAGE progress steps"),
+    ("jclouds/customerImages_page2", ".customerImage[].source.artifact[].date", "dated OVF/MF/VMDK artifacts of an IMPORT image; importing OVF packages is not emulated (clones only)"),
 ];
+
+/// jclouds' list recordings quote some numbers and booleans (`"sortOrder": "10"`,
+/// `"osCustomization": "false"`, a NIC `"key": "4040"`) that its single-asset recordings, go's
+/// recordings and libcloud's XML schema give as numbers and booleans; jclouds' Gson reads both. In
+/// these files a recorded string whose text is a JSON number or boolean matches the emulator's
+/// number or boolean at the same path (the emulator follows the typed recordings). The matches
+/// are counted and printed (`QUOTED …`).
+const QUOTED_SCALAR_FILES: &[&str] = &[
+    "jclouds/osImages",
+    "jclouds/osImages_page1",
+    "jclouds/osImages_page2",
+    "jclouds/servers",
+];
+
+/// jclouds' `portLists.json` writes its one-item list as an object (`"portList": {…}`) where
+/// every other recorded list, one-item lists included (`customerImages.json`), is an array. The
+/// keys inside that object are compared with the emulator's list item (`.portList[].id` for
+/// `.portList.id`) and counted (`AS ITEM …`); the object itself stays a miss (an exception).
+const OBJECT_AS_ITEM: &[(&str, &str)] = &[("jclouds/portLists", ".portList")];
+
+/// The emulator's path for a recorded key inside a list written as an object, if `path` is one.
+fn as_item_path(recording: &str, path: &str) -> Option<String> {
+    OBJECT_AS_ITEM.iter().find_map(|(r, list)| {
+        let rest = path.strip_prefix(list)?;
+        (*r == recording && rest.starts_with('.')).then(|| format!("{list}[]{rest}"))
+    })
+}
+
+/// Whether the recorded value at `path` is a quoted scalar the emulator gives typed (see
+/// [`QUOTED_SCALAR_FILES`]).
+fn quoted_scalar(
+    recording: &str,
+    recorded: &Value,
+    path: &str,
+    have: &BTreeSet<(String, &'static str)>,
+) -> bool {
+    if !QUOTED_SCALAR_FILES.contains(&recording) {
+        return false;
+    }
+    let texts = strings_at(recorded, path);
+    let typed: Vec<&str> = texts
+        .iter()
+        .filter_map(|t| serde_json::from_str::<Value>(t).ok())
+        .map(|v| type_name(&v))
+        .filter(|t| *t == "number" || *t == "boolean")
+        .collect();
+    !texts.is_empty()
+        && typed.len() == texts.len()
+        && typed.iter().all(|t| have.contains(&(path.to_string(), *t)))
+}
+
+/// Every string value at a key path (`.a[].b`) of a document.
+fn strings_at<'a>(v: &'a Value, path: &str) -> Vec<&'a str> {
+    fn walk<'a>(v: &'a Value, rest: &str, out: &mut Vec<&'a str>) {
+        if rest.is_empty() {
+            if let Some(s) = v.as_str() {
+                out.push(s);
+            }
+            return;
+        }
+        if let Some(after) = rest.strip_prefix("[]") {
+            for x in v.as_array().into_iter().flatten() {
+                walk(x, after, out);
+            }
+            return;
+        }
+        let rest = rest.strip_prefix('.').unwrap_or(rest);
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        if let Some(x) = v.get(&rest[..end]) {
+            walk(x, &rest[end..], out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, path, &mut out);
+    out
+}
 
 fn excepted(recording: &str, path: &str) -> bool {
     EXCEPTIONS.iter().any(|(r, p, _)| {
@@ -117,7 +192,8 @@ async fn json_matches_the_go_and_jclouds_recordings() {
         "--public-ip-ratio",
         "off",
         "--faults",
-        "failed_add=1,ops=deployUncustomizedServer,seed=1",
+        // The failed deployment and the failed clone the recordings show.
+        "failed_add=1,ops=deployUncustomizedServer+cloneServer,seed=1",
     ])
     .await;
     // recording (folder/name without .json) → the emulator's answer.
@@ -156,9 +232,19 @@ async fn json_matches_the_go_and_jclouds_recordings() {
         &images,
     );
     let image = images["osImage"][0]["id"].as_str().unwrap().to_string();
+    // The recorded single image and the recorded 2.5 server carry software labels: compare them
+    // with the catalogue's licensed (SQL Server) image and a server deployed from it.
+    let licensed = images["osImage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["softwareLabel"].as_array().is_some_and(|l| !l.is_empty()))
+        .and_then(|i| i["id"].as_str())
+        .expect("a licensed image in NA9")
+        .to_string();
     put(
         &["jclouds/osImage"],
-        &get(4, format!("image/osImage/{image}")).await,
+        &get(4, format!("image/osImage/{licensed}")).await,
     );
     put(
         &["go/findOSImageTestResponse"],
@@ -234,7 +320,7 @@ async fn json_matches_the_go_and_jclouds_recordings() {
     let vlan2 = info(&e, "vlanId");
     wait(&emu, &format!("network/vlan/{vlan2}"), Some("NORMAL")).await;
 
-    let e = ok(&emu, 10, "server/deployServer", json!({"name": "web", "description": "w", "imageId": image, "start": false,
+    let e = ok(&emu, 10, "server/deployServer", json!({"name": "web", "description": "w", "imageId": licensed, "start": false,
         "administratorPassword": "Passw0rd!", "networkInfo": {"networkDomainId": nd, "primaryNic": {"vlanId": vlan}}})).await;
     let server = info(&e, "serverId");
     put(
@@ -301,6 +387,15 @@ async fn json_matches_the_go_and_jclouds_recordings() {
         json!({"id": server, "servicePlan": "ESSENTIALS"}),
     )
     .await;
+    // The 2.5 recording is of a server with Cloud Backup (enabled through the v1 API).
+    let (status, text) = emu
+        .backup_v1(
+            &server,
+            "",
+            Some(r#"<NewBackup xmlns="http://oec.api.opsource.net/schemas/backup" servicePlan="Advanced"/>"#),
+        )
+        .await;
+    assert_eq!(status, 200, "enable backup: {text}");
 
     // The 2.5 recording is of a server in PENDING_CHANGE with `progress`.
     let e = ok(
@@ -464,6 +559,52 @@ async fn json_matches_the_go_and_jclouds_recordings() {
     let e = ok(&emu, 4, "server/powerOffServer", json!({"id": server})).await;
     put(&["jclouds/powerOffServer"], &e);
     wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
+    // A customer image cloned from the stopped server. The recorded single image (and one of the
+    // listed ones) is a failed clone, FAILED_ADD with its failure reason: the injected failure.
+    let e = ok(
+        &emu,
+        4,
+        "server/cloneServer",
+        json!({"id": server, "imageName": "web-image", "description": "cloned",
+        "clusterId": "NA9-01", "guestOsCustomization": true}),
+    )
+    .await;
+    let customer_image = info(&e, "imageId");
+    put(&["jclouds/cloneServerResponse"], &e);
+    ok(
+        &emu,
+        4,
+        "tag/applyTags",
+        json!({"assetType": "CUSTOMER_IMAGE", "assetId": customer_image,
+        "tag": [{"tagKeyName": "env", "value": "prod"}]}),
+    )
+    .await;
+    wait(
+        &emu,
+        &format!("image/customerImage/{customer_image}"),
+        Some("FAILED_ADD"),
+    )
+    .await;
+    put(
+        &["jclouds/customerImage"],
+        &get(4, format!("image/customerImage/{customer_image}")).await,
+    );
+    put(
+        &[
+            "jclouds/customerImages",
+            "jclouds/customerImages_page1",
+            "jclouds/customerImages_page2",
+        ],
+        &get(4, "image/customerImage?datacenterId=NA9".into()).await,
+    );
+    wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
+    ok(
+        &emu,
+        4,
+        "image/deleteCustomerImage",
+        json!({"id": customer_image}),
+    )
+    .await;
     let (_, s) = emu.get_v(10, &format!("server/server/{server}")).await;
     let nic = s["networkInfo"]["additionalNic"][0]["id"]
         .as_str()
@@ -472,6 +613,38 @@ async fn json_matches_the_go_and_jclouds_recordings() {
     let e = ok(&emu, 9, "server/removeNic", json!({"id": nic})).await;
     put(&["go/removeNicFromServerTestResponse"], &e);
     wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
+    // A port list with a child list, as recorded.
+    let e = ok(
+        &emu,
+        4,
+        "network/createPortList",
+        json!({"networkDomainId": nd, "name": "tomcatPorts",
+        "port": [{"begin": 8080}]}),
+    )
+    .await;
+    let child_ports = info(&e, "portListId");
+    let e = ok(
+        &emu,
+        4,
+        "network/createPortList",
+        json!({"networkDomainId": nd, "name": "name", "description": "description",
+        "port": [{"begin": 100, "end": 2000}, {"begin": 443}], "childPortListId": [child_ports]}),
+    )
+    .await;
+    let ports = info(&e, "portListId");
+    put(
+        &["jclouds/portList"],
+        &get(4, format!("network/portList/{ports}")).await,
+    );
+    put(
+        &["jclouds/portLists"],
+        &get(4, format!("network/portList?networkDomainId={nd}")).await,
+    );
+    for id in [&ports, &child_ports] {
+        ok(&emu, 4, "network/deletePortList", json!({"id": id})).await;
+    }
+    let (status, text) = emu.backup_v1(&server, "?disable", None).await;
+    assert_eq!(status, 200, "disable backup: {text}");
     ok(&emu, 4, "network/deleteNatRule", json!({"id": nat})).await;
     ok(&emu, 4, "network/deleteFirewallRule", json!({"id": rule})).await;
     let e = ok(&emu, 4, "server/deleteServer", json!({"id": server})).await;
@@ -502,7 +675,8 @@ async fn json_matches_the_go_and_jclouds_recordings() {
         compared, kept,
         "every kept recording is compared, and only those"
     );
-    let (mut total, mut present, mut excepted_count) = (0usize, 0usize, 0usize);
+    let (mut total, mut present, mut quoted, mut as_item, mut excepted_count) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut failures = Vec::new();
     for (name, answer) in &answers {
         let text = std::fs::read_to_string(format!("{dir}/{name}.json")).unwrap();
@@ -518,6 +692,16 @@ async fn json_matches_the_go_and_jclouds_recordings() {
             };
             if found {
                 present += 1;
+            } else if let Some(item) =
+                as_item_path(name, &path).filter(|item| have.contains(&(item.clone(), ty)))
+            {
+                present += 1;
+                as_item += 1;
+                println!("AS ITEM {name}: {path} as {item}");
+            } else if ty == "string" && quoted_scalar(name, &recorded, &path, &have) {
+                present += 1;
+                quoted += 1;
+                println!("QUOTED {name}: {path}");
             } else if excepted(name, &path) {
                 excepted_count += 1;
                 println!("EXCEPTED {name}: {path}");
@@ -531,10 +715,10 @@ async fn json_matches_the_go_and_jclouds_recordings() {
             }
         }
     }
-    let share = 100.0 * present as f64 / total as f64;
-    let share_without = 100.0 * present as f64 / (total - excepted_count) as f64;
+    // Raw coverage: every recorded key counts, the excepted ones as misses.
+    let raw = 100.0 * present as f64 / total as f64;
     println!(
-        "MEASURED recorded JSON (go-dd-cloud-compute + jclouds): {} responses, {present} of {total} recorded keys present with the right type at the recording's version ({share:.1} %); {excepted_count} documented exceptions; {share_without:.1} % of the keys not excepted",
+        "MEASURED recorded JSON (go-dd-cloud-compute + jclouds): {} responses, {present} of {total} recorded keys present with the right type at the recording's version (raw {raw:.1} %; {quoted} of them quoted scalars in jclouds list files, {as_item} inside a list jclouds wrote as an object); {excepted_count} documented exceptions (misses)",
         answers.len()
     );
     assert!(
@@ -542,13 +726,16 @@ async fn json_matches_the_go_and_jclouds_recordings() {
         "keys missing or of another type:\n{}",
         failures.join("\n")
     );
-    // Measured 97.7 % with the 29 excepted keys above; fewer present means a regression or a new
-    // exception, which must be argued for here.
+    // Raw share measured when this floor was set; fewer present means a regression or a new
+    // exception, which must be argued for in EXCEPTIONS.
     assert!(
-        share >= 97.7,
-        "only {share:.1} % of the recorded keys are present"
+        raw >= RAW_FLOOR,
+        "only {raw:.1} % of the recorded keys are present (floor {RAW_FLOOR} %)"
     );
 }
+
+/// The raw JSON coverage (all recorded keys, exceptions counted as misses) last measured.
+const RAW_FLOOR: f64 = 98.5;
 
 /// `GET /caas/2.4/user/myUser` (not under the organisation).
 async fn my_user(emu: &Emu) -> Value {

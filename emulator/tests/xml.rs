@@ -1,6 +1,8 @@
 //! XML on `/caas/2.N/`: content negotiation, XML request bodies, XML error envelopes, and the
 //! emulator's XML held to the responses libcloud recorded from the real API
-//! (`tests/recorded/libcloud/`, see its README).
+//! (`tests/recorded/libcloud/`, see its README): every recorded element and attribute must be in
+//! place unless documented in `EXCEPTIONS`; the raw share present (exceptions counted as misses)
+//! is printed (`MEASURED …`) and held to `RAW_FLOOR`.
 
 mod common;
 
@@ -280,15 +282,14 @@ fn keys(text: &str) -> BTreeSet<(String, String)> {
 }
 
 /// Recorded keys the emulator does not produce, each with its reason: `(fixture, path, key, why)`;
-/// `*` matches any fixture.
+/// `*` matches any fixture. They count as misses in the raw coverage.
 const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
     ("*", "/servers/server", "nic", "MCP 1.0 servers (networkId, no network domain) are not emulated"),
     ("*", "/servers/server/nic", "*", "MCP 1.0 servers are not emulated"),
-    ("*", "*", "backup", "Cloud Backup is not emulated (the v1 backup endpoint answers REASON_543: not enabled)"),
-    ("*", "*/backup", "*", "Cloud Backup is not emulated"),
-    ("*", "*", "softwareLabel", "no catalogue image carries software labels (licensed SQL Server images are not offered)"),
     ("infrastructure_datacenter_NA9.xml", "/datacenters/datacenter/consoleAccess", "@maintenanceStatius", "a typo in the recording (the other recordings spell maintenanceStatus, which the emulator writes)"),
-    ("*", "/datacenters/datacenter/networking", "@type", "recorded MCP 1.0 datacenters carry networking type 1; the emulator serves MCP 2.0 datacenters only"),
+    ("*", "*/source/artifact", "@date", "dated OVF/MF/VMDK artifacts of an IMPORT image; importing OVF packages is not emulated (customer images are clones)"),
+    ("2.4/image_customerImage.xml", "/customerImages/customerImage", "vmTools", "the 2.4 list recording repeats the tools at the image's top level next to guest/vmTools (the single-image 2.4 recordings have them under guest only, as the emulator writes)"),
+    ("2.4/image_customerImage.xml", "/customerImages/customerImage/vmTools", "*", "same top-level vmTools"),
 ];
 
 fn excepted(fixture: &str, path: &str, key: &str) -> bool {
@@ -362,11 +363,22 @@ async fn xml_matches_the_libcloud_recordings() {
         .and_then(|n| n.attribute("id"))
         .unwrap()
         .to_string();
+    // The recorded servers carry a software label and Cloud Backup: the server here is deployed
+    // from the catalogue's licensed (SQL Server) image and gets backup through the v1 API.
+    let licensed = parse(&images)
+        .descendants()
+        .find(|n| {
+            n.has_tag_name((NS, "osImage"))
+                && n.children().any(|c| c.has_tag_name((NS, "softwareLabel")))
+        })
+        .and_then(|n| n.attribute("id"))
+        .expect("a licensed image in NA9")
+        .to_string();
     answers.insert(
         "image_osImage.xml",
         get(3, "image/osImage?datacenterId=NA9".into()).await,
     );
-    answers.insert("2.4/image_osImage.xml", images);
+    answers.insert("2.4/image_osImage.xml", images.clone());
     answers.insert(
         "image_osImage_c14b1a46_2428_44c1_9c1a_b20e6418d08c.xml",
         get(3, format!("image/osImage/{image}")).await,
@@ -374,6 +386,24 @@ async fn xml_matches_the_libcloud_recordings() {
     answers.insert(
         "2.4/image_osImage_c14b1a46_2428_44c1_9c1a_b20e6418d08c.xml",
         get(4, format!("image/osImage/{image}")).await,
+    );
+    let windows = parse(&images)
+        .descendants()
+        .find(|n| {
+            n.has_tag_name((NS, "osImage"))
+                && n.descendants()
+                    .any(|c| c.attribute("family") == Some("WINDOWS"))
+        })
+        .and_then(|n| n.attribute("id"))
+        .expect("a Windows image in NA9")
+        .to_string();
+    answers.insert(
+        "image_osImage_6b4fb0c7_a57b_4f58_b59c_9958f94f971a.xml",
+        get(3, format!("image/osImage/{windows}")).await,
+    );
+    answers.insert(
+        "2.4/image_osImage_6b4fb0c7_a57b_4f58_b59c_9958f94f971a.xml",
+        get(4, format!("image/osImage/{windows}")).await,
     );
     let (status, missing) = xml(
         &emu,
@@ -408,7 +438,7 @@ async fn xml_matches_the_libcloud_recordings() {
         get(4, format!("network/vlan/{vlan}")).await,
     );
 
-    let (_, t) = post(&emu, 4, "server", "deployServer", &format!("><name>web</name><description>w</description><imageId>{image}</imageId><start>true</start><administratorPassword>Passw0rd!</administratorPassword><networkInfo networkDomainId=\"{nd}\"><primaryNic><vlanId>{vlan}</vlanId></primaryNic></networkInfo>")).await;
+    let (_, t) = post(&emu, 4, "server", "deployServer", &format!("><name>web</name><description>w</description><imageId>{licensed}</imageId><start>true</start><administratorPassword>Passw0rd!</administratorPassword><networkInfo networkDomainId=\"{nd}\"><primaryNic><vlanId>{vlan}</vlanId></primaryNic></networkInfo>")).await;
     let server = info(&t, "serverId");
     answers.insert("server_deployServer.xml", t);
     wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
@@ -422,6 +452,14 @@ async fn xml_matches_the_libcloud_recordings() {
     .await;
     assert_eq!(s, 200, "{t}");
     answers.insert("server_enableServerMonitoring.xml", t);
+    let (s, t) = emu
+        .backup_v1(
+            &server,
+            "",
+            Some(r#"<NewBackup xmlns="http://oec.api.opsource.net/schemas/backup" servicePlan="Enterprise"/>"#),
+        )
+        .await;
+    assert_eq!(s, 200, "enable backup: {t}");
     let sid = format!(" id=\"{server}\">");
     let server_path = format!("server/server/{server}");
     accepted(
@@ -445,6 +483,16 @@ async fn xml_matches_the_libcloud_recordings() {
     let (s, t) = post(&emu, 4, "server", "rebootServer", &sid).await;
     assert_eq!(s, 400, "a second reboot while the first runs: {t}");
     answers.insert("server_rebootServer_RESOURCEBUSY.xml", t);
+    for (op, fixture) in [
+        ("powerOffServer", "server_powerOffServer_INPROGRESS.xml"),
+        ("shutdownServer", "server_shutdownServer_INPROGRESS.xml"),
+        ("startServer", "server_startServer_INPROGRESS.xml"),
+    ] {
+        // libcloud's `_INPROGRESS` recordings are RESOURCE_BUSY answers.
+        let (s, t) = post(&emu, 4, "server", op, &sid).await;
+        assert_eq!(s, 400, "{op} while rebooting: {t}");
+        answers.insert(fixture, t);
+    }
     wait(&emu, &server_path, Some("NORMAL")).await;
     accepted(
         &emu,
@@ -473,14 +521,16 @@ async fn xml_matches_the_libcloud_recordings() {
     // A deployment that fails (injected) is cleaned.
     let (_, t) = post(&emu, 4, "server", "deployUncustomizedServer", &format!("><name>raw</name><imageId>{image}</imageId><start>false</start><networkInfo networkDomainId=\"{nd}\"><primaryNic><vlanId>{vlan}</vlanId></primaryNic></networkInfo>")).await;
     let failed = info(&t, "serverId");
+    answers.insert("2.4/deploy_customised_server.xml", t);
     wait(&emu, &format!("server/server/{failed}"), Some("FAILED_ADD")).await;
-    accepted(
+    let t = accepted(
         &emu,
         &mut answers,
         "server_cleanServer.xml",
         ("server", "cleanServer", &format!(" id=\"{failed}\">")),
     )
     .await;
+    answers.insert("2.4/server_cleanServer.xml", t);
     wait(&emu, &format!("server/server/{failed}"), None).await;
 
     let (_, t) = post(
@@ -505,6 +555,10 @@ async fn xml_matches_the_libcloud_recordings() {
     );
     let block_doc = get(4, format!("network/publicIpBlock/{block}")).await;
     let base_ip = text_of(&block_doc, "baseIp");
+    answers.insert(
+        "network_publicIpBlock_9945dc4a_bdce_11e4_8c14_b8ca3a5d9ef8.xml",
+        block_doc.clone(),
+    );
     answers.insert(
         "network_publicIpBlock_4487241a_f0ca_11e3_9315_d4bed9b167ba.xml",
         block_doc,
@@ -546,6 +600,28 @@ async fn xml_matches_the_libcloud_recordings() {
     let (_, t) = post(&emu, 4, "tag", "createTagKey", "><name>LibcloudTest</name><description>d</description><valueRequired>true</valueRequired><displayOnReport>true</displayOnReport>").await;
     let key = info(&t, "tagKeyId");
     answers.insert("tag_createTagKey.xml", t);
+    let (s, t) = post(&emu, 4, "tag", "createTagKey", "><name>LibcloudTest</name>").await;
+    assert_eq!(s, 400, "{t}");
+    answers.insert("tag_createTagKey_BADREQUEST.xml", t);
+    let (s, t) = post(&emu, 4, "tag", "applyTags", &format!("><assetType>SERVER</assetType><assetId>{server}</assetId><tag><tagKeyName>ChangeNameTes</tagKeyName></tag>")).await;
+    assert_eq!(s, 400, "{t}");
+    answers.insert("tag_applyTags_BADREQUEST.xml", t);
+    answers.insert(
+        "tag_tagKey_list_SINGLE.xml",
+        get(4, "tag/tagKey?name=LibcloudTest".into()).await,
+    );
+    let (s, t) = xml(
+        &emu,
+        4,
+        "tag/tagKey/5ab77f5f-5aa9-426f-8459-4eab34e03d5f",
+        None,
+    )
+    .await;
+    assert_eq!(s, 400, "{t}");
+    answers.insert(
+        "tag_tagKey_5ab77f5f_5aa9_426f_8459_4eab34e03d54_BADREQUEST.xml",
+        t,
+    );
     let (_, t) = post(&emu, 4, "tag", "applyTags", &format!("><assetType>SERVER</assetType><assetId>{server}</assetId><tag><tagKeyName>LibcloudTest</tagKeyName><value>v</value></tag>")).await;
     answers.insert("tag_applyTags.xml", t);
     answers.insert("tag_tag_list.xml", get(4, "tag/tag".into()).await);
@@ -561,11 +637,19 @@ async fn xml_matches_the_libcloud_recordings() {
         4,
         "server",
         "reconfigureServer",
-        &format!(" id=\"{server}\"><memoryGb>8</memoryGb>"),
+        &format!(" id=\"{server}\"><memoryGb>24</memoryGb>"),
     )
     .await;
     assert_eq!(s, 200, "{t}");
     answers.insert("server_server.xml", get(3, "server/server".into()).await);
+    answers.insert(
+        "server_server_paginated.xml",
+        get(3, "server/server?pageSize=2".into()).await,
+    );
+    answers.insert(
+        "2.4/server_server_paginated.xml",
+        get(4, "server/server?pageSize=2".into()).await,
+    );
     answers.insert(
         "2.4/server_server.xml",
         get(4, "server/server".into()).await,
@@ -599,6 +683,53 @@ async fn xml_matches_the_libcloud_recordings() {
     .await;
     answers.insert("server_powerOffServer.xml", t);
     wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
+    // A customer image cloned from the stopped server, as libcloud asks for it.
+    let (s, t) = post(&emu, 4, "server", "cloneServer", &format!(" id=\"{server}\"><imageName>web-image</imageName><description>cloned</description><clusterId>NA9-01</clusterId><guestOsCustomization>true</guestOsCustomization>")).await;
+    assert_eq!(s, 200, "{t}");
+    let customer_image = info(&t, "imageId");
+    answers.insert("2.4/server_clone_response.xml", t);
+    wait(
+        &emu,
+        &format!("image/customerImage/{customer_image}"),
+        Some("NORMAL"),
+    )
+    .await;
+    wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
+    answers.insert(
+        "image_customerImage.xml",
+        get(3, "image/customerImage".into()).await,
+    );
+    answers.insert(
+        "2.4/image_customerImage.xml",
+        get(4, "image/customerImage".into()).await,
+    );
+    for fixture in [
+        "image_customerImage_2ffa36c8_1848_49eb_b4fa_9d908775f68c.xml",
+        "image_customerImage_5234e5c7_01de_4411_8b6e_baeb8d91cf5d.xml",
+    ] {
+        answers.insert(
+            fixture,
+            get(3, format!("image/customerImage/{customer_image}")).await,
+        );
+    }
+    for fixture in [
+        "2.4/image_customerImage_2ffa36c8_1848_49eb_b4fa_9d908775f68c.xml",
+        "2.4/image_customerImage_5234e5c7_01de_4411_8b6e_baeb8d91cf5d.xml",
+    ] {
+        answers.insert(
+            fixture,
+            get(4, format!("image/customerImage/{customer_image}")).await,
+        );
+    }
+    let (status, missing) = xml(
+        &emu,
+        4,
+        "image/customerImage/2ffa36c8-1848-49eb-b4fa-9d908775f68c",
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{missing}");
+    answers.insert("image_customerImage_BAD_REQUEST.xml", missing);
     // Changes on the stopped server, its network and its tags.
     accepted(
         &emu,
@@ -683,7 +814,7 @@ async fn xml_matches_the_libcloud_recordings() {
         (
             "server",
             "reconfigureServer",
-            &format!(" id=\"{server}\"><cpuCount>4</cpuCount>"),
+            &format!(" id=\"{server}\"><cpuCount>6</cpuCount>"),
         ),
     )
     .await;
@@ -700,6 +831,9 @@ async fn xml_matches_the_libcloud_recordings() {
     )
     .await;
     accepted(&emu, &mut answers, "tag_removeTag.xml", ("tag", "removeTags", &format!("><assetType>SERVER</assetType><assetId>{server}</assetId><tagKeyName>LibcloudTest</tagKeyName>"))).await;
+    let (s, t) = post(&emu, 4, "tag", "removeTags", &format!("><assetType>SERVER</assetType><assetId>{server}</assetId><tagKeyName>AaronTestModified</tagKeyName>")).await;
+    assert_eq!(s, 400, "an unknown key: {t}");
+    answers.insert("tag_removeTag_BADREQUEST.xml", t);
     accepted(
         &emu,
         &mut answers,
@@ -707,6 +841,184 @@ async fn xml_matches_the_libcloud_recordings() {
         ("tag", "deleteTagKey", &format!(" id=\"{key}\">")),
     )
     .await;
+    let (s, t) = post(&emu, 4, "tag", "deleteTagKey", &format!(" id=\"{key}\">")).await;
+    assert_eq!(s, 400, "deleted twice: {t}");
+    answers.insert("tag_deleteTagKey_BADREQUEST.xml", t);
+    // The server's NIC gets another adapter (the server is stopped).
+    let (_, server_json) = emu.get(&format!("server/server/{server}")).await;
+    let nic = server_json["networkInfo"]["primaryNic"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    accepted(
+        &emu,
+        &mut answers,
+        "2.4/change_nic_networkadapter_response.xml",
+        (
+            "server",
+            "changeNetworkAdapter",
+            &format!("><nicId>{nic}</nicId><networkAdapter>E1000</networkAdapter>"),
+        ),
+    )
+    .await;
+    wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
+
+    // IP address lists and port lists, each with a child list as recorded.
+    let t = accepted(&emu, &mut answers, "ip_address_list_create.xml", ("network", "createIpAddressList", &format!("><networkDomainId>{nd}</networkDomainId><name>TestIPList2</name><description>web servers</description><ipVersion>IPV4</ipVersion><ipAddress begin=\"190.1.1.0\"/><ipAddress begin=\"190.1.1.10\" end=\"190.1.1.20\"/><ipAddress begin=\"190.1.2.0\" prefixSize=\"24\"/>"))).await;
+    let child_list = info(&t, "ipAddressListId");
+    let (s, t) = post(&emu, 4, "network", "createIpAddressList", &format!("><networkDomainId>{nd}</networkDomainId><name>TestIPList_sub_2</name><description>d</description><ipVersion>IPV4</ipVersion><ipAddress begin=\"190.2.3.0\" prefixSize=\"24\"/><ipAddress begin=\"190.2.2.100\"/><ipAddress begin=\"190.2.4.10\" end=\"190.2.4.20\"/><childIpAddressListId>{child_list}</childIpAddressListId>")).await;
+    assert_eq!(s, 200, "{t}");
+    let parent_list = info(&t, "ipAddressListId");
+    accepted(
+        &emu,
+        &mut answers,
+        "ip_address_list_edit.xml",
+        (
+            "network",
+            "editIpAddressList",
+            &format!(" id=\"{parent_list}\"><description>edited</description>"),
+        ),
+    )
+    .await;
+    answers.insert(
+        "ip_address_lists.xml",
+        get(4, format!("network/ipAddressList?networkDomainId={nd}")).await,
+    );
+    answers.insert(
+        "ip_address_lists_FILTERBYNAME.xml",
+        get(
+            4,
+            format!("network/ipAddressList?networkDomainId={nd}&name=TestIPList_sub_2"),
+        )
+        .await,
+    );
+    let t = accepted(&emu, &mut answers, "port_list_create.xml", ("network", "createPortList", &format!("><networkDomainId>{nd}</networkDomainId><name>tomcatPorts</name><description>d</description><port begin=\"8000\" end=\"9600\"/><port begin=\"443\"/>"))).await;
+    let child_ports = info(&t, "portListId");
+    let (s, t) = post(&emu, 4, "network", "createPortList", &format!("><networkDomainId>{nd}</networkDomainId><name>MyPortList</name><description>Production Servers</description><port begin=\"25\"/><port begin=\"9700\" end=\"9800\"/><childPortListId>{child_ports}</childPortListId>")).await;
+    assert_eq!(s, 200, "{t}");
+    let parent_ports = info(&t, "portListId");
+    accepted(
+        &emu,
+        &mut answers,
+        "port_list_edit.xml",
+        (
+            "network",
+            "editPortList",
+            &format!(" id=\"{parent_ports}\"><description>edited</description>"),
+        ),
+    )
+    .await;
+    answers.insert(
+        "port_list_lists.xml",
+        get(4, format!("network/portList?networkDomainId={nd}")).await,
+    );
+    answers.insert(
+        "port_list_get.xml",
+        get(4, format!("network/portList/{parent_ports}")).await,
+    );
+    accepted(
+        &emu,
+        &mut answers,
+        "port_list_delete.xml",
+        (
+            "network",
+            "deletePortList",
+            &format!(" id=\"{parent_ports}\">"),
+        ),
+    )
+    .await;
+    accepted(
+        &emu,
+        &mut answers,
+        "ip_address_list_delete.xml",
+        (
+            "network",
+            "deleteIpAddressList",
+            &format!(" id=\"{parent_list}\">"),
+        ),
+    )
+    .await;
+    accepted(
+        &emu,
+        &mut answers,
+        "network_editFirewallRule.xml",
+        (
+            "network",
+            "editFirewallRule",
+            &format!(" id=\"{rule}\"><enabled>false</enabled>"),
+        ),
+    )
+    .await;
+
+    // An anti-affinity rule between the server and a peer (the domain becomes ADVANCED first,
+    // as the rule requires).
+    let (s, t) = post(
+        &emu,
+        4,
+        "network",
+        "editNetworkDomain",
+        &format!(" id=\"{nd}\"><type>ADVANCED</type>"),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    let (s, t) = post(&emu, 4, "server", "deployServer", &format!("><name>peer</name><imageId>{image}</imageId><start>false</start><administratorPassword>Passw0rd!</administratorPassword><networkInfo networkDomainId=\"{nd}\"><primaryNic><vlanId>{vlan}</vlanId></primaryNic></networkInfo>")).await;
+    assert_eq!(s, 200, "{t}");
+    let peer = info(&t, "serverId");
+    wait(&emu, &format!("server/server/{peer}"), Some("NORMAL")).await;
+    let (s, t) = post(
+        &emu,
+        4,
+        "server",
+        "createAntiAffinityRule",
+        &format!("><serverId>{server}</serverId><serverId>{peer}</serverId>"),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    let rules_path = format!("server/antiAffinityRule?networkDomainId={nd}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let rule_id = loop {
+        let (_, v) = emu.get(&rules_path).await;
+        if v["antiAffinityRule"][0]["state"] == "NORMAL" {
+            break v["antiAffinityRule"][0]["id"].as_str().unwrap().to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the rule never became NORMAL: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    answers.insert(
+        "server_antiAffinityRule_list.xml",
+        get(4, rules_path.clone()).await,
+    );
+    answers.insert(
+        "server_antiAffinityRule_list_PAGINATED.xml",
+        get(4, format!("{rules_path}&pageSize=2")).await,
+    );
+    let (s, t) = post(
+        &emu,
+        4,
+        "server",
+        "deleteAntiAffinityRule",
+        &format!(" id=\"{rule_id}\">"),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while emu.get(&rules_path).await.1["totalCount"] != 0 {
+        assert!(Instant::now() < deadline, "the rule was never deleted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (s, t) = post(
+        &emu,
+        4,
+        "server",
+        "deleteServer",
+        &format!(" id=\"{peer}\">"),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    wait(&emu, &format!("server/server/{peer}"), None).await;
 
     for (op, id, fixture) in [
         (
@@ -725,6 +1037,8 @@ async fn xml_matches_the_libcloud_recordings() {
         assert_eq!(s, 200, "{op}: {t}");
         answers.insert(fixture, t);
     }
+    let (s, t) = emu.backup_v1(&server, "?disable", None).await;
+    assert_eq!(s, 200, "disable backup: {t}");
     let (s, t) = post(
         &emu,
         4,
@@ -790,10 +1104,14 @@ async fn xml_matches_the_libcloud_recordings() {
                 .is_some_and(|x| x == "xml")
         })
         .count();
+    for k in &excepted_keys {
+        println!("EXCEPTED {k}");
+    }
+    // Raw coverage: every recorded key counts, the excepted ones as misses.
+    let raw = 100.0 * matched as f64 / recorded_total as f64;
     println!(
-        "MEASURED libcloud XML recordings: {} files compared (of {recorded_files} kept), {matched} of {recorded_total} recorded keys present in place ({:.1} %), {} excepted",
+        "MEASURED libcloud XML recordings: {} files compared (of {recorded_files} kept), {matched} of {recorded_total} recorded keys present in place (raw {raw:.1} %), {} documented exceptions (misses)",
         answers.len(),
-        100.0 * matched as f64 / recorded_total as f64,
         excepted_keys.len()
     );
     assert_eq!(
@@ -806,4 +1124,12 @@ async fn xml_matches_the_libcloud_recordings() {
         "the emulator's XML differs from the recordings:\n{}",
         failures.join("\n")
     );
+    assert!(
+        raw >= RAW_FLOOR,
+        "only {raw:.1} % of the recorded keys are present (floor {RAW_FLOOR} %)"
+    );
 }
+
+/// The raw XML coverage (all recorded keys, exceptions counted as misses) last measured; fewer
+/// present means a regression or a new exception, which must be argued for in EXCEPTIONS.
+const RAW_FLOOR: f64 = 97.7;

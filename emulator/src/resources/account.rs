@@ -59,20 +59,6 @@ pub fn my_account_xml(account: &Account) -> String {
     )
 }
 
-/// `GET /oec/0.9/{org}/server/{id}/backup` for a server without backup: the v1 REASON_543 status.
-pub fn backup_not_enabled_xml(server_id: &str) -> String {
-    format!(
-        concat!(
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
-            r#"<ns6:Status xmlns:ns6="http://oec.api.opsource.net/schemas/general">"#,
-            "<ns6:operation>Get Backup Details</ns6:operation><ns6:result>ERROR</ns6:result>",
-            "<ns6:resultDetail>Server {id} is not provisioned for backup</ns6:resultDetail>",
-            "<ns6:resultCode>REASON_543</ns6:resultCode></ns6:Status>"
-        ),
-        id = escape(server_id)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,19 +34,3 @@ pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         versions::os_image(i, minor)
     })))
 }
-
-/// `GET image/customerImage/{id}`: the emulator holds no customer images.
-pub fn get_customer(ctx: &mut Ctx) -> Result<Reply, ApiError> {
-    let id = ctx.call.id.as_deref().unwrap_or_default();
-    check_id("id", id)?;
-    Err(ApiError::new(
-        Code::ResourceNotFound,
-        format!("Server Image {id} not found."),
-    )
-    .in_operation("GET_CUSTOMER_IMAGE"))
-}
-
-/// `GET image/customerImage`: always an empty list (no image import or clone is emulated).
-pub fn list_customer(ctx: &mut Ctx) -> Result<Reply, ApiError> {
-    paging::page(Vec::new(), "customerImage", &ctx.call.query, FILTERS).map(Reply::Document)
-}

@@ -4,6 +4,8 @@
 pub mod account;
 pub mod address_list;
 pub mod anti_affinity;
+pub mod backup;
+pub mod customer_image;
 pub mod datacenter;
 pub mod firewall_rule;
 pub mod image;
@@ -56,6 +58,13 @@ pub struct Call {
     pub failed_add: bool,
     /// Enforce the public-IP-per-server ratio.
     pub public_ip_ratio: bool,
+}
+
+impl Call {
+    /// Whether the call may change state: every POST, and the v1 `GET …/backup?disable`.
+    pub fn mutates(&self) -> bool {
+        self.post || (self.area == backup::AREA && self.query.iter().any(|(k, _)| k == "disable"))
+    }
 }
 
 /// What a handler may touch: the caller's organisation and the global counters.
@@ -128,6 +137,14 @@ pub fn check_name(field: &str, value: &str, max: usize) -> Result<(), ApiError> 
 pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let call = ctx.call;
     let has_id = call.id.is_some();
+    if call.area == backup::AREA {
+        // v1 Cloud Backup: the server id is in the path of a POST too.
+        let disable = call.query.iter().any(|(k, _)| k == "disable");
+        return match backup::Op::of(call.post, &call.op, disable) {
+            Some(op) => backup::handle(ctx, op),
+            None => Err(unknown(call)),
+        };
+    }
     if call.post && has_id {
         return Err(unknown(call));
     }
@@ -138,9 +155,11 @@ pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             false => image::list(ctx),
         },
         (false, "image", "customerImage") => match has_id {
-            true => image::get_customer(ctx),
-            false => image::list_customer(ctx),
+            true => customer_image::get(ctx),
+            false => customer_image::list(ctx),
         },
+        (true, "image", "deleteCustomerImage") => customer_image::delete(ctx),
+        (true, "server", "cloneServer") => customer_image::clone_server(ctx),
         (false, "network", "networkDomain") => match has_id {
             true => network_domain::get(ctx),
             false => network_domain::list(ctx),

@@ -95,6 +95,9 @@ pub struct Server {
     /// Why the deployment failed, when node backing could not deploy the machine.
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// Cloud Backup, when enabled through the v1 backup API.
+    #[serde(default)]
+    pub backup: Option<super::backup::Backup>,
 }
 
 /// A server's CPU and memory: what `reconfigureServer` changes.
@@ -370,7 +373,12 @@ impl Server {
             },
             "virtualHardware": {"version": "vmx-13", "upToDate": true},
             "tag": tag::of_asset(org, "SERVER", &self.id),
+            // The image's licensed software; dropped at 2.10 (see `versions::server`).
+            "softwareLabel": t.map(|t| t.software_labels).unwrap_or_default(),
         });
+        if let Some(b) = &self.backup {
+            v["backup"] = b.to_json();
+        }
         if let Some(plan) = &self.monitoring {
             v["monitoring"] =
                 json!({"monitoringId": self.id, "servicePlan": plan, "state": "NORMAL"});
@@ -826,6 +834,7 @@ pub fn deploy(ctx: &mut Ctx, customized: bool) -> Result<Reply, ApiError> {
         os_customization: customized,
         create_time_ms: ctx.call.now_ms,
         failure_reason: None,
+        backup: None,
     };
     ctx.org.servers.insert(id.clone(), server);
     if let Some(tags) = &body.tag {
@@ -874,6 +883,17 @@ pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             format!(
                 "id: Server {} is in anti-affinity rule {}; delete the rule first.",
                 body.id, rule.id
+            ),
+        ));
+    }
+    if s.backup.is_some() {
+        // The documented deletion prerequisites include "no backup" (the real code is not
+        // recorded; HAS_DEPENDENCY as for the anti-affinity rule).
+        return Err(ApiError::new(
+            Code::HasDependency,
+            format!(
+                "id: Server {} has Cloud Backup enabled; disable backup first.",
+                body.id
             ),
         ));
     }

@@ -33,7 +33,7 @@ impl TagKey {
 /// A tag applied to an asset.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tag {
-    /// SERVER, VLAN, NETWORK_DOMAIN or PUBLIC_IP_BLOCK.
+    /// SERVER, VLAN, NETWORK_DOMAIN, PUBLIC_IP_BLOCK or CUSTOMER_IMAGE.
     pub asset_type: String,
     /// Asset id.
     pub asset_id: String,
@@ -54,7 +54,13 @@ pub struct TagBody {
     pub value: Option<String>,
 }
 
-const ASSET_TYPES: &[&str] = &["SERVER", "VLAN", "NETWORK_DOMAIN", "PUBLIC_IP_BLOCK"];
+const ASSET_TYPES: &[&str] = &[
+    "SERVER",
+    "VLAN",
+    "NETWORK_DOMAIN",
+    "PUBLIC_IP_BLOCK",
+    "CUSTOMER_IMAGE",
+];
 const KEY_FILTERS: &[FilterSpec] = &[("name", &["/name"]), ("id", &["/id"])];
 const TAG_FILTERS: &[FilterSpec] = &[
     ("assetId", &["/assetId"]),
@@ -70,6 +76,10 @@ fn asset(org: &Org, asset_type: &str, id: &str) -> Option<(String, String)> {
     match asset_type {
         "SERVER" => org
             .servers
+            .get(id)
+            .map(|a| (a.name.clone(), a.datacenter_id.clone())),
+        "CUSTOMER_IMAGE" => org
+            .customer_images
             .get(id)
             .map(|a| (a.name.clone(), a.datacenter_id.clone())),
         "VLAN" => org

@@ -120,6 +120,30 @@ impl Emu {
         (status, r.json().await.expect("JSON body"))
     }
 
+    /// A v1 Cloud Backup call on a server: `/oec/0.9/<org>/server/<id>/backup<suffix>`, POSTing
+    /// `body` (XML) when given, else a GET. Returns (status, XML text).
+    pub async fn backup_v1(&self, server: &str, suffix: &str, body: Option<&str>) -> (u16, String) {
+        let url = format!(
+            "{}/oec/0.9/{}/server/{server}/backup{suffix}",
+            self.running.base_url, self.org
+        );
+        let req = match body {
+            Some(b) => self
+                .client
+                .post(url)
+                .header("Content-Type", "application/xml")
+                .body(b.to_string()),
+            None => self.client.get(url),
+        };
+        let r = req
+            .basic_auth(&self.user, Some(&self.password))
+            .send()
+            .await
+            .expect("request sent");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
     /// POST that must succeed; returns the first info value (the new id), if any.
     pub async fn ok(&self, path: &str, body: Value) -> String {
         let (status, v) = self.post(path, body).await;
