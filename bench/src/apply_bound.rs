@@ -7,10 +7,10 @@
 //! organisation and region), and Terraform runs at most 10 at once (`-parallelism` default).
 
 use crate::cluster::{self, Instance, Traffic};
-use crate::emulator::Emulator;
 use crate::lower_bound::{lower_bound, Bound, Job};
 use crate::table::{Figure, Verdict};
 use anyhow::{Context, Result};
+use e2e::emulator::Emulator;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -85,26 +85,22 @@ fn seen_after(ops: &[&Operation], requests: &[serde_json::Value]) -> (f64, f64) 
 }
 
 /// Runs row 1. `quick` scales the emulator's clock down to 0.1 (a server deploy takes 42 s).
-pub fn run(emulator_bin: &Path, provider: &Path, quick: bool) -> Result<Vec<Figure>> {
+pub fn run(quick: bool) -> Result<Vec<Figure>> {
     let scale = if quick { "0.1" } else { "1.0" };
     let dir = tempfile::tempdir().context("a folder for the operations log")?;
     let ops_path = dir.path().join("operations.jsonl");
     let ops_arg = ops_path.to_string_lossy().into_owned();
-    let emulator = Emulator::start(
-        emulator_bin,
-        &[
-            "--time-scale",
-            scale,
-            "--operations-log",
-            &ops_arg,
-            "--request-log-size",
-            "100000",
-        ],
-    )?;
-    let mut ws = cluster::workspace(&emulator, provider)?;
+    let emulator = Emulator::start_with(&[
+        "--time-scale",
+        scale,
+        "--operations-log",
+        &ops_arg,
+        "--request-log-size",
+        "100000",
+    ])?;
+    let mut ws = e2e::provider::example_workspace(&emulator, "mesos-cluster")?;
+    cluster::set_server_password(&mut ws);
     ws.set_env("TF_VAR_provision", "false");
-    cluster::copy_example(&ws, "mesos-cluster")?;
-    ws.init()?;
 
     let seq = emulator.last_seq()?;
     let (from, started) = (now_ms(), Instant::now());
@@ -126,7 +122,7 @@ pub fn run(emulator_bin: &Path, provider: &Path, quick: bool) -> Result<Vec<Figu
     let requests = emulator.requests_since(seq)?;
     let ops = read_operations(&ops_path)?;
     let destroy = measure(&state, &ops, &requests, (from, to), true, wall, traffic)?;
-    let left = emulator.total_assets()?;
+    let left = cluster::total_assets(&emulator)?;
     anyhow::ensure!(left == 0, "the destroy left {left} assets in the emulator");
 
     let resources = state.len();

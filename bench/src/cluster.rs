@@ -1,46 +1,24 @@
-//! A Terraform working directory wired to an emulator: the product provider (and the null
-//! provider) in a filesystem mirror, the API address and the demo account in the provider's
-//! environment fallbacks, and helpers that read what a command did from the emulator's request
-//! log and the state.
+//! What a Terraform command did, read from the emulator's request log and inventory and from the
+//! state (the workspaces themselves come from `e2e::provider`).
 
-use crate::emulator::Emulator;
-use anyhow::{bail, Context, Result};
-use e2e::terraform::{ProviderPackage, Workspace};
+use anyhow::{Context, Result};
+use e2e::emulator::Emulator;
+use e2e::terraform::Workspace;
 use serde_json::Value;
-use std::path::Path;
 
 /// The administrator password the bench's servers get (a throwaway on a local emulator).
 const ADMIN_PASSWORD: &str = "Bench-Passw0rd!";
 
-/// A workspace for `emulator` with the product provider at `provider` and the null provider.
-pub fn workspace(emulator: &Emulator, provider: &Path) -> Result<Workspace> {
-    let ours = ProviderPackage::new("cloudcontrol", "cloudcontrol", "0.1.0", provider);
-    let mut ws = Workspace::with_providers(&[ours, ProviderPackage::null()?])?;
-    ws.set_env("CLOUDCONTROL_ENDPOINT", &emulator.base_url);
-    ws.set_env("CLOUDCONTROL_USERNAME", "demo");
-    ws.set_env("CLOUDCONTROL_PASSWORD", "demo");
+/// Gives the configuration's `admin_password` variable the bench's throwaway password.
+pub fn set_server_password(ws: &mut Workspace) {
     ws.set_env("TF_VAR_admin_password", ADMIN_PASSWORD);
-    Ok(ws)
 }
 
-/// Copies the `*.tf` files of `examples/NAME` into the workspace.
-pub fn copy_example(ws: &Workspace, name: &str) -> Result<()> {
-    let source = e2e::terraform::workspace_root().join("examples").join(name);
-    let mut copied = 0;
-    for entry in
-        std::fs::read_dir(&source).with_context(|| format!("reading {}", source.display()))?
-    {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "tf") {
-            let target = ws.work_dir().join(path.file_name().context("a file name")?);
-            std::fs::copy(&path, &target).with_context(|| format!("copying {}", path.display()))?;
-            copied += 1;
-        }
-    }
-    if copied == 0 {
-        bail!("{} holds no .tf files", source.display());
-    }
-    Ok(())
+/// How many assets the emulator's organisation owns (default firewall rules excluded).
+pub fn total_assets(emulator: &Emulator) -> Result<u64> {
+    emulator.inventory()?["totalAssets"]
+        .as_u64()
+        .context("the inventory has no totalAssets")
 }
 
 /// A managed resource instance in the state.

@@ -11,7 +11,6 @@
 mod apply_bound;
 mod clock;
 mod cluster;
-mod emulator;
 mod end_to_end;
 mod lower_bound;
 mod machine;
@@ -77,8 +76,7 @@ fn run(options: &Options) -> Result<()> {
     let started = Instant::now();
     let started_at = clock::utc_now();
     let sampler = machine::LoadSampler::start();
-    let emulator_bin = emulator::sibling_binary("cloudcontrol-emulator")?;
-    let provider_bin = emulator::sibling_binary("terraform-provider-cloudcontrol")?;
+    let provider_bin = e2e::binary("terraform-provider-cloudcontrol")?;
 
     let mut figures: Vec<Figure> = Vec::new();
     // Most valuable first, so an interrupted run still has them. A row that fails is reported
@@ -87,7 +85,7 @@ fn run(options: &Options) -> Result<()> {
         (
             6,
             "emulator throughput",
-            &|o: &Options, p: &Previous, b: &Binaries| throughput::run(&b.emulator, o.quick, p),
+            &|o: &Options, p: &Previous, _: &Binaries| throughput::run(o.quick, p),
         ),
         (
             3,
@@ -97,17 +95,14 @@ fn run(options: &Options) -> Result<()> {
         (
             1,
             "apply and destroy of examples/mesos-cluster against their lower bound",
-            &|o, _, b| apply_bound::run(&b.emulator, &b.provider, o.quick),
+            &|o, _, _| apply_bound::run(o.quick),
         ),
-        (2, "plan at scale", &|o, _, b| {
-            plan_scale::run(&b.emulator, &b.provider, o.quick)
-        }),
+        (2, "plan at scale", &|o, _, _| plan_scale::run(o.quick)),
         (5, "end to end on the node-backed emulator", &|o, _, _| {
             end_to_end::run(o.quick)
         }),
     ];
     let binaries = Binaries {
-        emulator: emulator_bin,
         provider: provider_bin,
     };
     for (row, what, measure) in rows {
@@ -164,9 +159,9 @@ fn run(options: &Options) -> Result<()> {
     Ok(())
 }
 
-/// The binaries the rows measure.
+/// The binaries the rows measure directly (the others start theirs through `e2e`, which finds
+/// them next to this program in `target/release`).
 struct Binaries {
-    emulator: PathBuf,
     provider: PathBuf,
 }
 

@@ -7,11 +7,10 @@
 //! resource.
 
 use crate::cluster;
-use crate::emulator::Emulator;
 use crate::table::{Figure, Verdict};
 use anyhow::{ensure, Context, Result};
+use e2e::emulator::Emulator;
 use e2e::terraform::PlanOutcome;
-use std::path::Path;
 use std::time::Instant;
 
 /// The configuration: one network domain and VLAN, `servers` servers, a public IP block per two
@@ -112,12 +111,12 @@ fn collection(path: &str) -> String {
 }
 
 /// Runs row 2.
-pub fn run(emulator_bin: &Path, provider: &Path, quick: bool) -> Result<Vec<Figure>> {
+pub fn run(quick: bool) -> Result<Vec<Figure>> {
     let sizes: &[usize] = if quick { &[12, 100] } else { &[12, 100, 300] };
     let mut measured = Vec::new();
     for &servers in sizes {
         eprintln!("  {servers} servers: applying, then planning");
-        measured.push(one_size(emulator_bin, provider, servers)?);
+        measured.push(one_size(servers)?);
     }
     let mut figures = Vec::new();
     let base = &measured[0];
@@ -167,20 +166,10 @@ pub fn run(emulator_bin: &Path, provider: &Path, quick: bool) -> Result<Vec<Figu
     Ok(figures)
 }
 
-fn one_size(emulator_bin: &Path, provider: &Path, servers: usize) -> Result<Size> {
-    let emulator = Emulator::start(
-        emulator_bin,
-        &["--time-scale", "0", "--request-log-size", "200000"],
-    )?;
-    let ws = cluster::workspace(&emulator, provider)?;
-    let ours =
-        e2e::terraform::ProviderPackage::new("cloudcontrol", "cloudcontrol", "0.1.0", provider);
-    ws.write_main_tf(&format!(
-        "{}{}",
-        ours.required_providers_block(),
-        configuration(servers)
-    ))?;
-    ws.init()?;
+fn one_size(servers: usize) -> Result<Size> {
+    let emulator = Emulator::start_with(&["--time-scale", "0", "--request-log-size", "200000"])?;
+    let mut ws = e2e::provider::workspace(&emulator, &configuration(servers))?;
+    cluster::set_server_password(&mut ws);
     ws.apply(&[])
         .with_context(|| format!("applying {servers} servers"))?;
     let resources = cluster::instances(&ws)?.len();

@@ -4,12 +4,11 @@
 //! of the previous run of the same kind (`--quick` or full) kept in the output folder, so a
 //! regression shows.
 
-use crate::emulator::{caas, Emulator};
 use crate::previous::Previous;
 use crate::table::{Figure, Verdict};
 use anyhow::{Context, Result};
+use e2e::emulator::Emulator;
 use serde_json::{json, Value};
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +19,7 @@ const REGRESSION: f64 = 0.8;
 /// Ids of what the mixes work on, created before the clock starts.
 #[derive(Clone)]
 struct Assets {
+    /// The API root of the emulator's organisation, `http://127.0.0.1:PORT/caas/2.9/{org}/`.
     base: String,
     domain: String,
     vlan: String,
@@ -28,14 +28,14 @@ struct Assets {
 }
 
 /// Measures both mixes against an in-memory and a persisting emulator.
-pub fn run(emulator_bin: &Path, quick: bool, previous: &Previous) -> Result<Vec<Figure>> {
+pub fn run(quick: bool, previous: &Previous) -> Result<Vec<Figure>> {
     let seconds = if quick { 2 } else { 6 };
     let clients = 8;
     let dir = tempfile::tempdir().context("a folder for the state file")?;
     let state = dir.path().join("state.json");
     let state_arg = state.to_string_lossy().into_owned();
-    let memory = Emulator::start(emulator_bin, &["--time-scale", "0"])?;
-    let persisted = Emulator::start(emulator_bin, &["--time-scale", "0", "--state", &state_arg])?;
+    let memory = Emulator::start_with(&["--time-scale", "0"])?;
+    let persisted = Emulator::start_with(&["--time-scale", "0", "--state", &state_arg])?;
     let memory_assets = prepare(&memory)?;
     let persisted_assets = prepare(&persisted)?;
 
@@ -117,15 +117,16 @@ fn prepare(emulator: &Emulator) -> Result<Assets> {
     };
     let domain = id(emulator.action(
         "network/deployNetworkDomain",
-        &json!({"name": "bench", "type": "ESSENTIALS", "datacenterId": "NA9"}),
+        json!({"name": "bench", "type": "ESSENTIALS", "datacenterId": "NA9"}),
     )?)?;
     let vlan = id(emulator.action(
         "network/deployVlan",
-        &json!({"networkDomainId": domain, "name": "bench", "privateIpv4NetworkAddress": "10.0.0.0",
+        json!({"networkDomainId": domain, "name": "bench", "privateIpv4NetworkAddress": "10.0.0.0",
                 "privateIpv4PrefixSize": 16, "attachedVlan": {"gatewayAddressing": "LOW"}}),
     )?)?;
-    let images = emulator.get(&caas(
-        "image/osImage?name=Rocky%20Linux%208%2064-bit%202%20CPU&datacenterId=NA9",
+    let prefix = format!("/caas/2.9/{}/", emulator.org_id()?);
+    let images = emulator.get(&format!(
+        "{prefix}image/osImage?name=Rocky%20Linux%208%2064-bit%202%20CPU&datacenterId=NA9"
     ))?;
     let image = images["osImage"][0]["id"]
         .as_str()
@@ -133,10 +134,10 @@ fn prepare(emulator: &Emulator) -> Result<Assets> {
         .with_context(|| format!("no Rocky Linux 8 image: {images}"))?;
     let server = id(emulator.action(
         "server/deployServer",
-        &deploy_body("reader", &image, &domain, &vlan),
+        deploy_body("reader", &image, &domain, &vlan),
     )?)?;
     Ok(Assets {
-        base: emulator.base_url.clone(),
+        base: format!("{}{prefix}", emulator.base_url()),
         domain,
         vlan,
         server,
@@ -184,7 +185,7 @@ async fn call(
     path: &str,
     body: Option<&Value>,
 ) -> Result<Value> {
-    let url = format!("{base}{}", caas(path));
+    let url = format!("{base}{path}");
     let request = match body {
         Some(body) => client.post(url).json(body),
         None => client.get(url),

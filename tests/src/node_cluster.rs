@@ -10,7 +10,7 @@ use anyhow::{bail, Context as _, Result};
 
 use crate::node_backing::NodeBackedCloud;
 use crate::nodes::mesos::Health;
-use crate::terraform::{workspace_root, ProviderPackage, Workspace};
+use crate::terraform::{ProviderPackage, Workspace};
 
 /// A Terraform workspace holding the example's `.tf` files, initialised, with every variable the
 /// node-backed cloud needs set through the environment: the emulator's endpoint, the servers'
@@ -26,17 +26,7 @@ pub fn example_workspace(cloud: &NodeBackedCloud, password: &str) -> Result<Work
     );
     let mut ws = Workspace::with_providers(&[ours, ProviderPackage::null()?])?;
     ws.set_wrapper(&cloud.internet_wrapper());
-    let source = workspace_root().join("examples/mesos-cluster");
-    for entry in
-        std::fs::read_dir(&source).with_context(|| format!("reading {}", source.display()))?
-    {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "tf") {
-            let name = path.file_name().context("a .tf file without a name")?;
-            std::fs::copy(&path, ws.work_dir().join(name))
-                .with_context(|| format!("copying {}", path.display()))?;
-        }
-    }
+    crate::provider::copy_example(&ws, "mesos-cluster")?;
     let password_file = ws.scratch_path("admin-password");
     write_private(&password_file, password)?;
     let provisioner = crate::binary("mesos-provisioner")?;

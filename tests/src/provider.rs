@@ -49,6 +49,14 @@ pub fn workspace(emulator: &Emulator, main_tf: &str) -> Result<Workspace> {
 /// in the mirror too), pointed at `emulator` through the environment fallbacks, initialised once.
 pub fn example_workspace(emulator: &Emulator, example: &str) -> Result<Workspace> {
     let (ws, _) = emulator_workspace_with(emulator, &[ProviderPackage::null()?])?;
+    copy_example(&ws, example)?;
+    ws.init()?;
+    Ok(ws)
+}
+
+/// Copies the `*.tf` files of `example` (a folder under the repository's `examples/`) into the
+/// workspace; fails when there are none.
+pub fn copy_example(ws: &Workspace, example: &str) -> Result<()> {
     let source = crate::terraform::workspace_root()
         .join("examples")
         .join(example);
@@ -66,8 +74,7 @@ pub fn example_workspace(emulator: &Emulator, example: &str) -> Result<Workspace
     if copied == 0 {
         bail!("{} holds no .tf files", source.display());
     }
-    ws.init()?;
-    Ok(ws)
+    Ok(())
 }
 
 /// Replaces `main.tf` keeping the `required_providers` block.
