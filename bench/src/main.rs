@@ -8,6 +8,7 @@
 //! against the Go SDK provider terraform-provider-lxd v1.5.0, (4) provisioning against Ansible,
 //! (5) end to end on the node-backed emulator, (6) the emulator's throughput.
 
+mod ansible;
 mod apply_bound;
 mod clock;
 mod cluster;
@@ -82,7 +83,7 @@ fn run(options: &Options) -> Result<()> {
     let mut figures: Vec<Figure> = Vec::new();
     // Most valuable first, so an interrupted run still has them. A row that fails is reported
     // as a failed figure and the others still run.
-    let rows: [(u8, &str, RowFn); 4] = [
+    let rows: [(u8, &str, RowFn); 5] = [
         (
             6,
             "emulator throughput",
@@ -101,6 +102,9 @@ fn run(options: &Options) -> Result<()> {
         (2, "plan at scale", &|o, _, b| {
             plan_scale::run(&b.emulator, &b.provider, o.quick)
         }),
+        (4, "provisioning against Ansible", &|o, _, _| {
+            ansible::run(o.quick)
+        }),
     ];
     let binaries = Binaries {
         emulator: emulator_bin,
@@ -118,7 +122,7 @@ fn run(options: &Options) -> Result<()> {
         }
         eprintln!("row {row}: {:.0} s", row_started.elapsed().as_secs_f64());
     }
-    for row in [4, 5] {
+    for row in [5] {
         if wanted(row) {
             figures.push(not_built(row));
         }
