@@ -463,7 +463,7 @@ fn figures(
 ) -> Vec<Figure> {
     let both = "both: converge of all 12 nodes (phases access, base, zookeeper, mesos-master, marathon, mesos-agent with the provisioner's barriers between them; no submit-apps), 12 hosts at once";
     let python_note = format!(
-        "python3 and python3-apt installed on the nodes before Ansible's runs, not timed ({:.0} s; the test image has neither)",
+        "python3 and python3-apt installed on the nodes before Ansible's runs, not timed ({:.0} s; the test image has neither, and the provisioner's cold run installs python3 itself as part of docker.io's recommended criu)",
         python.as_secs_f64()
     );
     let mut figures = vec![ratio(
