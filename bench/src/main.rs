@@ -8,6 +8,7 @@
 //! against the Go SDK provider terraform-provider-lxd v1.5.0, (4) provisioning against Ansible,
 //! (5) end to end on the node-backed emulator, (6) the emulator's throughput.
 
+mod ansible;
 mod apply_bound;
 mod clock;
 mod cluster;
@@ -81,7 +82,7 @@ fn run(options: &Options) -> Result<()> {
     let mut figures: Vec<Figure> = Vec::new();
     // Most valuable first, so an interrupted run still has them. A row that fails is reported
     // as a failed figure and the others still run.
-    let rows: [(u8, &str, RowFn); 5] = [
+    let rows: [(u8, &str, RowFn); 6] = [
         (
             6,
             "emulator throughput",
@@ -101,6 +102,9 @@ fn run(options: &Options) -> Result<()> {
         (5, "end to end on the node-backed emulator", &|o, _, _| {
             end_to_end::run(o.quick)
         }),
+        (4, "provisioning against Ansible", &|o, _, _| {
+            ansible::run(o.quick)
+        }),
     ];
     let binaries = Binaries {
         provider: provider_bin,
@@ -116,9 +120,6 @@ fn run(options: &Options) -> Result<()> {
             Err(error) => figures.push(Figure::failed(row, what, &format!("{error:#}"))),
         }
         eprintln!("row {row}: {:.0} s", row_started.elapsed().as_secs_f64());
-    }
-    if wanted(4) {
-        figures.push(not_built(4));
     }
     figures.sort_by_key(|f| f.row);
 
@@ -167,18 +168,6 @@ struct Binaries {
 
 /// One row's measurement.
 type RowFn<'a> = &'a dyn Fn(&Options, &Previous, &Binaries) -> Result<Vec<Figure>>;
-
-/// Row 4 (provisioning against Ansible) is not part of this bench yet: the table says so
-/// instead of leaving it out silently.
-fn not_built(row: u8) -> Figure {
-    Figure::skipped(
-        "4.ansible",
-        row,
-        "provisioning vs Ansible (cold, converged, --check; peak RSS)",
-        "cold <= 0.5x, converged <= 0.2x, RSS <= 0.1x",
-        "not measured: this version of the bench does not run this row yet (issue 12); it needs root and the 12 test nodes",
-    )
-}
 
 /// Whether this process runs as root (the node-based rows need it).
 fn is_root() -> bool {
