@@ -127,7 +127,7 @@ pub fn run(quick: bool) -> Result<Vec<Figure>> {
                 &format!("2.plan{}.gets", m.servers),
                 2,
                 &format!("terraform plan, {} servers + NAT + firewall: GETs per resource per refresh", m.servers),
-                format!("{per:.2}"),
+                format!("{per:.3}"),
                 "<= 1.00",
             )
             .judged(per, Verdict::of(per <= 1.0))
