@@ -187,7 +187,8 @@ pub fn add(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     ))
 }
 
-/// `POST network/removePublicIpBlock` (synchronous): refused while a NAT rule uses an address.
+/// `POST network/removePublicIpBlock` (synchronous): refused while a NAT rule or a virtual
+/// listener uses an address.
 pub fn remove(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
     let block = find(ctx.org, "id", &body.id)?;
@@ -202,6 +203,18 @@ pub fn remove(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             format!(
                 "id: Public IP Block {} has an address ({}) used by NAT rule {}.",
                 block.id, rule.external_ip, rule.id
+            ),
+        ));
+    }
+    if let Some(ip) = block
+        .addresses()
+        .find(|a| super::virtual_listener::uses_address(ctx.org, *a))
+    {
+        return Err(ApiError::new(
+            Code::HasDependency,
+            format!(
+                "id: Public IP Block {} has an address ({ip}) used by a virtual listener.",
+                block.id
             ),
         ));
     }
