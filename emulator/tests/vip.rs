@@ -254,6 +254,13 @@ async fn node_pool_member_and_listener_live_and_die_in_order() {
         )
         .await;
     assert_error(&third, 400, "NO_IP_ADDRESS_AVAILABLE");
+    // Both addresses are reserved, as NAT rules' are.
+    let (_, reserved) = emu
+        .get(&format!(
+            "network/reservedPublicIpv4Address?networkDomainId={nd}"
+        ))
+        .await;
+    assert_eq!(reserved["totalCount"], 2, "{reserved}");
     // The block cannot go while listeners use it.
     let r = emu
         .post("network/removePublicIpBlock", json!({"id": block}))
@@ -621,7 +628,13 @@ async fn every_vip_document_renders_as_xml() {
         )),
         "{doc}"
     );
-    assert!(doc.contains("<pool id="), "{doc}");
+    // The pool as libcloud's recorded listener shows it: identity attributes, settings inside.
+    assert!(
+        doc.contains(&format!(
+            "<pool id=\"{pool_id}\" name=\"p\"><loadBalanceMethod>ROUND_ROBIN</loadBalanceMethod>"
+        )),
+        "{doc}"
+    );
     let doc = xml(
         &emu,
         &format!("{VIP}/defaultHealthMonitor?networkDomainId={nd}"),

@@ -98,20 +98,29 @@ pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     paging::page(items, "publicIpBlock", &ctx.call.query, FILTERS).map(Reply::Document)
 }
 
-/// `GET network/reservedPublicIpv4Address?networkDomainId=…`: addresses used by NAT rules.
+/// `GET network/reservedPublicIpv4Address?networkDomainId=…`: addresses used by NAT rules and
+/// virtual listeners.
 pub fn list_reserved(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let listeners = ctx
+        .org
+        .virtual_listeners
+        .values()
+        .filter(|l| l.addressability == "PUBLIC_IP_BLOCK")
+        .map(|l| l.ip);
     let items = ctx
         .org
         .nat_rules
         .values()
-        .filter_map(|r| {
+        .map(|r| r.external_ip)
+        .chain(listeners)
+        .filter_map(|ip| {
             let block = ctx
                 .org
                 .public_ip_blocks
                 .values()
-                .find(|b| b.addresses().any(|a| a == r.external_ip))?;
+                .find(|b| b.addresses().any(|a| a == ip))?;
             Some(
-                json!({"value": r.external_ip.to_string(), "datacenterId": block.datacenter_id,
+                json!({"value": ip.to_string(), "datacenterId": block.datacenter_id,
                         "ipBlockId": block.id, "networkDomainId": block.network_domain_id}),
             )
         })

@@ -59,8 +59,9 @@ const LAYER4: &[Compatibility] = &[
     ("PERFORMANCE_LAYER_4", "ANY"),
 ];
 
-/// HTTP-aware entries: standard HTTP listeners only (our reading).
-const HTTP: &[Compatibility] = &[("STANDARD", "HTTP")];
+/// HTTP-aware entries: layer-4 HTTP listeners only (as the recorded HTTP iRules list; the same
+/// for the cookie profile is our reading).
+const HTTP: &[Compatibility] = &[("PERFORMANCE_LAYER_4", "HTTP")];
 
 /// SIP persistence: standard UDP listeners only (our reading).
 const SIP: &[Compatibility] = &[("STANDARD", "UDP")];
