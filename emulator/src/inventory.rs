@@ -31,6 +31,18 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         .values()
         .map(|r| r.to_json(org, 10))
         .collect();
+    let vip_nodes: Vec<Value> = org.vip_nodes.values().map(|n| n.to_json()).collect();
+    let vip_pools: Vec<Value> = org.vip_pools.values().map(|p| p.to_json()).collect();
+    let vip_members: Vec<Value> = org
+        .vip_pool_members
+        .values()
+        .map(|m| m.to_json(org))
+        .collect();
+    let listeners: Vec<Value> = org
+        .virtual_listeners
+        .values()
+        .map(|l| l.to_json(org))
+        .collect();
     let total = network_domains.len()
         + vlans.len()
         + servers.len()
@@ -39,7 +51,11 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         + client_rules.len()
         + address_lists.len()
         + port_lists.len()
-        + anti_affinity.len();
+        + anti_affinity.len()
+        + vip_nodes.len()
+        + vip_pools.len()
+        + vip_members.len()
+        + listeners.len();
     json!({
         "orgId": org_id,
         "totalAssets": total,
@@ -52,6 +68,10 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         "ipAddressList": address_lists,
         "portList": port_lists,
         "antiAffinityRule": anti_affinity,
+        "vipNode": vip_nodes,
+        "vipPool": vip_pools,
+        "vipPoolMember": vip_members,
+        "virtualListener": listeners,
         "defaultFirewallRuleCount": default_rules,
         "tagKey": keys,
         "tag": tags,

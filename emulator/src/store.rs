@@ -15,6 +15,10 @@ use crate::resources::public_ip_block::PublicIpBlock;
 use crate::resources::reserved_ip::ReservedIpv4;
 use crate::resources::server::Server;
 use crate::resources::tag::{Tag, TagKey};
+use crate::resources::vip_node::VipNode;
+use crate::resources::vip_pool::VipPool;
+use crate::resources::vip_pool_member::VipPoolMember;
+use crate::resources::virtual_listener::VirtualListener;
 use crate::resources::vlan::Vlan;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -53,6 +57,14 @@ pub struct Org {
     pub anti_affinity_rules: BTreeMap<String, AntiAffinityRule>,
     /// Customer images (cloned servers) by id.
     pub customer_images: BTreeMap<String, CustomerImage>,
+    /// Load-balancer nodes by id.
+    pub vip_nodes: BTreeMap<String, VipNode>,
+    /// Load-balancer pools by id.
+    pub vip_pools: BTreeMap<String, VipPool>,
+    /// Load-balancer pool members by id.
+    pub vip_pool_members: BTreeMap<String, VipPoolMember>,
+    /// Virtual listeners by id.
+    pub virtual_listeners: BTreeMap<String, VirtualListener>,
 }
 
 /// Allocation counters shared by all organisations (public addresses are globally unique).
@@ -95,6 +107,10 @@ impl World {
                 || org.nat_rules.contains_key(id)
                 || org.tag_keys.contains_key(id)
                 || org.customer_images.contains_key(id)
+                || org.vip_nodes.contains_key(id)
+                || org.vip_pools.contains_key(id)
+                || org.vip_pool_members.contains_key(id)
+                || org.virtual_listeners.contains_key(id)
                 || org.firewall_rules.iter().any(|r| r.id == id)
                 || org.servers.values().any(|s| s.owns_part(id));
             owns.then_some(org_id.as_str())
@@ -137,6 +153,12 @@ impl Org {
             let gone = |id: &str| removed.iter().any(|r| r == id);
             self.firewall_rules.retain(|r| !gone(&r.network_domain_id));
             self.nat_rules.retain(|_, r| !gone(&r.network_domain_id));
+            self.vip_pool_members
+                .retain(|_, m| !gone(&m.network_domain_id));
+            self.virtual_listeners
+                .retain(|_, l| !gone(&l.network_domain_id));
+            self.vip_pools.retain(|_, p| !gone(&p.network_domain_id));
+            self.vip_nodes.retain(|_, n| !gone(&n.network_domain_id));
             // Blocks go with their domain, and every tag with its asset.
             let blocks: Vec<String> = self
                 .public_ip_blocks
@@ -346,6 +368,20 @@ mod tests {
         let bad = Persister::new(dir.path().join("missing-dir/state.json"));
         assert!(d.wait_durable(4, || (Ok(b"{}".to_vec()), 4), &bad).is_err());
         assert!(d.check_healthy().is_err());
+    }
+
+    #[test]
+    fn an_older_state_file_without_vip_objects_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        fs::write(
+            &path,
+            br#"{"orgs": {"org": {"network_domains": {}, "vlans": {}}}, "counters": {}}"#,
+        )
+        .unwrap();
+        let world = Persister::new(path).load().unwrap();
+        let org = &world.orgs["org"];
+        assert!(org.vip_nodes.is_empty() && org.virtual_listeners.is_empty());
     }
 
     #[test]

@@ -145,6 +145,9 @@ fn nested_asset_attributes(element: &str) -> Option<&'static [&'static str]> {
         // An anti-affinity rule's server: `id` attribute, `name` and `description` elements.
         "serverSummary" => Some(&["id"]),
         "diskSpeed" | "cpuSpeed" => Some(&["id", "default", "available"]),
+        // A virtual listener's pools: `id` and `name` attributes, the pool's settings as child
+        // elements (libcloud's recorded listener list).
+        "pool" | "clientClonePool" => Some(&["id", "name"]),
         _ => None,
     }
 }

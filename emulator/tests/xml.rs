@@ -356,6 +356,7 @@ async fn xml_matches_the_libcloud_recordings() {
         .await
         .unwrap();
     answers.insert("oec_0_9_myaccount.xml", account.text().await.unwrap());
+    vip_recordings(&emu, &mut answers).await;
     let images = get(4, "image/osImage?datacenterId=NA9".into()).await;
     let image = parse(&images)
         .descendants()
@@ -1096,6 +1097,7 @@ async fn xml_matches_the_libcloud_recordings() {
     let recorded_files = std::fs::read_dir(&dir)
         .unwrap()
         .chain(std::fs::read_dir(format!("{dir}/2.4")).unwrap())
+        .chain(std::fs::read_dir(format!("{dir}/loadbalancer")).unwrap())
         .filter(|e| {
             e.as_ref()
                 .unwrap()
@@ -1130,6 +1132,125 @@ async fn xml_matches_the_libcloud_recordings() {
     );
 }
 
+/// The load balancer's recordings (libcloud's `loadbalancer` fixtures, kept in `loadbalancer/`):
+/// an ADVANCED domain with a node, two pools (two monitors each), a member on a port, and a
+/// layer-4 HTTP listener using both pools, two persistence profiles and two iRules.
+async fn vip_recordings(emu: &Emu, answers: &mut BTreeMap<&'static str, String>) {
+    let nd = emu
+        .ok(
+            "network/deployNetworkDomain",
+            serde_json::json!({"name": "lb", "type": "ADVANCED", "datacenterId": "NA9"}),
+        )
+        .await;
+    wait(emu, &format!("network/networkDomain/{nd}"), Some("NORMAL")).await;
+    emu.ok(
+        "network/addPublicIpBlock",
+        serde_json::json!({"networkDomainId": nd}),
+    )
+    .await;
+    let vip = |path: &str| format!("networkDomainVip/{path}");
+    let catalog = |doc: &str, name: &str| {
+        let d = parse(doc);
+        d.descendants()
+            .find(|n| {
+                n.attribute("name") == Some(name) || n.children().any(|c| c.text() == Some(name))
+            })
+            .and_then(|n| n.attribute("id"))
+            .unwrap_or_else(|| panic!("{name} not in {doc}"))
+            .to_string()
+    };
+    let (_, monitors) = xml(
+        emu,
+        4,
+        &vip(&format!("defaultHealthMonitor?networkDomainId={nd}")),
+        None,
+    )
+    .await;
+    let (http, https) = (
+        catalog(&monitors, "CCDEFAULT.Http"),
+        catalog(&monitors, "CCDEFAULT.Https"),
+    );
+    answers.insert(
+        "loadbalancer/caas_2_1_8a8f6abc_2745_4d8a_9cbc_8dabe5a7d0e4_networkDomainVip_defaultHealthMonitor.xml",
+        monitors,
+    );
+    let (_, irules) = xml(
+        emu,
+        4,
+        &vip(&format!("defaultIrule?networkDomainId={nd}")),
+        None,
+    )
+    .await;
+    let (timers, ips) = (
+        catalog(&irules, "CCDEFAULT.IpProtocolTimers"),
+        catalog(&irules, "CCDEFAULT.Ips"),
+    );
+    answers.insert("loadbalancer/networkDomainVip_defaultIrule.xml", irules);
+    let (_, profiles) = xml(
+        emu,
+        4,
+        &vip(&format!("defaultPersistenceProfile?networkDomainId={nd}")),
+        None,
+    )
+    .await;
+    let (destination, source) = (
+        catalog(&profiles, "CCDEFAULT.DestinationAddress"),
+        catalog(&profiles, "CCDEFAULT.SourceAddress"),
+    );
+    let (status, created) = post(emu, 4, "networkDomainVip", "createNode", &format!("><networkDomainId>{nd}</networkDomainId><name>n1</name><ipv4Address>10.0.3.13</ipv4Address><status>ENABLED</status><connectionLimit>100</connectionLimit><connectionRateLimit>10</connectionRateLimit>")).await;
+    assert_eq!(status, 200, "{created}");
+    let node = info(&created, "nodeId");
+    answers.insert(
+        "loadbalancer/caas_2_1_8a8f6abc_2745_4d8a_9cbc_8dabe5a7d0e4_networkDomainVip_createNode.xml",
+        created,
+    );
+    let mut pools = Vec::new();
+    for name in ["production", "development"] {
+        pools.push(
+            emu.ok(
+                &vip("createPool"),
+                serde_json::json!({"networkDomainId": nd, "name": name, "description": "d",
+                    "loadBalanceMethod": "ROUND_ROBIN", "healthMonitorId": [http, https],
+                    "serviceDownAction": "RESELECT", "slowRampTime": 10}),
+            )
+            .await,
+        );
+    }
+    let member = emu
+        .ok(
+            &vip("addPoolMember"),
+            serde_json::json!({"poolId": pools[1], "nodeId": node, "port": 9889, "status": "ENABLED"}),
+        )
+        .await;
+    emu.ok(
+        &vip("createVirtualListener"),
+        serde_json::json!({"networkDomainId": nd, "name": "l", "description": "d",
+            "type": "PERFORMANCE_LAYER_4", "protocol": "HTTP", "port": 8899, "enabled": true,
+            "connectionLimit": 10000, "connectionRateLimit": 400,
+            "sourcePortPreservation": "PRESERVE", "poolId": pools[0],
+            "clientClonePoolId": pools[1], "persistenceProfileId": destination,
+            "fallbackPersistenceProfileId": source, "iruleId": [timers, ips]}),
+    )
+    .await;
+    let get = |minor: u32, path: String| async move {
+        let (status, text) = xml(emu, minor, &path, None).await;
+        assert_eq!(status, 200, "GET {path}: {text}");
+        text
+    };
+    answers.insert(
+        "loadbalancer/caas_2_1_8a8f6abc_2745_4d8a_9cbc_8dabe5a7d0e4_networkDomainVip_pool_4d360b1f_bc2c_4ab7_9884_1f03ba2768f7.xml",
+        get(4, vip(&format!("pool/{}", pools[1]))).await,
+    );
+    answers.insert(
+        "loadbalancer/caas_2_0_8a8f6abc_2745_4d8a_9cbc_8dabe5a7d0e4_networkDomainVip_poolMember_3dd806a2_c2c8_4c0c_9a4f_5219ea9266c0.xml",
+        get(4, vip(&format!("poolMember/{member}"))).await,
+    );
+    answers.insert(
+        "loadbalancer/networkDomainVip_virtualListener.xml",
+        get(6, vip(&format!("virtualListener?networkDomainId={nd}"))).await,
+    );
+}
+
 /// The raw XML coverage (all recorded keys, exceptions counted as misses) last measured; fewer
 /// present means a regression or a new exception, which must be argued for in EXCEPTIONS.
-const RAW_FLOOR: f64 = 97.7;
+const RAW_FLOOR: f64 = 97.8;

@@ -19,6 +19,12 @@ pub mod server;
 pub mod server_disk;
 pub mod server_nic;
 pub mod tag;
+pub mod vip_common;
+pub mod vip_default;
+pub mod vip_node;
+pub mod vip_pool;
+pub mod vip_pool_member;
+pub mod virtual_listener;
 pub mod vlan;
 
 use crate::envelope::{ApiError, Code, Reply};
@@ -258,6 +264,54 @@ pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         (false, "tag", "tag") if !has_id => tag::list(ctx),
         (true, "tag", "applyTags") => tag::apply(ctx),
         (true, "tag", "removeTags") => tag::remove(ctx),
+        (false, vip_common::AREA, "node") => match has_id {
+            true => vip_node::get(ctx),
+            false => vip_node::list(ctx),
+        },
+        (true, vip_common::AREA, "createNode") => vip_node::create(ctx),
+        (true, vip_common::AREA, "editNode") => vip_node::edit(ctx),
+        (true, vip_common::AREA, "deleteNode") => vip_node::delete(ctx),
+        (false, vip_common::AREA, "pool") => match has_id {
+            true => vip_pool::get(ctx),
+            false => vip_pool::list(ctx),
+        },
+        (true, vip_common::AREA, "createPool") => vip_pool::create(ctx),
+        (true, vip_common::AREA, "editPool") => vip_pool::edit(ctx),
+        (true, vip_common::AREA, "deletePool") => vip_pool::delete(ctx),
+        (false, vip_common::AREA, "poolMember") => match has_id {
+            true => vip_pool_member::get(ctx),
+            false => vip_pool_member::list(ctx),
+        },
+        (true, vip_common::AREA, "addPoolMember") => vip_pool_member::add(ctx),
+        (true, vip_common::AREA, "editPoolMember") => vip_pool_member::edit(ctx),
+        (true, vip_common::AREA, "removePoolMember") => vip_pool_member::remove(ctx),
+        // Virtual listeners came with 2.6; earlier paths get the unknown-endpoint answer.
+        (_, vip_common::AREA, op)
+            if call.minor < virtual_listener::SINCE_MINOR
+                && matches!(
+                    op,
+                    "virtualListener"
+                        | "createVirtualListener"
+                        | "editVirtualListener"
+                        | "deleteVirtualListener"
+                ) =>
+        {
+            Err(unknown(call))
+        }
+        (false, vip_common::AREA, "virtualListener") => match has_id {
+            true => virtual_listener::get(ctx),
+            false => virtual_listener::list(ctx),
+        },
+        (true, vip_common::AREA, "createVirtualListener") => virtual_listener::create(ctx),
+        (true, vip_common::AREA, "editVirtualListener") => virtual_listener::edit(ctx),
+        (true, vip_common::AREA, "deleteVirtualListener") => virtual_listener::delete(ctx),
+        (false, vip_common::AREA, "defaultHealthMonitor") if !has_id => {
+            vip_default::health_monitors(ctx)
+        }
+        (false, vip_common::AREA, "defaultPersistenceProfile") if !has_id => {
+            vip_default::persistence_profiles(ctx)
+        }
+        (false, vip_common::AREA, "defaultIrule") if !has_id => vip_default::irules(ctx),
         _ => Err(unknown(call)),
     }
 }

@@ -132,7 +132,10 @@ pub fn create(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         .filter(|b| b.network_domain_id == nd.id)
         .flat_map(|b| b.addresses().collect::<Vec<_>>())
         .collect();
-    let in_use = |ip: Ipv4Addr| rules.iter().any(|r| r.external_ip == ip);
+    let in_use = |ip: Ipv4Addr| {
+        rules.iter().any(|r| r.external_ip == ip)
+            || super::virtual_listener::uses_address(ctx.org, ip)
+    };
     let external = match &body.external_ip {
         Some(text) => {
             let ip = net::parse_ipv4("externalIp", text).map_err(|m| ApiError::new(Code::InvalidInputData, m))?;
@@ -140,7 +143,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Reply, ApiError> {
                 return Err(ApiError::new(Code::IpAddressOutOfRange, format!("externalIp: {ip} is not in a public IP block of the network domain.")));
             }
             if in_use(ip) {
-                return Err(ApiError::new(Code::IpAddressNotUnique, format!("externalIp: {ip} is already used by another NAT rule.")));
+                return Err(ApiError::new(Code::IpAddressNotUnique, format!("externalIp: {ip} is already used by another NAT rule or a virtual listener.")));
             }
             ip
         }

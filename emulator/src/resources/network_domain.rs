@@ -244,7 +244,8 @@ pub fn edit(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     )))
 }
 
-/// `POST network/deleteNetworkDomain`: needs no VLANs, servers or public IP blocks left.
+/// `POST network/deleteNetworkDomain`: needs no VLANs, servers, public IP blocks, lists or
+/// load-balancer (VIP) objects left.
 pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
     let nd = find(ctx.org, "id", &body.id)?;
@@ -281,11 +282,12 @@ pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             .values()
             .filter(|l| l.network_domain_id == nd.id)
             .count();
-    if vlans + servers + blocks + lists > 0 {
+    let vip = crate::resources::vip_common::objects_in(ctx.org, &nd.id);
+    if vlans + servers + blocks + lists + vip > 0 {
         return Err(ApiError::new(
             Code::HasDependency,
             format!(
-                "id: Network Domain {} still has {vlans} VLAN(s), {servers} server(s), {blocks} public IP block(s) and {lists} IP address or port list(s); remove them first.",
+                "id: Network Domain {} still has {vlans} VLAN(s), {servers} server(s), {blocks} public IP block(s), {lists} IP address or port list(s) and {vip} load-balancer object(s); remove them first.",
                 nd.id
             ),
         ));

@@ -98,20 +98,29 @@ pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     paging::page(items, "publicIpBlock", &ctx.call.query, FILTERS).map(Reply::Document)
 }
 
-/// `GET network/reservedPublicIpv4Address?networkDomainId=…`: addresses used by NAT rules.
+/// `GET network/reservedPublicIpv4Address?networkDomainId=…`: addresses used by NAT rules and
+/// virtual listeners.
 pub fn list_reserved(ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let listeners = ctx
+        .org
+        .virtual_listeners
+        .values()
+        .filter(|l| l.addressability == "PUBLIC_IP_BLOCK")
+        .map(|l| l.ip);
     let items = ctx
         .org
         .nat_rules
         .values()
-        .filter_map(|r| {
+        .map(|r| r.external_ip)
+        .chain(listeners)
+        .filter_map(|ip| {
             let block = ctx
                 .org
                 .public_ip_blocks
                 .values()
-                .find(|b| b.addresses().any(|a| a == r.external_ip))?;
+                .find(|b| b.addresses().any(|a| a == ip))?;
             Some(
-                json!({"value": r.external_ip.to_string(), "datacenterId": block.datacenter_id,
+                json!({"value": ip.to_string(), "datacenterId": block.datacenter_id,
                         "ipBlockId": block.id, "networkDomainId": block.network_domain_id}),
             )
         })
@@ -187,7 +196,8 @@ pub fn add(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     ))
 }
 
-/// `POST network/removePublicIpBlock` (synchronous): refused while a NAT rule uses an address.
+/// `POST network/removePublicIpBlock` (synchronous): refused while a NAT rule or a virtual
+/// listener uses an address.
 pub fn remove(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
     let block = find(ctx.org, "id", &body.id)?;
@@ -202,6 +212,18 @@ pub fn remove(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             format!(
                 "id: Public IP Block {} has an address ({}) used by NAT rule {}.",
                 block.id, rule.external_ip, rule.id
+            ),
+        ));
+    }
+    if let Some(ip) = block
+        .addresses()
+        .find(|a| super::virtual_listener::uses_address(ctx.org, *a))
+    {
+        return Err(ApiError::new(
+            Code::HasDependency,
+            format!(
+                "id: Public IP Block {} has an address ({ip}) used by a virtual listener.",
+                block.id
             ),
         ));
     }
