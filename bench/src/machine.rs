@@ -108,9 +108,27 @@ fn summarise(samples: &[f64]) -> String {
     )
 }
 
+/// A `kB` field of a `/proc` file, such as `VmRSS:    6100 kB` in `/proc/PID/status` or
+/// `Pss:   8 kB` in `smaps_rollup`.
+pub fn kib_field(text: &str, field: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kib_fields_are_read() {
+        assert_eq!(kib_field("Rss: 10 kB\nPss:   8 kB\n", "Pss:"), Some(8));
+        assert_eq!(kib_field("VmRSS:\t 6100 kB\n", "VmRSS:"), Some(6100));
+        let status = "Name:\tx\nVmHWM:\t    6400 kB\nVmRSS:\t    6100 kB\n";
+        assert_eq!(kib_field(status, "VmRSS:"), Some(6100));
+        assert_eq!(kib_field(status, "VmHWM:"), Some(6400));
+        assert_eq!(kib_field(status, "VmSwap:"), None);
+    }
 
     #[test]
     fn summary_of_samples() {

@@ -10,6 +10,7 @@
 //!   on a configuration with no provider at all, and the provider's part is the wall time minus
 //!   that baseline.
 
+use crate::machine::kib_field;
 use crate::table::{Figure, Verdict};
 use anyhow::{bail, Context, Result};
 use e2e::terraform::{ProviderPackage, Workspace};
@@ -51,18 +52,10 @@ fn launch_once(binary: &Path, into: &mut Launches) -> Result<()> {
         .context("reading the provider's /proc status")?;
     into.times.push(plugin.spawn_to_handshake);
     into.rss_kib
-        .push(status_kib(&status, "VmRSS:").context("no VmRSS")?);
+        .push(kib_field(&status, "VmRSS:").context("no VmRSS")?);
     into.hwm_kib
-        .push(status_kib(&status, "VmHWM:").context("no VmHWM")?);
+        .push(kib_field(&status, "VmHWM:").context("no VmHWM")?);
     Ok(())
-}
-
-/// A `kB` field of `/proc/PID/status`.
-fn status_kib(status: &str, field: &str) -> Option<u64> {
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// The median (lower middle for an even count).
@@ -222,13 +215,5 @@ mod tests {
         assert_eq!(median(&[3, 1, 2]), Some(2));
         assert_eq!(median(&[4, 1, 3, 2]), Some(2));
         assert_eq!(median::<u32>(&[]), None);
-    }
-
-    #[test]
-    fn reads_kib_fields_of_proc_status() {
-        let status = "Name:\tx\nVmHWM:\t    6400 kB\nVmRSS:\t    6100 kB\n";
-        assert_eq!(status_kib(status, "VmRSS:"), Some(6100));
-        assert_eq!(status_kib(status, "VmHWM:"), Some(6400));
-        assert_eq!(status_kib(status, "VmSwap:"), None);
     }
 }

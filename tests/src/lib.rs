@@ -4,6 +4,7 @@ pub mod emulator;
 pub mod node_backing;
 pub mod node_cluster;
 pub mod nodes;
+pub mod procfs;
 pub mod provider;
 pub mod real_mesos;
 pub mod reliability;

@@ -145,11 +145,7 @@ impl CmdlineSampler {
         let thread = std::thread::spawn(move || {
             let (mut passes, mut leaks) = (0, Vec::new());
             while !flag.load(Ordering::Relaxed) {
-                for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-                    let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
-                        continue;
-                    };
-                    let line = String::from_utf8_lossy(&raw).replace('\0', " ");
+                for (_, line) in e2e::procfs::command_lines() {
                     if secrets.iter().any(|s| line.contains(s.as_str())) {
                         let program = line.split(' ').next().unwrap_or("").to_owned();
                         if !leaks.contains(&program) {

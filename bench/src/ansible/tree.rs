@@ -7,8 +7,8 @@
 //! PSS (`Pss` of `/proc/PID/smaps_rollup`, which splits shared pages between their sharers). The
 //! peak of each sum over the run is reported; a process that lives less than 50 ms can be missed.
 
+use crate::machine::kib_field;
 use anyhow::{Context, Result};
-use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -55,7 +55,7 @@ pub fn run(mut command: Command) -> Result<Measured> {
     let stderr = drain(child.stderr.take().context("piped stderr")?);
     let (mut peak_rss, mut peak_pss, mut peak_processes) = (0, 0, 0);
     let status = loop {
-        let tree = descendants(root);
+        let tree = e2e::procfs::descendants(root);
         let (rss, pss) = tree.iter().fold((0, 0), |(r, p), pid| {
             let (pr, pp) = memory_kib(*pid);
             (r + pr, p + pp)
@@ -89,46 +89,6 @@ fn drain(mut pipe: impl std::io::Read + Send + 'static) -> std::thread::JoinHand
     })
 }
 
-/// `root` and every process descending from it, from the parent links in `/proc/*/stat`.
-fn descendants(root: u32) -> BTreeSet<u32> {
-    let mut children: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|n| n.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if let Some(ppid) = parent_of(pid) {
-                children.entry(ppid).or_default().push(pid);
-            }
-        }
-    }
-    let mut tree = BTreeSet::from([root]);
-    let mut todo = vec![root];
-    while let Some(pid) = todo.pop() {
-        for &child in children.get(&pid).map(Vec::as_slice).unwrap_or_default() {
-            if tree.insert(child) {
-                todo.push(child);
-            }
-        }
-    }
-    tree
-}
-
-/// The parent pid from `/proc/PID/stat` (the field after the parenthesised command name).
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    parse_ppid(&stat)
-}
-
-fn parse_ppid(stat: &str) -> Option<u32> {
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// (RSS, PSS) of one process in KiB; zeros for a process that is gone or a kernel thread.
 fn memory_kib(pid: u32) -> (u64, u64) {
     let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -142,28 +102,9 @@ fn memory_kib(pid: u32) -> (u64, u64) {
     (rss, pss)
 }
 
-/// A `kB` field such as `VmRSS:    6100 kB`.
-fn kib_field(text: &str, field: &str) -> Option<u64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parent_pid_follows_the_command_name() {
-        assert_eq!(parse_ppid("42 (a) b) S 7 42 42 0"), Some(7));
-        assert_eq!(parse_ppid("garbage"), None);
-    }
-
-    #[test]
-    fn kib_fields_are_read() {
-        assert_eq!(kib_field("Rss: 10 kB\nPss:   8 kB\n", "Pss:"), Some(8));
-        assert_eq!(kib_field("VmRSS:\t 6100 kB\n", "VmRSS:"), Some(6100));
-    }
 
     #[test]
     fn measures_a_tree_with_a_child() {

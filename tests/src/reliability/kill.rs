@@ -1,50 +1,18 @@
-//! Finding and SIGKILLing the provider processes a Terraform run started, and sampling every
-//! process's command line (for secrets).
-
-use std::collections::{BTreeMap, BTreeSet};
+//! Finding and SIGKILLing the provider processes a Terraform run started.
 
 use anyhow::{Context, Result};
 
-/// `(pid, parent pid, command name)` of every process, from `/proc/<pid>/stat`.
-fn processes() -> Vec<(u32, u32, String)> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
-            let open = stat.find('(')?;
-            let close = stat.rfind(')')?;
-            let comm = stat[open + 1..close].to_owned();
-            let ppid = stat[close + 1..].split_whitespace().nth(1)?.parse().ok()?;
-            Some((pid, ppid, comm))
-        })
-        .collect()
-}
+use crate::procfs;
 
 /// The pids of every descendant of `root` whose command name starts with `prefix` (the kernel
 /// keeps the first 15 bytes of it: `terraform-provi`).
 pub fn descendants_named(root: u32, prefix: &str) -> Vec<u32> {
-    let all = processes();
-    let mut children: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for (pid, ppid, _) in &all {
-        children.entry(*ppid).or_default().push(*pid);
-    }
-    let mut found = BTreeSet::new();
-    let mut queue = vec![root];
-    while let Some(pid) = queue.pop() {
-        for child in children.get(&pid).into_iter().flatten() {
-            if found.insert(*child) {
-                queue.push(*child);
-            }
-        }
-    }
+    let all = procfs::processes();
+    let found = procfs::descendants_in(&all, root);
     let short: String = prefix.chars().take(15).collect();
     all.into_iter()
-        .filter(|(pid, _, comm)| found.contains(pid) && comm.starts_with(&short))
-        .map(|(pid, _, _)| pid)
+        .filter(|p| p.pid != root && found.contains(&p.pid) && p.comm.starts_with(&short))
+        .map(|p| p.pid)
         .collect()
 }
 
@@ -67,27 +35,10 @@ pub fn kill_providers(root: u32) -> Result<usize> {
     Ok(pids.len())
 }
 
-/// Every readable process command line, its arguments joined by spaces.
-pub fn command_lines() -> Vec<(u32, String)> {
-    processes()
-        .into_iter()
-        .filter_map(|(pid, _, _)| {
-            let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-            // Every argument ends with a NUL, the last one included.
-            let raw = raw.strip_suffix(&[0]).unwrap_or(&raw);
-            let line = raw
-                .split(|b| *b == 0)
-                .map(|part| String::from_utf8_lossy(part).into_owned())
-                .collect::<Vec<_>>()
-                .join(" ");
-            Some((pid, line))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::procfs::command_lines;
 
     #[test]
     fn finds_a_named_descendant_and_sees_its_command_line() {

@@ -14,7 +14,7 @@ mod table;
 pub use census::Census;
 
 pub use faults::{FaultCounts, FaultRates};
-pub use kill::{command_lines, descendants_named, kill_providers};
+pub use kill::{descendants_named, kill_providers};
 pub use runs::{
     emulator_kill, error_lines, fault_cycle, provider_kill_runs, provider_kills, Binaries,
     RunOutcome, Settings, FULL_PROGRESS,

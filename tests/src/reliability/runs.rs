@@ -15,8 +15,9 @@ use serde_json::Value;
 
 use super::census::Census;
 use super::faults::{FaultCounts, FaultRates};
-use super::kill::{command_lines, kill_providers};
+use super::kill::kill_providers;
 use crate::emulator::Emulator;
+use crate::procfs::command_lines;
 use crate::terraform::{workspace_root, PlanOutcome, ProviderPackage, TfOutput, Workspace};
 
 /// The built binaries a run drives.
