@@ -14,7 +14,7 @@ mod venv;
 use crate::table::{Figure, Verdict};
 use anyhow::{bail, Context, Result};
 use e2e::nodes::provisioner::Run;
-use e2e::nodes::{Node, TestNodes};
+use e2e::nodes::{Node, OperatorKey, TestNodes};
 use inventory::Cluster;
 use recap::Totals;
 use std::path::{Path, PathBuf};
@@ -72,11 +72,17 @@ pub fn run(quick: bool) -> Result<Vec<Figure>> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let cluster = Cluster {
         nodes: nodes.all().to_vec(),
-        private_key: operator_key(&dir)?,
+        // The harness's own key goes with its work directory when the nodes are made fresh.
+        private_key: OperatorKey::generate(&dir.join("operator"), "ops@bench")?
+            .private_key()
+            .to_owned(),
         known_hosts: nodes.known_hosts().to_owned(),
         registry_mirror: nodes.registry_mirror().to_owned(),
     };
-    let toml = write(&dir.join("inventory.toml"), &cluster.provisioner_toml())?;
+    let toml = write(
+        &dir.join("inventory.toml"),
+        &cluster.provisioner_toml(nodes),
+    )?;
     let yaml = write(&dir.join("inventory.yml"), &cluster.ansible_yaml())?;
 
     let provisioner = catch(|| provisioner_side(nodes, &toml, &dir, quick))?;
@@ -143,23 +149,6 @@ fn catch<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
 fn write(path: &Path, text: &str) -> Result<PathBuf> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(path.to_owned())
-}
-
-/// A fresh operator key pair for both sides, `<dir>/operator` and `.pub`.
-fn operator_key(dir: &Path) -> Result<PathBuf> {
-    let key = dir.join("operator");
-    let out = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ops@bench", "-f"])
-        .arg(&key)
-        .output()
-        .context("running ssh-keygen")?;
-    if !out.status.success() {
-        bail!(
-            "ssh-keygen failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(key)
 }
 
 /// The provisioner's three runs, then a health check of the cluster it built.
@@ -337,8 +326,6 @@ fn node_debs(workspace: &Path, standins: &Path, dir: &Path) -> Result<PathBuf> {
 
 /// The secrets of Ansible's first contact, as a root-only extra-vars file.
 fn write_secrets(dir: &Path, password_file: &Path, key: &Path) -> Result<PathBuf> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
     let password = std::fs::read_to_string(password_file)
         .with_context(|| format!("reading {}", password_file.display()))?;
     let path = dir.join("secrets.json");
@@ -346,14 +333,7 @@ fn write_secrets(dir: &Path, password_file: &Path, key: &Path) -> Result<PathBuf
         "root_password": password.trim(),
         "operator_public_key_file": format!("{}.pub", key.display()),
     });
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(vars.to_string().as_bytes())?;
+    e2e::write_private(&path, &vars.to_string())?;
     Ok(path)
 }
 

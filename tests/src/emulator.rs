@@ -4,9 +4,8 @@
 //! with everything it acknowledged.
 
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -72,14 +71,7 @@ impl Emulator {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let password = format!("Rel-{:016x}!", rand::random::<u64>());
         let accounts = dir.join("accounts");
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&accounts)
-            .with_context(|| format!("writing {}", accounts.display()))?;
-        writeln!(file, "{PERSISTENT_USER}:{password}")?;
+        crate::write_private(&accounts, &format!("{PERSISTENT_USER}:{password}\n"))?;
         let mut args: Vec<OsString> = vec!["--state".into(), dir.join("state.json").into()];
         args.extend(["--accounts-file".into(), accounts.into()]);
         args.extend(["--request-log-size".into(), "1000000".into()]);

@@ -38,3 +38,18 @@ pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
     }
     Ok(bin)
 }
+
+/// Writes `text` to `path`, readable by its owner only (a password, an accounts file).
+pub fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}

@@ -3,7 +3,6 @@
 //! a root-only file) and `check-health` of the cluster it builds. Shared by the `nodes_cluster`
 //! test and the bench's end-to-end row.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
@@ -18,23 +17,19 @@ use crate::terraform::{ProviderPackage, Workspace};
 /// to this program, packages from the nodes' own repositories, the registry mirror, and SSH
 /// opened to the internet namespace only.
 pub fn example_workspace(cloud: &NodeBackedCloud, password: &str) -> Result<Workspace> {
-    let ours = ProviderPackage::new(
-        "cloudcontrol",
-        "cloudcontrol",
-        "0.1.0",
-        crate::binary("terraform-provider-cloudcontrol")?,
-    );
-    let mut ws = Workspace::with_providers(&[ours, ProviderPackage::null()?])?;
+    let (mut ws, _) = crate::provider::api_workspace(
+        &cloud.base_url,
+        "demo",
+        "demo",
+        &[ProviderPackage::null()?],
+    )?;
     ws.set_wrapper(&cloud.internet_wrapper());
     crate::provider::copy_example(&ws, "mesos-cluster")?;
     let password_file = ws.scratch_path("admin-password");
-    write_private(&password_file, password)?;
+    crate::write_private(&password_file, password)?;
     let provisioner = crate::binary("mesos-provisioner")?;
     let allowed = format!("{}/32", cloud.internet_address);
     for (key, value) in [
-        ("CLOUDCONTROL_ENDPOINT", cloud.base_url.as_str()),
-        ("CLOUDCONTROL_USERNAME", "demo"),
-        ("CLOUDCONTROL_PASSWORD", "demo"),
         ("TF_VAR_admin_password", password),
         (
             "TF_VAR_admin_password_file",
@@ -55,21 +50,6 @@ pub fn example_workspace(cloud: &NodeBackedCloud, password: &str) -> Result<Work
     }
     ws.init()?;
     Ok(ws)
-}
-
-/// Writes `text` to `path`, readable by its owner only (a secret).
-pub fn write_private(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// Where the example's provisioning keeps its inventory, settings and per-node logs.

@@ -17,6 +17,23 @@ fn emulator_workspace_with(
     emulator: &Emulator,
     more: &[ProviderPackage],
 ) -> Result<(Workspace, ProviderPackage)> {
+    api_workspace(
+        &emulator.base_url(),
+        emulator.user(),
+        emulator.password(),
+        more,
+    )
+}
+
+/// An empty Terraform workspace with the built provider (and `more` providers) in its mirror,
+/// pointed at the API at `endpoint` as `user` through the provider's environment fallbacks, and
+/// the provider's package.
+pub fn api_workspace(
+    endpoint: &str,
+    user: &str,
+    password: &str,
+    more: &[ProviderPackage],
+) -> Result<(Workspace, ProviderPackage)> {
     let package = ProviderPackage::new(
         "cloudcontrol",
         "cloudcontrol",
@@ -26,9 +43,9 @@ fn emulator_workspace_with(
     let mut providers = vec![package.clone()];
     providers.extend_from_slice(more);
     let mut ws = Workspace::with_providers(&providers)?;
-    ws.set_env("CLOUDCONTROL_ENDPOINT", &emulator.base_url());
-    ws.set_env("CLOUDCONTROL_USERNAME", emulator.user());
-    ws.set_env("CLOUDCONTROL_PASSWORD", emulator.password());
+    ws.set_env("CLOUDCONTROL_ENDPOINT", endpoint);
+    ws.set_env("CLOUDCONTROL_USERNAME", user);
+    ws.set_env("CLOUDCONTROL_PASSWORD", password);
     Ok((ws, package))
 }
 

@@ -316,7 +316,7 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
 
     firewall_without(&ws, None);
     let password_file = ws.scratch_path("admin-password");
-    node_cluster::write_private(&password_file, WRONG_PASSWORD).unwrap();
+    e2e::write_private(&password_file, WRONG_PASSWORD).unwrap();
     let refused = ws.try_apply(&[]).unwrap();
     outputs_seen.push_str(&refused.combined());
     assert_ne!(refused.code, 0, "agent10 with a wrong password: {refused}");
@@ -333,7 +333,7 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
         "a refused first contact changed something: {agent10:?}"
     );
 
-    node_cluster::write_private(&password_file, PASSWORD).unwrap();
+    e2e::write_private(&password_file, PASSWORD).unwrap();
     let fixed = ws
         .apply(&[])
         .unwrap_or_else(|e| panic!("apply after the fixes: {e:#}"));

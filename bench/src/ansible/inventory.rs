@@ -1,16 +1,20 @@
-//! One description of the cluster both sides of row 4 provision, written as the provisioner's
-//! TOML inventory and as Ansible's YAML inventory: the same nodes, roles, ZooKeeper ids,
-//! operator, key, host keys and settings (the settings Ansible reads from
-//! `bench/ansible/group_vars/all.yml`, which states the same values).
+//! The cluster both sides of row 4 provision: the provisioner's TOML inventory is the node
+//! harness's Mesos inventory ([`Cluster::provisioner_toml`]), and Ansible's YAML inventory says
+//! the same: nodes, roles, ZooKeeper ids, operator, key, host keys (the settings Ansible reads
+//! from `bench/ansible/group_vars/all.yml`, which states the same values).
 
-use e2e::nodes::Node;
+use e2e::nodes::{Node, TestNodes};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// The cluster name both sides configure (`cluster_name` in the playbook's group_vars).
 pub const CLUSTER_NAME: &str = "bench";
-/// How many hosts each side works on at once: every node (`forks = 12` in ansible.cfg).
-pub const FORKS: usize = 12;
+
+/// The provisioner's `[cluster]` table: the name both sides configure and how long a barrier
+/// may wait.
+fn cluster_table() -> String {
+    format!("[cluster]\nname = \"{CLUSTER_NAME}\"\nwait_timeout_secs = 240\n")
+}
 
 /// What both inventories say.
 #[derive(Debug, Clone)]
@@ -26,47 +30,20 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// The provisioner's inventory: the node harness's Mesos inventory of all 12 nodes with this
+    /// cluster's key and name.
+    pub fn provisioner_toml(&self, nodes: &TestNodes) -> String {
+        let mut options = nodes.inventory_options();
+        options.private_key = self.private_key.clone();
+        nodes.mesos_inventory(&options, &cluster_table())
+    }
+
     fn masters(&self) -> impl Iterator<Item = &Node> {
         self.nodes.iter().filter(|n| n.role() == "master")
     }
 
     fn agents(&self) -> impl Iterator<Item = &Node> {
         self.nodes.iter().filter(|n| n.role() == "agent")
-    }
-
-    /// The provisioner's inventory (what `tests/src/nodes` writes for the Mesos scenario).
-    pub fn provisioner_toml(&self) -> String {
-        let servers: Vec<String> = self.masters().map(|n| format!("{:?}", n.ipv4)).collect();
-        let mut toml = format!(
-            "[ssh]\nuser = \"ops\"\nprivate_key = {key:?}\nknown_hosts = {kh:?}\n\
-             host_key_policy = \"strict\"\nconnect_timeout_secs = 30\n\n\
-             [run]\nforks = {FORKS}\n\n\
-             [base]\nos_update = \"security\"\ntime_servers = [{servers}]\n\
-             time_allow = [\"10.77.0.0/24\"]\ntime_local_stratum = 8\nlvm_disk = \"auto\"\n\n\
-             [docker]\npackages = [\"docker.io\"]\nservice = \"docker\"\nstart = true\n\
-             daemon_json = '{{\"registry-mirrors\": [{mirror:?}]}}'\n\n\
-             [packages]\npreset = \"debian-local\"\n\n\
-             [cluster]\nname = \"{CLUSTER_NAME}\"\nwait_timeout_secs = 240\n",
-            key = self.private_key.display().to_string(),
-            kh = self.known_hosts.display().to_string(),
-            servers = servers.join(", "),
-            mirror = self.registry_mirror,
-        );
-        for node in &self.nodes {
-            let _ = write!(
-                toml,
-                "\n[[nodes]]\nname = {name:?}\naddress = {v4:?}\nprivate_ipv4 = {v4:?}\n\
-                 ipv6 = {v6:?}\nrole = {role:?}\n",
-                name = node.name,
-                v4 = node.ipv4,
-                v6 = node.ipv6,
-                role = node.role(),
-            );
-            if let Some(id) = node.zk_id() {
-                let _ = writeln!(toml, "zk_id = {id}");
-            }
-        }
-        toml
     }
 
     /// Ansible's inventory: groups `masters` and `agents`, the same addresses, the operator
@@ -122,16 +99,9 @@ mod tests {
     }
 
     #[test]
-    fn both_inventories_list_the_same_nodes() {
+    fn ansible_inventory_lists_the_nodes_by_group() {
         let c = cluster();
-        let toml = c.provisioner_toml();
-        assert!(toml.contains("forks = 12"), "{toml}");
-        assert!(toml.contains("time_servers = [\"10.77.0.11\"]"), "{toml}");
-        assert!(
-            toml.contains("name = \"m1\"\naddress = \"10.77.0.11\""),
-            "{toml}"
-        );
-        assert!(toml.contains("role = \"master\"\nzk_id = 1\n"), "{toml}");
+        assert!(cluster_table().contains("name = \"bench\"\n"));
         let yaml = c.ansible_yaml();
         assert!(
             yaml.contains(

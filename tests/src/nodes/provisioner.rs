@@ -69,20 +69,23 @@ pub struct InventoryOptions {
     pub host_key_policy: String,
     /// How long the provisioner keeps retrying a host that does not answer.
     pub connect_timeout_secs: u64,
+    /// The operator's private key the provisioner logs in with once the node is set up.
+    pub private_key: PathBuf,
 }
 
 impl TestNodes {
-    /// Default inventory settings: the nodes' real host keys under `strict`.
+    /// Default inventory settings: the nodes' real host keys under `strict`, this binary's operator key.
     pub fn inventory_options(&self) -> InventoryOptions {
         InventoryOptions {
             known_hosts: self.known_hosts().to_owned(),
             host_key_policy: "strict".into(),
             connect_timeout_secs: 30,
+            private_key: self.operator_key().private_key().to_owned(),
         }
     }
 
     /// The inventory's tables except `[[nodes]]` (also `bootstrap --settings`): operator user `ops`
-    /// (not `operator`: Debian already has a group of that name) with this binary's key, chrony served by the masters, the extra disk auto-detected, Docker from
+    /// (not `operator`: Debian already has a group of that name) with the options' key, chrony served by the masters, the extra disk auto-detected, Docker from
     /// the nodes' offline repository (their only apt source) with the registry in `mz-ctl` as its
     /// registry mirror (so a plain `docker pull python:3` works with no way out).
     pub fn settings(&self, options: &InventoryOptions) -> String {
@@ -100,7 +103,7 @@ impl TestNodes {
              time_allow = [\"10.77.0.0/24\"]\ntime_local_stratum = 8\nlvm_disk = \"auto\"\n\n\
              [docker]\npackages = [\"docker.io\"]\nservice = \"docker\"\nstart = true\n\
              daemon_json = '{{\"registry-mirrors\": [{mirror:?}]}}'\n",
-            key = self.operator_key().private_key().display().to_string(),
+            key = options.private_key.display().to_string(),
             kh = options.known_hosts.display().to_string(),
             policy = options.host_key_policy,
             timeout = options.connect_timeout_secs,
