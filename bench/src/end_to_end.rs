@@ -88,6 +88,10 @@ fn measure(cloud: &NodeBackedCloud, ws: &Workspace, quick: bool) -> Result<Vec<F
     {
         bail!("the second apply changed something:\n{second}");
     }
+    if second.stdout.contains("(local-exec):") {
+        bail!("the no-change apply ran a provisioner on a node:\n{second}");
+    }
+    let (cloud_resources, null_resources) = resource_counts(ws)?;
 
     let total = split.total_s();
     let leader = health.mesos_leader().unwrap_or_else(|| "?".into());
@@ -127,11 +131,27 @@ fn measure(cloud: &NodeBackedCloud, ws: &Workspace, quick: bool) -> Result<Vec<F
             &format!("< {NO_CHANGE_TARGET_S:.0} s"),
         )
         .judged(no_change_s, Verdict::of(no_change_s < NO_CHANGE_TARGET_S))
-        .note(
-            "refreshes the 38 cloud resources and the 26 null_resources; no node is contacted \
-             (their triggers are unchanged)",
-        ),
+        .note(format!(
+            "refreshes the {cloud_resources} cloud resources and the {null_resources} null_resources; \
+             no provisioner ran (their triggers are unchanged)"
+        )),
     ])
+}
+
+/// How many `cloudcontrol_*` and `null_resource` instances the state holds.
+fn resource_counts(ws: &Workspace) -> Result<(usize, usize)> {
+    let listed = ws
+        .run(&["state", "list"])?
+        .ensure_success()
+        .context("terraform state list")?;
+    let count = |prefix: &str| {
+        listed
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .count()
+    };
+    Ok((count("cloudcontrol_"), count("null_resource.")))
 }
 
 /// Both figures of the row, skipped for `why`.
