@@ -232,6 +232,11 @@ impl<'a> Run<'a> {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
+        // A Terraform that crashed (1.0.3 panics when a provider dies during
+        // GetProviderSchema) leaves its other provider processes running, and they hold its
+        // output pipes open: reading to the end would wait for them forever. They are still
+        // in its process group (`Workspace::spawn` makes Terraform the group's leader).
+        end_process_group(pid);
         let _ = self.poll_log();
         Ok(TfOutput {
             args: args.iter().map(|a| a.to_string()).collect(),
@@ -375,6 +380,17 @@ impl<'a> Run<'a> {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
         self.outcome
+    }
+}
+
+/// SIGKILLs whatever is left of the process group led by `leader` (which has exited).
+fn end_process_group(leader: u32) {
+    if let Ok(group) = i32::try_from(leader) {
+        // SAFETY: kill(2) on a process group id taken from a child we spawned; ESRCH (nothing
+        // left) is the usual answer and is fine.
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
     }
 }
 
