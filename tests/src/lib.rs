@@ -6,6 +6,7 @@ pub mod node_cluster;
 pub mod nodes;
 pub mod procfs;
 pub mod provider;
+pub mod pyvenv;
 pub mod real_mesos;
 pub mod reliability;
 pub mod standins;

@@ -9,7 +9,7 @@
 //! PENDING states.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,48 +18,11 @@ use e2e::emulator::Emulator;
 
 /// The libcloud release the script is written for.
 const LIBCLOUD: &str = "apache-libcloud==3.9.1";
-/// Runs a command to completion, failing with its output when it fails.
-fn run(cmd: &mut Command, what: &str) -> Result<()> {
-    let out = cmd.output().with_context(|| format!("running {what}"))?;
-    if !out.status.success() {
-        bail!(
-            "{what} failed ({}):\n{}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(())
-}
-
-/// A venv with libcloud installed; returns its Python.
-fn libcloud_venv(dir: &Path) -> Result<PathBuf> {
-    let venv = dir.join("venv");
-    run(
-        Command::new("python3").arg("-m").arg("venv").arg(&venv),
-        "python3 -m venv (Debian: apt-get install python3-venv)",
-    )?;
-    let python = venv.join("bin/python");
-    run(
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .arg(LIBCLOUD),
-        &format!("pip install {LIBCLOUD}"),
-    )?;
-    Ok(python)
-}
-
 #[test]
 fn libcloud_builds_and_destroys_a_network_with_a_server() -> Result<()> {
     let started = Instant::now();
     let dir = tempfile::tempdir()?;
-    let python = libcloud_venv(dir.path())?;
+    let python = e2e::pyvenv::with(&dir.path().join("venv"), LIBCLOUD)?;
     let installed = started.elapsed();
 
     let emu = Emulator::start_scaled("0.01")?;
