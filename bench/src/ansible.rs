@@ -22,12 +22,45 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use tree::Measured;
 
-const COLD_TARGET: f64 = 0.5;
-const CONVERGED_TARGET: f64 = 0.2;
+/// One of the row's figures: its id, what it measures and its target ratio.
+struct Spec {
+    id: &'static str,
+    figure: &'static str,
+    target: f64,
+}
+
+impl Spec {
+    fn target_text(&self) -> String {
+        format!("<= {}x", self.target)
+    }
+
+    fn skipped(&self, why: &str) -> Figure {
+        Figure::skipped(self.id, 4, self.figure, &self.target_text(), why)
+    }
+}
+
+const COLD: Spec = Spec {
+    id: "4.cold",
+    figure: "cold run from fresh nodes, vs Ansible",
+    target: 0.5,
+};
+const CONVERGED: Spec = Spec {
+    id: "4.converged",
+    figure: "converged re-run, vs Ansible",
+    target: 0.2,
+};
 /// The issue gives no target for `--check`; it gets the converged run's (a check run does the
 /// reading half of a converged run).
-const CHECK_TARGET: f64 = 0.2;
-const RSS_TARGET: f64 = 0.1;
+const CHECK: Spec = Spec {
+    id: "4.check",
+    figure: "--check on the converged cluster, vs Ansible",
+    target: 0.2,
+};
+const RSS: Spec = Spec {
+    id: "4.rss",
+    figure: "controller peak RSS (whole process tree), vs Ansible",
+    target: 0.1,
+};
 /// How long a freshly provisioned cluster may take to report healthy.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(240);
 
@@ -113,31 +146,10 @@ fn unavailable() -> Option<String> {
 }
 
 fn skipped(why: &str) -> Vec<Figure> {
-    [
-        (
-            "4.cold",
-            "cold run from fresh nodes, vs Ansible",
-            COLD_TARGET,
-        ),
-        (
-            "4.converged",
-            "converged re-run, vs Ansible",
-            CONVERGED_TARGET,
-        ),
-        (
-            "4.check",
-            "--check on a converged cluster, vs Ansible",
-            CHECK_TARGET,
-        ),
-        (
-            "4.rss",
-            "controller peak RSS (whole process tree), vs Ansible",
-            RSS_TARGET,
-        ),
-    ]
-    .into_iter()
-    .map(|(id, figure, target)| Figure::skipped(id, 4, figure, &format!("<= {target}x"), why))
-    .collect()
+    [COLD, CONVERGED, CHECK, RSS]
+        .iter()
+        .map(|spec| spec.skipped(why))
+        .collect()
 }
 
 /// Runs `f`, turning a panic of the node harness into an error.
@@ -447,11 +459,9 @@ fn figures(
         python.as_secs_f64()
     );
     let mut figures = vec![ratio(
-        "4.cold",
-        "cold run from fresh nodes, vs Ansible",
+        &COLD,
         &ours.cold,
         &ansible.cold,
-        COLD_TARGET,
         format!(
             "provisioner {} ({}) vs ansible-playbook {} ({}); both clusters checked healthy by check-health afterwards; {both}; {python_note}; nodes made fresh in between in {:.0} s",
             secs(&ours.cold),
@@ -462,11 +472,9 @@ fn figures(
         ),
     )];
     figures.push(ratio(
-        "4.converged",
-        "converged re-run, vs Ansible",
+        &CONVERGED,
         &ours.converged,
         &ansible.converged,
-        CONVERGED_TARGET,
         format!(
             "provisioner {} ({}) vs ansible-playbook {} ({})",
             secs(&ours.converged),
@@ -477,11 +485,9 @@ fn figures(
     ));
     match (&ours.check, &ansible.check) {
         (Some((a, at)), Some((b, bt))) => figures.push(ratio(
-            "4.check",
-            "--check on the converged cluster, vs Ansible",
+            &CHECK,
             a,
             b,
-            CHECK_TARGET,
             format!(
                 "provisioner {} ({}) vs ansible-playbook --check {} ({}); target: the converged run's (the issue sets none)",
                 secs(a),
@@ -490,30 +496,18 @@ fn figures(
                 bt.describe()
             ),
         )),
-        _ => figures.push(Figure::skipped(
-            "4.check",
-            4,
-            "--check on the converged cluster, vs Ansible",
-            &format!("<= {CHECK_TARGET}x"),
-            if quick {
-                "--quick leaves the --check pair out"
-            } else {
-                "not run"
-            },
-        )),
+        _ => figures.push(CHECK.skipped(if quick {
+            "--quick leaves the --check pair out"
+        } else {
+            "not run"
+        })),
     }
     let (a, b) = (ours.peak_rss_kib() as f64, ansible.peak_rss_kib() as f64);
     let rss = a / b.max(1.0);
     let pss = ours.peak_pss_kib() as f64 / (ansible.peak_pss_kib() as f64).max(1.0);
     figures.push(
-        Figure::new(
-            "4.rss",
-            4,
-            "controller peak RSS (whole process tree), vs Ansible",
-            format!("{rss:.3}x"),
-            &format!("<= {RSS_TARGET}x"),
-        )
-        .judged(rss, Verdict::of(rss <= RSS_TARGET))
+        Figure::new(RSS.id, 4, RSS.figure, format!("{rss:.3}x"), &RSS.target_text())
+            .judged(rss, Verdict::of(rss <= RSS.target))
         .note(format!(
             "peak over each side's runs of the summed RSS of the controller's process tree, sampled every 50 ms: provisioner {:.1} MiB vs Ansible {:.1} MiB (ansible-playbook, its forked workers and their ssh/sshpass processes; up to {} processes); by PSS, which counts shared pages once: {:.1} MiB vs {:.1} MiB = {pss:.3}x",
             a / 1024.0,
@@ -526,18 +520,17 @@ fn figures(
     figures
 }
 
-fn ratio(
-    id: &str,
-    figure: &str,
-    ours: &Measured,
-    ansible: &Measured,
-    target: f64,
-    note: String,
-) -> Figure {
+fn ratio(spec: &Spec, ours: &Measured, ansible: &Measured, note: String) -> Figure {
     let r = ours.secs() / ansible.secs().max(1e-6);
-    Figure::new(id, 4, figure, format!("{r:.3}x"), &format!("<= {target}x"))
-        .judged(r, Verdict::of(r <= target))
-        .note(note)
+    Figure::new(
+        spec.id,
+        4,
+        spec.figure,
+        format!("{r:.3}x"),
+        &spec.target_text(),
+    )
+    .judged(r, Verdict::of(r <= spec.target))
+    .note(note)
 }
 
 fn secs(m: &Measured) -> String {
