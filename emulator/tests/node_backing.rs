@@ -390,3 +390,133 @@ async fn a_public_pool_outside_shared_address_space_is_refused() {
         .expect("refused");
     assert!(err.to_string().contains("outside 100.64.0.0/10"), "{err:#}");
 }
+
+/// The last `loadBalancer.update` the program got.
+fn last_load_balancer(dir: &Path) -> Value {
+    events(dir)
+        .into_iter()
+        .rev()
+        .find(|e| e["event"] == "loadBalancer.update")
+        .expect("a loadBalancer.update event")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_balancer_changes_reach_the_program_as_the_domains_whole_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = recorder(dir.path(), "0");
+    let emu = emulator(&["--node-backing", program.to_str().unwrap()]).await;
+    let vip = "networkDomainVip";
+    let nd = emu
+        .ok(
+            "network/deployNetworkDomain",
+            json!({"name": "lb", "type": "ADVANCED", "datacenterId": "NA9"}),
+        )
+        .await;
+    wait_for(
+        &emu,
+        &format!("network/networkDomain/{nd}"),
+        "NORMAL",
+        Duration::from_secs(10),
+    )
+    .await;
+    emu.ok("network/addPublicIpBlock", json!({"networkDomainId": nd}))
+        .await;
+    let (_, monitors) = emu
+        .get(&format!("{vip}/defaultHealthMonitor?networkDomainId={nd}"))
+        .await;
+    let monitor = |name: &str| {
+        monitors["defaultHealthMonitor"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap()["id"]
+            .clone()
+    };
+
+    // Nodes and a pool alone change nothing the machines serve.
+    let node = |name: &str, ip: &str| {
+        json!({"networkDomainId": nd, "name": name, "ipv4Address": ip, "status": "ENABLED",
+               "healthMonitorId": monitor("CCDEFAULT.Icmp"),
+               "connectionLimit": 20000, "connectionRateLimit": 2000})
+    };
+    let first = emu
+        .ok(&format!("{vip}/createNode"), node("master1", "10.0.0.11"))
+        .await;
+    let second = emu
+        .ok(&format!("{vip}/createNode"), node("master2", "10.0.0.12"))
+        .await;
+    let pool = emu
+        .ok(
+            &format!("{vip}/createPool"),
+            json!({"networkDomainId": nd, "name": "marathon", "loadBalanceMethod": "ROUND_ROBIN",
+                   "healthMonitorId": [monitor("CCDEFAULT.Http")],
+                   "serviceDownAction": "RESELECT", "slowRampTime": 10}),
+        )
+        .await;
+    for node in [&first, &second] {
+        emu.ok(
+            &format!("{vip}/addPoolMember"),
+            json!({"poolId": pool, "nodeId": node, "port": 8080, "status": "ENABLED"}),
+        )
+        .await;
+    }
+    assert!(
+        !events(dir.path())
+            .iter()
+            .any(|e| e["event"] == "loadBalancer.update"),
+        "no listener yet, nothing to serve"
+    );
+
+    // A listener on the pool: the whole configuration, members with their addresses.
+    let listener = emu
+        .ok(
+            &format!("{vip}/createVirtualListener"),
+            json!({"networkDomainId": nd, "name": "marathon.vip", "type": "STANDARD",
+                   "protocol": "TCP", "optimizationProfile": "TCP", "port": 8080,
+                   "enabled": true, "poolId": pool,
+                   "connectionLimit": 20000, "connectionRateLimit": 2000,
+                   "sourcePortPreservation": "PRESERVE"}),
+        )
+        .await;
+    let (_, created) = emu.get(&format!("{vip}/virtualListener/{listener}")).await;
+    let update = last_load_balancer(dir.path());
+    assert_eq!(update["networkDomain"]["id"], nd.as_str());
+    let listeners = update["listeners"].as_array().unwrap();
+    assert_eq!(listeners.len(), 1, "{update}");
+    let l = &listeners[0];
+    assert_eq!(l["id"], listener.as_str());
+    assert_eq!(l["ipv4"], created["listenerIpAddress"], "{update}");
+    assert_eq!(l["port"], 8080);
+    assert_eq!(l["protocol"], "TCP");
+    assert_eq!(l["enabled"], true);
+    assert_eq!(l["pool"]["loadBalanceMethod"], "ROUND_ROBIN");
+    assert_eq!(l["pool"]["healthMonitors"], json!(["CCDEFAULT.Http"]));
+    let members = l["pool"]["members"].as_array().unwrap();
+    assert_eq!(members.len(), 2, "{update}");
+    assert_eq!(members[0]["address"], "10.0.0.11");
+    assert_eq!(members[0]["port"], 8080);
+    assert_eq!(members[0]["enabled"], true);
+    assert_eq!(members[0]["nodeHealthMonitor"], "CCDEFAULT.Icmp");
+
+    // A disabled node takes its members out of service.
+    emu.ok(
+        &format!("{vip}/editNode"),
+        json!({"id": second, "status": "DISABLED"}),
+    )
+    .await;
+    let update = last_load_balancer(dir.path());
+    let members = update["listeners"][0]["pool"]["members"].clone();
+    assert_eq!(members[1]["address"], "10.0.0.12");
+    assert_eq!(members[1]["enabled"], false, "{update}");
+    assert_eq!(members[0]["enabled"], true, "{update}");
+
+    // The listener gone: an update with none, so the machines stop serving its address.
+    emu.ok(
+        &format!("{vip}/deleteVirtualListener"),
+        json!({"id": listener}),
+    )
+    .await;
+    let update = last_load_balancer(dir.path());
+    assert_eq!(update["listeners"], json!([]), "{update}");
+}

@@ -140,6 +140,77 @@ impl NodeBackedCloud {
         serde_json::from_slice(&out.stdout).with_context(|| format!("GET {path}: not JSON"))
     }
 
+    /// A CaaS 2.10 call of the demo organisation (`server/server/ID`, `network/deployVlan`, ...)
+    /// through curl in the namespace: GET without a body, POST with one. The body goes on
+    /// curl's stdin (it may hold an administrator password). Returns the answer whatever its
+    /// HTTP status: the API's refusals are answers too.
+    pub fn api(&self, path: &str, body: Option<&Value>) -> Result<Value> {
+        let mut curl = self.in_internet("curl");
+        curl.args(["-sS", "-u", DEMO, "-H", "Accept: application/json"]);
+        if body.is_some() {
+            curl.args([
+                "-H",
+                "Content-Type: application/json",
+                "--data-binary",
+                "@-",
+            ]);
+        }
+        let mut child = curl
+            .arg(format!("{}/caas/2.10/{DEMO_ORG_ID}/{path}", self.base_url))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("running curl")?;
+        let mut stdin = child.stdin.take().context("curl stdin")?;
+        if let Some(body) = body {
+            stdin.write_all(body.to_string().as_bytes())?;
+        }
+        drop(stdin);
+        let out = child.wait_with_output().context("waiting for curl")?;
+        if !out.status.success() {
+            bail!("{path}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        serde_json::from_slice(&out.stdout)
+            .with_context(|| format!("{path}: not JSON: {}", String::from_utf8_lossy(&out.stdout)))
+    }
+
+    /// A CaaS write that must be accepted (`OK` or `IN_PROGRESS`); returns its first `info`
+    /// value (a new asset's id), or an empty string.
+    pub fn api_ok(&self, path: &str, body: &Value) -> Result<String> {
+        let answer = self.api(path, Some(body))?;
+        let code = answer["responseCode"].as_str().unwrap_or_default();
+        if code != "OK" && code != "IN_PROGRESS" {
+            bail!("{path} refused: {answer}");
+        }
+        Ok(answer["info"][0]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// Polls `path` (an asset's GET) until its `state` is `state`, for up to `within`.
+    pub fn api_wait(&self, path: &str, state: &str, within: std::time::Duration) -> Result<Value> {
+        let started = std::time::Instant::now();
+        loop {
+            let asset = self.api(path, None)?;
+            if asset["state"] == state {
+                return Ok(asset);
+            }
+            // a failed operation does not recover by waiting
+            if asset["state"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("FAILED"))
+            {
+                bail!("{path} is {} instead of {state}: {asset}", asset["state"]);
+            }
+            if started.elapsed() > within {
+                bail!("{path} not {state} after {within:?}: {asset}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+    }
+
     /// Everything the demo organisation owns.
     pub fn inventory(&self) -> Result<Value> {
         self.admin_get(&format!("/_emulator/inventory/{DEMO_ORG_ID}"))

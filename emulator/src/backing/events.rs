@@ -11,6 +11,8 @@ use crate::net;
 use crate::resources::firewall_rule::{FirewallRule, Scope};
 use crate::resources::server::Server;
 use crate::resources::server_nic::Nic;
+use crate::resources::vip_default;
+use crate::resources::virtual_listener::VirtualListener;
 use crate::store::Org;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -50,7 +52,10 @@ pub struct Event {
 impl Event {
     /// Coalescible events: a later one makes an earlier one, not yet started, pointless.
     pub fn supersedes(&self, earlier: &Event) -> bool {
-        self.kind == "firewall.update" && earlier.kind == self.kind && earlier.lane == self.lane
+        // Both carry the domain's whole configuration.
+        matches!(self.kind, "firewall.update" | "loadBalancer.update")
+            && earlier.kind == self.kind
+            && earlier.lane == self.lane
     }
 
     /// The JSON the program reads on stdin.
@@ -98,6 +103,8 @@ pub struct View {
     servers: BTreeMap<String, ServerView>,
     nat_rules: BTreeMap<String, (String, Value)>,
     firewalls: BTreeMap<String, Value>,
+    /// Each domain's virtual listeners with their pools and members.
+    load_balancers: BTreeMap<String, Value>,
 }
 
 fn addr_v6(ip: std::net::Ipv6Addr) -> String {
@@ -163,6 +170,66 @@ fn server_json(org: &Org, s: &Server) -> Value {
         "memoryGb": s.memory_gb,
         "nics": s.nics().map(|n| nic_json(org, n)).collect::<Vec<_>>(),
         "disks": disks,
+    })
+}
+
+/// A default health monitor's or persistence profile's name, by id.
+fn monitor_name(id: &str) -> Option<&'static str> {
+    vip_default::HEALTH_MONITORS
+        .iter()
+        .find(|m| m.id == id)
+        .map(|m| m.name)
+}
+
+/// A virtual listener as the machines need it: where it listens, and the pool behind it with
+/// each member's address, port and whether it may take traffic (its own and its node's status).
+fn listener_json(org: &Org, l: &VirtualListener) -> Value {
+    let pool = l.pool_id.as_ref().and_then(|id| org.vip_pools.get(id)).map(|p| {
+        let members: Vec<Value> = org
+            .vip_pool_members
+            .values()
+            .filter(|m| m.pool_id == p.id && m.state != State::PendingDelete)
+            .filter_map(|m| {
+                let node = org.vip_nodes.get(&m.node_id)?;
+                Some(json!({
+                    "id": m.id,
+                    "nodeId": node.id,
+                    "nodeName": node.name,
+                    "address": node.ip.to_string(),
+                    "port": m.port,
+                    "enabled": m.status == "ENABLED" && node.status == "ENABLED",
+                    "nodeHealthMonitor": node.health_monitor_id.as_deref().and_then(monitor_name),
+                }))
+            })
+            .collect();
+        json!({
+            "id": p.id,
+            "name": p.name,
+            "loadBalanceMethod": p.load_balance_method,
+            "healthMonitors": p.health_monitor_ids.iter().filter_map(|id| monitor_name(id)).collect::<Vec<_>>(),
+            "serviceDownAction": p.service_down_action,
+            "slowRampTime": p.slow_ramp_time,
+            "members": members,
+        })
+    });
+    let persistence = l.persistence_profile_id.as_deref().and_then(|id| {
+        vip_default::PERSISTENCE_PROFILES
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.name)
+    });
+    json!({
+        "id": l.id,
+        "name": l.name,
+        "type": l.listener_type,
+        "protocol": l.protocol,
+        "ipv4": l.ip.to_string(),
+        "addressability": l.addressability,
+        "port": l.port,
+        "enabled": l.enabled,
+        "connectionLimit": l.connection_limit,
+        "persistenceProfile": persistence,
+        "pool": pool,
     })
 }
 
@@ -236,6 +303,14 @@ impl View {
                 .map(|r| rule_json(org, r))
                 .collect();
             view.firewalls.insert(nd.clone(), Value::Array(rules));
+            let listeners: Vec<Value> = org
+                .virtual_listeners
+                .values()
+                .filter(|l| &l.network_domain_id == nd && l.state != State::PendingDelete)
+                .map(|l| listener_json(org, l))
+                .collect();
+            view.load_balancers
+                .insert(nd.clone(), Value::Array(listeners));
         }
         view
     }
@@ -351,6 +426,33 @@ impl View {
                     lane: domain_lane(nd),
                     held: None,
                     body: json!({"networkDomain": self.domain_body(nd), "rules": rules}),
+                    admin_password: None,
+                });
+            }
+        }
+        for (nd, listeners) in &self.load_balancers {
+            let before_listeners = before.load_balancers.get(nd);
+            // A new domain has no listeners; one that had none and still has none says nothing.
+            let changed = match before_listeners {
+                Some(old) => old != listeners,
+                None => listeners.as_array().is_some_and(|l| !l.is_empty()),
+            };
+            if changed
+                && self
+                    .domains
+                    .get(nd)
+                    .is_some_and(|d| d.state != State::PendingDelete)
+            {
+                out.push(Event {
+                    kind: "loadBalancer.update",
+                    asset_id: nd.clone(),
+                    asset_name: self.domains[nd].body["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    lane: domain_lane(nd),
+                    held: None,
+                    body: json!({"networkDomain": self.domain_body(nd), "listeners": listeners}),
                     admin_password: None,
                 });
             }
