@@ -15,6 +15,9 @@ mod port_list;
 mod public_ip_block;
 mod server;
 mod tag;
+mod vip_irule;
+mod vip_persistence_profile;
+mod virtual_listener;
 mod vlan;
 
 pub use account::*;
@@ -30,6 +33,9 @@ pub use port_list::*;
 pub use public_ip_block::*;
 pub use server::*;
 pub use tag::*;
+pub use vip_irule::*;
+pub use vip_persistence_profile::*;
+pub use virtual_listener::*;
 pub use vlan::*;
 
 use crate::client::Client;
