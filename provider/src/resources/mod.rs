@@ -11,6 +11,7 @@ pub mod port_list;
 pub mod public_ip_block;
 pub mod server;
 pub mod server_anti_affinity;
+pub mod virtual_listener;
 pub mod vlan;
 
 use std::sync::Arc;
@@ -31,5 +32,6 @@ pub fn all() -> Vec<Arc<dyn Resource<ProviderData>>> {
         Arc::new(address_list::AddressListResource::new()),
         Arc::new(port_list::PortListResource::new()),
         Arc::new(server_anti_affinity::ServerAntiAffinityResource),
+        Arc::new(virtual_listener::VirtualListenerResource),
     ]
 }
