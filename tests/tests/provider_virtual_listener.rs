@@ -1,0 +1,272 @@
+//! `cloudcontrol_virtual_listener`, with the `cloudcontrol_vip_persistence_profile` and
+//! `cloudcontrol_vip_irule` data sources, through the real Terraform CLI against the emulator:
+//! create (the address taken from the domain's public IP block), empty re-plan, in-place edit,
+//! replacement, import without diff, drift, plan-time refusals naming the attribute, the API's
+//! refusal, and destroy to an empty inventory.
+
+use anyhow::{ensure, Context, Result};
+use e2e::emulator::Emulator;
+use e2e::provider::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace};
+use e2e::terraform::{PlanOutcome, TfOutput};
+use serde_json::json;
+
+/// An ADVANCED domain with a public IP block, the two catalog lookups, and a STANDARD TCP
+/// listener `marathon` whose varying attributes are `listener` (HCL lines).
+fn config(listener: &str) -> String {
+    format!(
+        r#"
+resource "cloudcontrol_network_domain" "nd" {{
+  name       = "lb"
+  datacenter = "NA9"
+  type       = "ADVANCED"
+}}
+
+resource "cloudcontrol_public_ip_block" "block" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+}}
+
+data "cloudcontrol_vip_persistence_profile" "source" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "CCDEFAULT.SourceAddress"
+}}
+
+data "cloudcontrol_vip_irule" "ips" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "CCDEFAULT.Ips"
+}}
+
+resource "cloudcontrol_virtual_listener" "marathon" {{
+  network_domain_id    = cloudcontrol_network_domain.nd.id
+  protocol             = "TCP"
+  optimization_profile = "TCP"
+  {listener}
+  # The address comes from the block, so the block comes first.
+  depends_on = [cloudcontrol_public_ip_block.block]
+}}
+"#
+    )
+}
+
+const FIRST: &str = r#"name                   = "marathon"
+  description            = "Marathon on a stable address"
+  port                   = 8080
+  persistence_profile_id = data.cloudcontrol_vip_persistence_profile.source.id
+  irule_ids              = [data.cloudcontrol_vip_irule.ips.id]"#;
+
+/// The same listener, edited: another description, disabled, lower limits, no iRules, another
+/// source port rule.
+const EDITED: &str = r#"name                     = "marathon"
+  description              = "Marathon (paused)"
+  port                     = 8080
+  enabled                  = false
+  connection_limit         = 5000
+  connection_rate_limit    = 500
+  source_port_preservation = "CHANGE"
+  persistence_profile_id   = data.cloudcontrol_vip_persistence_profile.source.id"#;
+
+fn flat(out: &TfOutput) -> String {
+    out.combined()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn virtual_listener_lifecycle() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let org = emulator.org_id()?;
+    let ws = workspace(&emulator, &config(FIRST))?;
+    let listener_path =
+        |id: &str| format!("/caas/2.10/{org}/networkDomainVip/virtualListener/{id}");
+
+    // Create: the address is the block's first; the catalogs' ids reached the API.
+    ws.apply(&[])?;
+    ensure_no_changes(&ws, "create")?;
+    let address = "cloudcontrol_virtual_listener.marathon";
+    let listener = ws.resource_values(address)?.context("listener in state")?;
+    let block = ws
+        .resource_values("cloudcontrol_public_ip_block.block")?
+        .context("block in state")?;
+    ensure!(
+        listener["listener_ip_address"] == block["base_ip"]
+            && listener["listener_ip_addressability"] == "PUBLIC_IP_BLOCK",
+        "{listener}"
+    );
+    let id = id_of(&ws, address)?;
+    let (_, doc) = emulator.request("GET", &listener_path(&id), None)?;
+    ensure!(
+        doc["persistenceProfile"]["name"] == "CCDEFAULT.SourceAddress"
+            && doc["irule"][0]["name"] == "CCDEFAULT.Ips"
+            && doc["port"] == 8080
+            && doc["connectionLimit"] == 20000
+            && doc["optimizationProfile"] == "TCP",
+        "{doc}"
+    );
+
+    // In place: one editVirtualListener call, the same listener.
+    rewrite(&ws, &config(EDITED))?;
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    let calls = emulator.mutations_since(seq)?;
+    ensure!(
+        calls.len() == 1 && calls[0].ends_with("/networkDomainVip/editVirtualListener"),
+        "the in-place change called {calls:?}"
+    );
+    ensure!(id_of(&ws, address)? == id, "the listener was replaced");
+    let (_, doc) = emulator.request("GET", &listener_path(&id), None)?;
+    ensure!(
+        doc["enabled"] == false
+            && doc["connectionLimit"] == 5000
+            && doc["sourcePortPreservation"] == "CHANGE"
+            && doc["irule"] == json!([])
+            && doc["description"] == "Marathon (paused)",
+        "{doc}"
+    );
+    ensure_no_changes(&ws, "the in-place change")?;
+
+    // Replacement: another port is another listener (on the same free address).
+    let moved = EDITED.replace("port                     = 8080", "port = 8081");
+    rewrite(&ws, &config(&moved))?;
+    let plan = plan_expecting(&ws, "1 to add, 0 to change, 1 to destroy")?;
+    ensure!(
+        plan.stdout.contains(&format!("{address} must be replaced")),
+        "{plan}"
+    );
+    ws.apply(&[])?;
+    let replaced = id_of(&ws, address)?;
+    ensure!(replaced != id, "the listener was not replaced");
+    ensure_no_changes(&ws, "the replacement")?;
+
+    // Import into an empty state: no diff.
+    ws.run(&["state", "rm", address])?.ensure_success()?;
+    ws.import(address, &replaced)
+        .context("importing the listener")?;
+    let (outcome, plan) = ws.plan(&[])?;
+    ensure!(
+        outcome == PlanOutcome::NoChanges,
+        "plan after import: {plan}"
+    );
+
+    // Drift: an edit behind Terraform's back is put back in place; a listener deleted behind
+    // its back is created again.
+    emulator.action(
+        "networkDomainVip/editVirtualListener",
+        json!({"id": replaced, "enabled": true, "persistenceProfileId": {"nil": true}}),
+    )?;
+    plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
+    ws.apply(&[])?;
+    let (_, doc) = emulator.request("GET", &listener_path(&replaced), None)?;
+    ensure!(
+        doc["enabled"] == false && doc["persistenceProfile"]["name"] == "CCDEFAULT.SourceAddress",
+        "{doc}"
+    );
+    emulator.action(
+        "networkDomainVip/deleteVirtualListener",
+        json!({"id": replaced}),
+    )?;
+    plan_expecting(&ws, "1 to add, 0 to change, 0 to destroy")?;
+    ws.apply(&[])?;
+    ensure_no_changes(&ws, "re-creating after drift")?;
+
+    // Destroy leaves nothing behind (the block goes after the listener that uses it).
+    ws.destroy()?;
+    let inventory = emulator.inventory()?;
+    ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
+    Ok(())
+}
+
+#[test]
+fn bad_listeners_fail_with_the_attribute_named() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let domain = r#"
+resource "cloudcontrol_network_domain" "nd" {
+  name       = "lb-bad"
+  datacenter = "NA9"
+  type       = "ADVANCED"
+}
+
+data "cloudcontrol_vip_persistence_profile" "cookie" {
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "CCDEFAULT.Cookie"
+}
+"#;
+    let ws = workspace(&emulator, domain)?;
+    // The domain exists before the listeners are planned, so the catalog checks can run.
+    ws.apply(&[])?;
+    let listener = |body: &str| {
+        format!(
+            r#"resource "cloudcontrol_virtual_listener" "x" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "x"
+  {body}
+}}"#
+        )
+    };
+    let cases = [
+        (
+            r#"type = "PERFORMANCE_LAYER_4"
+  protocol = "SMTP""#,
+            "protocol SMTP is not accepted for type PERFORMANCE_LAYER_4",
+        ),
+        (
+            r#"protocol = "HTTP""#,
+            "optimization_profile is required for type STANDARD and protocol HTTP",
+        ),
+        (
+            r#"protocol = "UDP"
+  port     = 0"#,
+            "port must be a whole number between 1 and 65535, got 0",
+        ),
+        (
+            r#"protocol            = "UDP"
+  listener_ip_address = "10.0.0.256""#,
+            "listener_ip_address must be an IPv4 address",
+        ),
+        (
+            r#"protocol         = "UDP"
+  connection_limit = 100001"#,
+            "connection_limit must be a whole number between 1 and 100000",
+        ),
+        (
+            r#"protocol                        = "UDP"
+  fallback_persistence_profile_id = "5e1d0b2c-0000-4000-8000-000000000001""#,
+            "fallback_persistence_profile_id needs persistence_profile_id to be set",
+        ),
+        (
+            r#"protocol               = "UDP"
+  persistence_profile_id = data.cloudcontrol_vip_persistence_profile.cookie.id"#,
+            "CCDEFAULT.Cookie cannot be used with a STANDARD UDP listener",
+        ),
+    ];
+    for (body, expected) in cases {
+        let hcl = listener(body);
+        rewrite(&ws, &format!("{domain}\n{hcl}"))?;
+        let out = ws.run(&["plan", "-input=false", "-no-color"])?;
+        ensure!(out.code != 0, "planned {hcl}");
+        ensure!(
+            flat(&out).contains(expected),
+            "expected {expected:?}: {out}"
+        );
+    }
+
+    // Apply time: the domain has no public IP block, so no address can be assigned.
+    rewrite(
+        &ws,
+        &format!("{domain}\n{}", listener(r#"protocol = "UDP""#)),
+    )?;
+    let out = ws.try_apply(&[])?;
+    ensure!(
+        out.code != 0 && flat(&out).contains("NO_IP_ADDRESS_AVAILABLE"),
+        "{out}"
+    );
+    ensure!(
+        ws.resource_values("cloudcontrol_virtual_listener.x")?
+            .is_none(),
+        "a refused listener is in state"
+    );
+    ws.destroy()?;
+    let inventory = emulator.inventory()?;
+    ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
+    Ok(())
+}
