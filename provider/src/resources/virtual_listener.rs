@@ -54,7 +54,7 @@ fn schema() -> Schema {
     let all_protocols: Vec<&str> = ListenerProtocol::KNOWN.to_vec();
     Schema::new(
         Block::new()
-            .description("A virtual listener of a network domain's load balancer (ADVANCED or ENTERPRISE domains): an IPv4 address and port that forward to a pool. Without `listener_ip_address` it takes the first free address of the domain's public IP blocks. Name, type, protocol, address and port force a new listener; everything else is edited in place. Our readings where the API's documentation is silent or sources disagree: a STANDARD listener accepts ANY, TCP, UDP, HTTP, FTP and SMTP (go-dd-cloud-compute, the ddcloud provider and NTT's collection; libcloud lists only ANY, TCP and UDP), a PERFORMANCE_LAYER_4 listener ANY, TCP, UDP and HTTP; the edit clears a reference with the API's `{\"nil\": true}` element; the default catalogs' items carry `virtualListenerCompatibility` pairs (the XML contract's shape).")
+            .description("A virtual listener of a network domain's load balancer (ADVANCED or ENTERPRISE domains): an IPv4 address and port that forward to a pool. Without `listener_ip_address` it takes the first free address of the domain's public IP blocks. Name, type, protocol, address and port force a new listener; everything else is edited in place. Our readings where the API's documentation is silent or sources disagree: a STANDARD listener accepts ANY, TCP, UDP, HTTP, FTP and SMTP (go-dd-cloud-compute, the ddcloud provider and NTT's collection; libcloud lists only ANY, TCP and UDP), a PERFORMANCE_LAYER_4 listener ANY, TCP, UDP and HTTP; type and protocol are not editable (the CS and GO contracts; NTT's 2.11 client sends them on edit), so changing them replaces the listener; the edit clears a reference with the API's `{\"nil\": true}` element; the default catalogs' items carry `virtualListenerCompatibility` pairs (the XML contract's shape).")
             .attribute(Attribute::id())
             .attribute(
                 Attribute::string("network_domain_id")
@@ -80,7 +80,7 @@ fn schema() -> Schema {
                     .default("STANDARD")
                     .requires_replace()
                     .validator(one_of(ListenerType::KNOWN.iter().copied()))
-                    .description("STANDARD (a full proxy) or PERFORMANCE_LAYER_4 (layer-4 forwarding)."),
+                    .description("STANDARD (a full proxy; the default) or PERFORMANCE_LAYER_4 (layer-4 forwarding)."),
             )
             .attribute(
                 Attribute::string("protocol")
@@ -113,25 +113,25 @@ fn schema() -> Schema {
             .attribute(
                 Attribute::bool("enabled")
                     .default(true)
-                    .description("Whether it accepts traffic; changed in place."),
+                    .description("Whether it accepts traffic (default true); changed in place."),
             )
             .attribute(
                 Attribute::number("connection_limit")
                     .default(20_000)
                     .validator(int_between(CONNECTION_LIMIT.0, CONNECTION_LIMIT.1))
-                    .description("Most concurrent connections (1 to 100000); changed in place."),
+                    .description("Most concurrent connections (1 to 100000, default 20000); changed in place."),
             )
             .attribute(
                 Attribute::number("connection_rate_limit")
                     .default(2_000)
                     .validator(int_between(CONNECTION_RATE_LIMIT.0, CONNECTION_RATE_LIMIT.1))
-                    .description("Most new connections per second (1 to 4000); changed in place."),
+                    .description("Most new connections per second (1 to 4000, default 2000); changed in place."),
             )
             .attribute(
                 Attribute::string("source_port_preservation")
                     .default("PRESERVE")
                     .validator(one_of(SourcePortPreservation::KNOWN.iter().copied()))
-                    .description("PRESERVE, PRESERVE_STRICT or CHANGE: whether the client's source port is kept towards the pool; changed in place."),
+                    .description("PRESERVE, PRESERVE_STRICT or CHANGE: whether the client's source port is kept towards the pool (default PRESERVE); changed in place."),
             )
             .attribute(
                 Attribute::string("pool_id")
