@@ -15,6 +15,11 @@ mod port_list;
 mod public_ip_block;
 mod server;
 mod tag;
+mod vip_common;
+mod vip_health_monitor;
+mod vip_node;
+mod vip_pool;
+mod vip_pool_member;
 mod vlan;
 
 pub use account::*;
@@ -30,6 +35,11 @@ pub use port_list::*;
 pub use public_ip_block::*;
 pub use server::*;
 pub use tag::*;
+pub use vip_common::{VIP_AREA, VIP_STATUSES};
+pub use vip_health_monitor::*;
+pub use vip_node::*;
+pub use vip_pool::*;
+pub use vip_pool_member::*;
 pub use vlan::*;
 
 use crate::client::Client;
