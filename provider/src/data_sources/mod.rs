@@ -4,6 +4,7 @@
 pub mod datacenter;
 pub mod image;
 pub mod network_domain;
+pub mod vip_health_monitor;
 pub mod vlan;
 
 use std::sync::Arc;
@@ -19,5 +20,6 @@ pub fn all() -> Vec<Arc<dyn DataSource<ProviderData>>> {
         Arc::new(datacenter::DatacenterDataSource),
         Arc::new(network_domain::NetworkDomainDataSource),
         Arc::new(vlan::VlanDataSource),
+        Arc::new(vip_health_monitor::VipHealthMonitorDataSource),
     ]
 }
