@@ -1,8 +1,9 @@
 //! `cloudcontrol_virtual_listener`, with the `cloudcontrol_vip_persistence_profile` and
 //! `cloudcontrol_vip_irule` data sources, through the real Terraform CLI against the emulator:
-//! create (the address taken from the domain's public IP block), empty re-plan, in-place edit,
-//! replacement, import without diff, drift, plan-time refusals naming the attribute, the API's
-//! refusal, and destroy to an empty inventory.
+//! create (the address taken from the domain's public IP block, traffic sent to a
+//! `cloudcontrol_vip_pool`), empty re-plan, in-place edit (another pool among others), replacement,
+//! import without diff, drift, plan-time refusals naming the attribute, the API's refusal, and
+//! destroy to an empty inventory.
 
 use anyhow::{ensure, Context, Result};
 use e2e::emulator::Emulator;
@@ -10,8 +11,9 @@ use e2e::provider::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace
 use e2e::terraform::{PlanOutcome, TfOutput};
 use serde_json::json;
 
-/// An ADVANCED domain with a public IP block, the two catalog lookups, and a STANDARD TCP
-/// listener `marathon` whose varying attributes are `listener` (HCL lines).
+/// An ADVANCED domain with a public IP block, two pools (`masters`, `standby`), the two catalog
+/// lookups, and a STANDARD TCP listener `marathon` whose varying attributes are `listener` (HCL
+/// lines).
 fn config(listener: &str) -> String {
     format!(
         r#"
@@ -23,6 +25,16 @@ resource "cloudcontrol_network_domain" "nd" {{
 
 resource "cloudcontrol_public_ip_block" "block" {{
   network_domain_id = cloudcontrol_network_domain.nd.id
+}}
+
+resource "cloudcontrol_vip_pool" "masters" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "masters"
+}}
+
+resource "cloudcontrol_vip_pool" "standby" {{
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "standby"
 }}
 
 data "cloudcontrol_vip_persistence_profile" "source" {{
@@ -50,11 +62,12 @@ resource "cloudcontrol_virtual_listener" "marathon" {{
 const FIRST: &str = r#"name                   = "marathon"
   description            = "Marathon on a stable address"
   port                   = 8080
+  pool_id                = cloudcontrol_vip_pool.masters.id
   persistence_profile_id = data.cloudcontrol_vip_persistence_profile.source.id
   irule_ids              = [data.cloudcontrol_vip_irule.ips.id]"#;
 
-/// The same listener, edited: another description, disabled, lower limits, no iRules, another
-/// source port rule.
+/// The same listener, edited: another description, disabled, lower limits, the other pool,
+/// no iRules, another source port rule.
 const EDITED: &str = r#"name                     = "marathon"
   description              = "Marathon (paused)"
   port                     = 8080
@@ -62,6 +75,7 @@ const EDITED: &str = r#"name                     = "marathon"
   connection_limit         = 5000
   connection_rate_limit    = 500
   source_port_preservation = "CHANGE"
+  pool_id                  = cloudcontrol_vip_pool.standby.id
   persistence_profile_id   = data.cloudcontrol_vip_persistence_profile.source.id"#;
 
 fn flat(out: &TfOutput) -> String {
@@ -98,6 +112,7 @@ fn virtual_listener_lifecycle() -> Result<()> {
         doc["persistenceProfile"]["name"] == "CCDEFAULT.SourceAddress"
             && doc["irule"][0]["name"] == "CCDEFAULT.Ips"
             && doc["port"] == 8080
+            && doc["pool"]["name"] == "masters"
             && doc["connectionLimit"] == 20000
             && doc["optimizationProfile"] == "TCP",
         "{doc}"
@@ -120,6 +135,7 @@ fn virtual_listener_lifecycle() -> Result<()> {
             && doc["connectionLimit"] == 5000
             && doc["sourcePortPreservation"] == "CHANGE"
             && doc["irule"] == json!([])
+            && doc["pool"]["name"] == "standby"
             && doc["description"] == "Marathon (paused)",
         "{doc}"
     );
@@ -152,13 +168,16 @@ fn virtual_listener_lifecycle() -> Result<()> {
     // its back is created again.
     emulator.action(
         "networkDomainVip/editVirtualListener",
-        json!({"id": replaced, "enabled": true, "persistenceProfileId": {"nil": true}}),
+        json!({"id": replaced, "enabled": true, "poolId": {"nil": true},
+               "persistenceProfileId": {"nil": true}}),
     )?;
     plan_expecting(&ws, "0 to add, 1 to change, 0 to destroy")?;
     ws.apply(&[])?;
     let (_, doc) = emulator.request("GET", &listener_path(&replaced), None)?;
     ensure!(
-        doc["enabled"] == false && doc["persistenceProfile"]["name"] == "CCDEFAULT.SourceAddress",
+        doc["enabled"] == false
+            && doc["pool"]["name"] == "standby"
+            && doc["persistenceProfile"]["name"] == "CCDEFAULT.SourceAddress",
         "{doc}"
     );
     emulator.action(
@@ -169,7 +188,7 @@ fn virtual_listener_lifecycle() -> Result<()> {
     ws.apply(&[])?;
     ensure_no_changes(&ws, "re-creating after drift")?;
 
-    // Destroy leaves nothing behind (the block goes after the listener that uses it).
+    // Destroy leaves nothing behind (the block and pools go after the listener that uses them).
     ws.destroy()?;
     let inventory = emulator.inventory()?;
     ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
@@ -265,6 +284,27 @@ data "cloudcontrol_vip_persistence_profile" "cookie" {
             .is_none(),
         "a refused listener is in state"
     );
+    ws.destroy()?;
+    let inventory = emulator.inventory()?;
+    ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
+    Ok(())
+}
+
+#[test]
+fn the_documentation_example_applies_and_destroys() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let example = e2e::terraform::workspace_root()
+        .join("examples/resources/cloudcontrol_virtual_listener/resource.tf");
+    let hcl = std::fs::read_to_string(&example)
+        .with_context(|| format!("reading {}", example.display()))?;
+    let ws = workspace(&emulator, &hcl)?;
+    ws.apply(&[])?;
+    ensure_no_changes(&ws, "applying the example")?;
+    let listener = ws
+        .resource_values("cloudcontrol_virtual_listener.marathon")?
+        .context("listener in state")?;
+    let pool = id_of(&ws, "cloudcontrol_vip_pool.marathon_masters")?;
+    ensure!(listener["pool_id"] == pool.as_str(), "{listener}");
     ws.destroy()?;
     let inventory = emulator.inventory()?;
     ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");

@@ -15,8 +15,13 @@ mod port_list;
 mod public_ip_block;
 mod server;
 mod tag;
+mod vip_common;
+mod vip_health_monitor;
 mod vip_irule;
+mod vip_node;
 mod vip_persistence_profile;
+mod vip_pool;
+mod vip_pool_member;
 mod virtual_listener;
 mod vlan;
 
@@ -33,8 +38,13 @@ pub use port_list::*;
 pub use public_ip_block::*;
 pub use server::*;
 pub use tag::*;
+pub use vip_common::{VIP_AREA, VIP_STATUSES};
+pub use vip_health_monitor::*;
 pub use vip_irule::*;
+pub use vip_node::*;
 pub use vip_persistence_profile::*;
+pub use vip_pool::*;
+pub use vip_pool_member::*;
 pub use virtual_listener::*;
 pub use vlan::*;
 

@@ -1,7 +1,8 @@
 //! Default iRules (`networkDomainVip/defaultIrule`): the read-only catalog of scripts a virtual
 //! listener can run on its traffic (`CCDEFAULT.*`).
 
-use super::virtual_listener::{ListenerCompatibility, ListenerProtocol, ListenerType, VIP_AREA};
+use super::vip_common::VIP_AREA;
+use super::virtual_listener::{ListenerCompatibility, ListenerProtocol, ListenerType};
 use super::IdName;
 use crate::client::Client;
 use crate::error::Result;

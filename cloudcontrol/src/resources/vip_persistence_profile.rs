@@ -1,7 +1,8 @@
 //! Default persistence profiles (`networkDomainVip/defaultPersistenceProfile`): the read-only
 //! catalog of ways a virtual listener keeps a client on one pool member (`CCDEFAULT.*`).
 
-use super::virtual_listener::{ListenerCompatibility, ListenerProtocol, ListenerType, VIP_AREA};
+use super::vip_common::VIP_AREA;
+use super::virtual_listener::{ListenerCompatibility, ListenerProtocol, ListenerType};
 use crate::client::Client;
 use crate::error::Result;
 use serde::Deserialize;

@@ -3,6 +3,7 @@
 //! persistence profiles, iRules). Their writes are synchronous (`OK`); an edit sends the whole
 //! editable content, so what the request leaves out is cleared rather than kept.
 
+use super::vip_common::VIP_AREA;
 use super::{at_most_one, created_id, IdName};
 use crate::client::{Acted, Client};
 use crate::error::Result;
@@ -11,9 +12,6 @@ use crate::wait::{Stateful, WaitOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::fmt;
-
-/// The API area of every load balancer operation.
-pub(crate) const VIP_AREA: &str = "networkDomainVip";
 
 /// Declares a string-valued API enumeration that keeps values this client does not know
 /// (`Other`), so a listener a later API version made still reads.

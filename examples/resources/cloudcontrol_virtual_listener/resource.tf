@@ -10,12 +10,20 @@ resource "cloudcontrol_public_ip_block" "entry" {
   network_domain_id = cloudcontrol_network_domain.balanced.id
 }
 
+# The pool the listener forwards to; its members are `cloudcontrol_vip_pool_member`s.
+resource "cloudcontrol_vip_pool" "marathon_masters" {
+  network_domain_id   = cloudcontrol_network_domain.balanced.id
+  name                = "marathon-masters"
+  load_balance_method = "LEAST_CONNECTIONS_MEMBER"
+}
+
 data "cloudcontrol_vip_persistence_profile" "source_address" {
   network_domain_id = cloudcontrol_network_domain.balanced.id
   name              = "CCDEFAULT.SourceAddress"
 }
 
-# Marathon on one stable public address; a client stays on one backend by its source address.
+# Marathon on one stable public address, forwarded to the masters' pool; a client stays on one
+# master by its source address.
 resource "cloudcontrol_virtual_listener" "marathon" {
   network_domain_id      = cloudcontrol_network_domain.balanced.id
   name                   = "marathon"
@@ -23,6 +31,7 @@ resource "cloudcontrol_virtual_listener" "marathon" {
   protocol               = "TCP"
   optimization_profile   = "TCP"
   port                   = 8080
+  pool_id                = cloudcontrol_vip_pool.marathon_masters.id
   persistence_profile_id = data.cloudcontrol_vip_persistence_profile.source_address.id
 
   # The address is assigned from the block, so the block must exist first.
