@@ -1,7 +1,8 @@
 //! `cloudcontrol_virtual_listener`, with the `cloudcontrol_vip_persistence_profile` and
 //! `cloudcontrol_vip_irule` data sources, through the real Terraform CLI against the emulator:
 //! create (the address taken from the domain's public IP block, traffic sent to a
-//! `cloudcontrol_vip_pool`), empty re-plan, in-place edit (another pool among others), replacement,
+//! `cloudcontrol_vip_pool`), empty re-plan, in-place edit (another pool among others), replacement
+//! (another port; a configured private address),
 //! import without diff, drift, plan-time refusals naming the attribute, the API's refusal, and
 //! destroy to an empty inventory.
 
@@ -153,6 +154,25 @@ fn virtual_listener_lifecycle() -> Result<()> {
     let replaced = id_of(&ws, address)?;
     ensure!(replaced != id, "the listener was not replaced");
     ensure_no_changes(&ws, "the replacement")?;
+
+    // A configured address differing from the assigned one is a new listener too: a private
+    // address outside the domain's VLANs.
+    let private = format!("{moved}\n  listener_ip_address = \"10.20.30.40\"");
+    rewrite(&ws, &config(&private))?;
+    let plan = plan_expecting(&ws, "1 to add, 0 to change, 1 to destroy")?;
+    ensure!(
+        plan.stdout.contains(&format!("{address} must be replaced")),
+        "{plan}"
+    );
+    ws.apply(&[])?;
+    let replaced = id_of(&ws, address)?;
+    let (_, doc) = emulator.request("GET", &listener_path(&replaced), None)?;
+    ensure!(
+        doc["listenerIpAddress"] == "10.20.30.40"
+            && doc["listenerIpAddressability"] == "PRIVATE_RFC1918",
+        "{doc}"
+    );
+    ensure_no_changes(&ws, "the move to a private address")?;
 
     // Import into an empty state: no diff.
     ws.run(&["state", "rm", address])?.ensure_success()?;
