@@ -81,6 +81,15 @@ async fn listener_lifecycle_with_catalog_references() {
         .await
         .unwrap()
         .is_empty());
+    // A refusal is final: the create was sent once.
+    let creates: Vec<String> = emulator
+        .requests()
+        .await
+        .into_iter()
+        .filter(|(method, path, _)| method == "POST" && path.ends_with("/createVirtualListener"))
+        .map(|(_, _, code)| code)
+        .collect();
+    assert_eq!(creates, ["NO_IP_ADDRESS_AVAILABLE"]);
 
     let block = client
         .add_public_ip_block(&nd.id, &[], &wait())
