@@ -101,7 +101,7 @@ async fn nodes_pools_and_members_round_trip() {
         )
         .await
         .unwrap();
-    assert_eq!(pool.health_monitor_ids(), [http.id.clone()]);
+    assert_eq!(pool.health_monitor_ids(), std::slice::from_ref(&http.id));
     let mut pool_edit = EditVipPool {
         description: "d".into(),
         load_balance_method: "LEAST_CONNECTIONS_MEMBER".into(),
@@ -197,4 +197,29 @@ async fn nodes_pools_and_members_round_trip() {
     client.delete_vip_node(&stranger.id, &wait()).await.unwrap();
     assert!(client.get_vip_node(&node.id).await.unwrap().is_none());
     assert!(client.get_vip_pool(&pool.id).await.unwrap().is_none());
+
+    // Every write went to its recorded path once (the second removes found nothing to do).
+    let writes: Vec<String> = emulator
+        .requests()
+        .await
+        .into_iter()
+        .filter(|(method, path, _)| method == "POST" && path.contains("/networkDomainVip/"))
+        .map(|(_, path, code)| format!("{} {code}", path.rsplit('/').next().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        writes
+            .iter()
+            .filter(|w| w.starts_with("removePoolMember"))
+            .count(),
+        2,
+        "{writes:?}"
+    );
+    assert!(
+        writes.contains(&"addPoolMember INVALID_INPUT_DATA".to_owned()),
+        "{writes:?}"
+    );
+    assert!(
+        writes.contains(&"deleteNode HAS_DEPENDENCY".to_owned()),
+        "{writes:?}"
+    );
 }
