@@ -33,7 +33,7 @@ pub const SLOW_RAMP_TIME: (i64, i64) = (0, 3_600);
 fn schema() -> Schema {
     Schema::new(
         Block::new()
-            .description("A load-balancer pool of an ADVANCED or ENTERPRISE network domain: how connections are spread over its members (`cloudcontrol_vip_pool_member`) and how they are health-checked.")
+            .description("A load-balancer pool of an ADVANCED or ENTERPRISE network domain: how connections are spread over its members (`cloudcontrol_vip_pool_member`) and how they are health-checked.\n\nWhere no public client confirms the API, this provider reads it so: `slow_ramp_time` is a whole number of seconds from 0 to 3600; the balancing methods are the seven every source lists (libcloud's `LEAST_CONNECTIONS`, `SHORTEST_RESPONSE` and `PERSISTENT_IP` are refused at plan time); names are at most 255 characters; an edit sends every editable field (never `null`), and removing all monitors sends `{\"nil\": true}`; a pool with members or used by a virtual listener cannot be deleted (`HAS_DEPENDENCY`).")
             .attribute(Attribute::id())
             .attribute(
                 Attribute::string("network_domain_id")
