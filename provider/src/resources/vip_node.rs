@@ -220,7 +220,8 @@ impl VipKind for VipNodeKind {
         };
         let client = &ctx.data.client;
         let mut diags = Diagnostics::new();
-        if plan.prior.is_null() {
+        // A new object, or a replacement in another domain.
+        if new_string(plan, "network_domain_id").is_some() {
             let path = AttributePath::attribute("network_domain_id");
             check_domain(client, domain, path, &mut diags).await;
         }

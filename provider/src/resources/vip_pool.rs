@@ -20,7 +20,8 @@ use tfplugin::{AttributePath, Diagnostics, Type, Value};
 
 use super::vip_node::{MAX_VIP_DESCRIPTION_LEN, MAX_VIP_NAME_LEN};
 use super::vip_support::{
-    check_domain, check_monitors, pool_entry, JournalPlace, MonitorUse, VipKind, VipResource,
+    check_domain, check_monitors, new_string, pool_entry, JournalPlace, MonitorUse, VipKind,
+    VipResource,
 };
 use crate::adopt::{differences, Difference};
 use crate::provider::ProviderData;
@@ -207,7 +208,8 @@ impl VipKind for VipPoolKind {
         };
         let client = &ctx.data.client;
         let mut diags = Diagnostics::new();
-        if plan.prior.is_null() {
+        // A new object, or a replacement in another domain.
+        if new_string(plan, "network_domain_id").is_some() {
             let path = AttributePath::attribute("network_domain_id");
             check_domain(client, domain, path, &mut diags).await;
         }

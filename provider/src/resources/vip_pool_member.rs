@@ -15,7 +15,7 @@ use tfplugin::schema::validators::{int_between, one_of};
 use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Type, Value};
 
-use super::vip_support::{member_entry, JournalPlace, VipKind, VipResource};
+use super::vip_support::{member_entry, new_string, JournalPlace, VipKind, VipResource};
 use crate::adopt::{differences, Difference};
 use crate::provider::ProviderData;
 
@@ -168,8 +168,8 @@ impl VipKind for VipPoolMemberKind {
     }
 
     async fn check_plan(ctx: &OperationContext<'_, ProviderData>, plan: &mut ModifyPlan) {
-        if !plan.prior.is_null() {
-            // Pool and node force replacement: an existing member was checked when planned.
+        // Only a new member, or one replaced onto another pool or node, needs the check.
+        if new_string(plan, "pool_id").is_none() && new_string(plan, "node_id").is_none() {
             return;
         }
         let (Some(pool_id), Some(node_id)) = (
