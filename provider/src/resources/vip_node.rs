@@ -36,7 +36,7 @@ pub const CONNECTION_RATE_LIMIT: (i64, i64) = (1, 4_000);
 fn schema() -> Schema {
     Schema::new(
         Block::new()
-            .description("A load-balancer node: one IPv4 or IPv6 address in an ADVANCED or ENTERPRISE network domain (usually a server's) that `cloudcontrol_vip_pool_member` puts in pools.")
+            .description("A load-balancer node: one IPv4 or IPv6 address in an ADVANCED or ENTERPRISE network domain (usually a server's) that `cloudcontrol_vip_pool_member` puts in pools.\n\nWhere no public client confirms the API, this provider reads it so: names are at most 255 characters; an ESSENTIALS domain is refused (at plan time) and an ENTERPRISE one accepted; two nodes of a domain cannot share an address (`IP_ADDRESS_NOT_UNIQUE`); a node still in a pool cannot be deleted (`HAS_DEPENDENCY`), which Terraform's ordering avoids because members depend on their node; an edit sends every editable field, and removing the health monitor sends `{\"nil\": true}`.")
             .attribute(Attribute::id())
             .attribute(
                 Attribute::string("network_domain_id")
@@ -220,7 +220,8 @@ impl VipKind for VipNodeKind {
         };
         let client = &ctx.data.client;
         let mut diags = Diagnostics::new();
-        if plan.prior.is_null() {
+        // A new object, or a replacement in another domain.
+        if new_string(plan, "network_domain_id").is_some() {
             let path = AttributePath::attribute("network_domain_id");
             check_domain(client, domain, path, &mut diags).await;
         }

@@ -20,7 +20,8 @@ use tfplugin::{AttributePath, Diagnostics, Type, Value};
 
 use super::vip_node::{MAX_VIP_DESCRIPTION_LEN, MAX_VIP_NAME_LEN};
 use super::vip_support::{
-    check_domain, check_monitors, pool_entry, JournalPlace, MonitorUse, VipKind, VipResource,
+    check_domain, check_monitors, new_string, pool_entry, JournalPlace, MonitorUse, VipKind,
+    VipResource,
 };
 use crate::adopt::{differences, Difference};
 use crate::provider::ProviderData;
@@ -33,7 +34,7 @@ pub const SLOW_RAMP_TIME: (i64, i64) = (0, 3_600);
 fn schema() -> Schema {
     Schema::new(
         Block::new()
-            .description("A load-balancer pool of an ADVANCED or ENTERPRISE network domain: how connections are spread over its members (`cloudcontrol_vip_pool_member`) and how they are health-checked.")
+            .description("A load-balancer pool of an ADVANCED or ENTERPRISE network domain: how connections are spread over its members (`cloudcontrol_vip_pool_member`) and how they are health-checked.\n\nWhere no public client confirms the API, this provider reads it so: `slow_ramp_time` is a whole number of seconds from 0 to 3600; the balancing methods are the seven every source lists (libcloud's `LEAST_CONNECTIONS`, `SHORTEST_RESPONSE` and `PERSISTENT_IP` are refused at plan time); names are at most 255 characters; an edit sends every editable field (never `null`), and removing all monitors sends `{\"nil\": true}`; a pool with members or used by a virtual listener cannot be deleted (`HAS_DEPENDENCY`).")
             .attribute(Attribute::id())
             .attribute(
                 Attribute::string("network_domain_id")
@@ -207,7 +208,8 @@ impl VipKind for VipPoolKind {
         };
         let client = &ctx.data.client;
         let mut diags = Diagnostics::new();
-        if plan.prior.is_null() {
+        // A new object, or a replacement in another domain.
+        if new_string(plan, "network_domain_id").is_some() {
             let path = AttributePath::attribute("network_domain_id");
             check_domain(client, domain, path, &mut diags).await;
         }

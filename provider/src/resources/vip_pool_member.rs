@@ -15,7 +15,7 @@ use tfplugin::schema::validators::{int_between, one_of};
 use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Type, Value};
 
-use super::vip_support::{member_entry, JournalPlace, VipKind, VipResource};
+use super::vip_support::{member_entry, new_string, JournalPlace, VipKind, VipResource};
 use crate::adopt::{differences, Difference};
 use crate::provider::ProviderData;
 
@@ -29,7 +29,7 @@ fn schema() -> Schema {
     };
     Schema::new(
         Block::new()
-            .description("A member of a load-balancer pool: a `cloudcontrol_vip_node` of the pool's network domain, on one port or on any port. A node can be in several pools, and in one pool on several ports.")
+            .description("A member of a load-balancer pool: a `cloudcontrol_vip_node` of the pool's network domain, on one port or on any port. A node can be in several pools, and in one pool on several ports.\n\nA node of another network domain than the pool's is refused at plan time when both exist, and when Terraform plans the member again with the node's id in the apply that creates the node; the API refuses it too (`INVALID_INPUT_DATA` on `nodeId`, this provider's reading: no public client records the code). The same node twice on one port (or twice on any port) of a pool is refused, and a pool holds at most 100 members (`EXCEEDS_LIMIT`).")
             .attribute(Attribute::id())
             .attribute(
                 Attribute::string("pool_id")
@@ -168,8 +168,8 @@ impl VipKind for VipPoolMemberKind {
     }
 
     async fn check_plan(ctx: &OperationContext<'_, ProviderData>, plan: &mut ModifyPlan) {
-        if !plan.prior.is_null() {
-            // Pool and node force replacement: an existing member was checked when planned.
+        // Only a new member, or one replaced onto another pool or node, needs the check.
+        if new_string(plan, "pool_id").is_none() && new_string(plan, "node_id").is_none() {
             return;
         }
         let (Some(pool_id), Some(node_id)) = (

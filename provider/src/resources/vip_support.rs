@@ -273,7 +273,12 @@ impl<K: VipKind> Resource<ProviderData> for VipResource<K> {
         if plan.planned.is_null() {
             return;
         }
-        K::check_plan(ctx, plan).await;
+        // Values that were unknown when the configuration was validated (references to
+        // other resources and data sources) may be known now.
+        K::validate(&plan.config, &mut plan.diagnostics);
+        if !plan.diagnostics.has_errors() {
+            K::check_plan(ctx, plan).await;
+        }
     }
 
     async fn create(
