@@ -229,19 +229,36 @@ data "cloudcontrol_vip_persistence_profile" "cookie" {
   network_domain_id = cloudcontrol_network_domain.nd.id
   name              = "CCDEFAULT.Cookie"
 }
+
+resource "cloudcontrol_network_domain" "basic" {
+  name       = "lb-basic"
+  datacenter = "NA9"
+}
+
+resource "cloudcontrol_network_domain" "other" {
+  name       = "lb-other"
+  datacenter = "NA9"
+  type       = "ADVANCED"
+}
+
+resource "cloudcontrol_vip_pool" "elsewhere" {
+  network_domain_id = cloudcontrol_network_domain.other.id
+  name              = "elsewhere"
+}
 "#;
     let ws = workspace(&emulator, domain)?;
     // The domain exists before the listeners are planned, so the catalog checks can run.
     ws.apply(&[])?;
-    let listener = |body: &str| {
+    let listener_in = |domain: &str, body: &str| {
         format!(
             r#"resource "cloudcontrol_virtual_listener" "x" {{
-  network_domain_id = cloudcontrol_network_domain.nd.id
+  network_domain_id = cloudcontrol_network_domain.{domain}.id
   name              = "x"
   {body}
 }}"#
         )
     };
+    let listener = |body: &str| listener_in("nd", body);
     let cases = [
         (
             r#"type = "PERFORMANCE_LAYER_4"
@@ -278,8 +295,23 @@ data "cloudcontrol_vip_persistence_profile" "cookie" {
             "CCDEFAULT.Cookie cannot be used with a STANDARD UDP listener",
         ),
     ];
-    for (body, expected) in cases {
-        let hcl = listener(body);
+    let mut cases: Vec<(String, &str)> = cases
+        .into_iter()
+        .map(|(body, expected)| (listener(body), expected))
+        .collect();
+    // What the plan reads from the API: an ESSENTIALS domain, a pool of another domain.
+    cases.push((
+        listener_in("basic", r#"protocol = "UDP""#),
+        "is ESSENTIALS; load-balancer objects need an ADVANCED or ENTERPRISE network domain",
+    ));
+    cases.push((
+        listener(
+            r#"protocol = "UDP"
+  pool_id  = cloudcontrol_vip_pool.elsewhere.id"#,
+        ),
+        "can only use its own domain's pools",
+    ));
+    for (hcl, expected) in cases {
         rewrite(&ws, &format!("{domain}\n{hcl}"))?;
         let out = ws.run(&["plan", "-input=false", "-no-color"])?;
         ensure!(out.code != 0, "planned {hcl}");

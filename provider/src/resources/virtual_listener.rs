@@ -2,9 +2,10 @@
 //! answers on, and the pool, persistence profiles and iRules behind it.
 //!
 //! The schema, the typed model that reads plans and writes state, plan-time validation (the
-//! type/protocol combinations and profile rules the API refuses, and, when the domain can be
-//! read, the default catalogs' compatibility), then create, read, update and delete. Name,
-//! type, protocol, address and port force a new listener; the rest is edited in place.
+//! type/protocol combinations and profile rules the API refuses, and, when they can be read, an
+//! ESSENTIALS domain, a pool of another domain and the default catalogs' compatibility), then
+//! create, read, update and delete. Name, type, protocol, address and port force a new
+//! listener; the rest is edited in place.
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -24,6 +25,7 @@ use tfplugin::schema::validators::{int_between, one_of, string_length, Ipv4Addre
 use tfplugin::schema::{timeouts_block, Attribute, Block, Schema, TimeoutOp};
 use tfplugin::{AttributePath, Diagnostics, Type, Value};
 
+use super::vip_support::{check_domain, new_string};
 use crate::adopt::{differences, Found, MarkerPlace};
 use crate::marker::Journaled;
 use crate::provider::ProviderData;
@@ -367,6 +369,35 @@ fn validate_config(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
+/// The pools, when the plan names known ones that exist: each in the listener's network domain
+/// (the API refuses a pool of another domain). A pool that cannot be read now is left to the API.
+async fn check_pools(
+    ctx: &OperationContext<'_, ProviderData>,
+    planned: &Value,
+    diags: &mut Diagnostics,
+) {
+    let Some(domain) = known_str(planned, "network_domain_id") else {
+        return;
+    };
+    for name in ["pool_id", "client_clone_pool_id"] {
+        let Some(id) = known_str(planned, name) else {
+            continue;
+        };
+        if let Ok(Some(pool)) = ctx.data.client.get_vip_pool(id).await {
+            if pool.network_domain_id != domain {
+                diags.error_at(
+                    path(name),
+                    "Pool in another network domain",
+                    format!(
+                        "{name}: pool {} ({id}) is in network domain {}; a listener of network domain {domain} can only use its own domain's pools",
+                        pool.name, pool.network_domain_id
+                    ),
+                );
+            }
+        }
+    }
+}
+
 /// The catalog rules, checked against the domain's default catalogs when the plan names known
 /// ids: each profile and iRule exists and suits the listener's type and protocol, and the
 /// fallback profile is fallback-compatible. A catalog that cannot be read is left to the API.
@@ -462,7 +493,19 @@ impl Resource<ProviderData> for VirtualListenerResource {
         if plan.planned.is_null() || plan.planned == plan.prior {
             return;
         }
+        let client = &ctx.data.client;
+        if let Some(domain) = new_string(plan, "network_domain_id") {
+            let domain = domain.to_owned();
+            check_domain(
+                client,
+                &domain,
+                path("network_domain_id"),
+                &mut plan.diagnostics,
+            )
+            .await;
+        }
         let planned = plan.planned.clone();
+        check_pools(ctx, &planned, &mut plan.diagnostics).await;
         check_catalogs(ctx, &planned, &mut plan.diagnostics).await;
     }
 
