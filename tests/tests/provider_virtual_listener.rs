@@ -1,10 +1,10 @@
 //! `cloudcontrol_virtual_listener`, with the `cloudcontrol_vip_persistence_profile` and
 //! `cloudcontrol_vip_irule` data sources, through the real Terraform CLI against the emulator:
 //! create (the address taken from the domain's public IP block, traffic sent to a
-//! `cloudcontrol_vip_pool`), empty re-plan, in-place edit (another pool among others), replacement
-//! (another port; a configured private address),
-//! import without diff, drift, plan-time refusals naming the attribute, the API's refusal, and
-//! destroy to an empty inventory.
+//! `cloudcontrol_vip_pool`), empty re-plan, in-place edit (another pool among others),
+//! replacement (another port; a configured private address), import without diff, drift, a
+//! listener Terraform lost track of refused with its import command, plan-time refusals naming
+//! the attribute, the API's refusal, and destroy to an empty inventory.
 
 use anyhow::{ensure, Context, Result};
 use e2e::emulator::Emulator;
@@ -79,8 +79,10 @@ const EDITED: &str = r#"name                     = "marathon"
   pool_id                  = cloudcontrol_vip_pool.standby.id
   persistence_profile_id   = data.cloudcontrol_vip_persistence_profile.source.id"#;
 
+/// Terraform's output with its box drawing and line wrapping undone.
 fn flat(out: &TfOutput) -> String {
     out.combined()
+        .replace('│', " ")
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -207,6 +209,32 @@ fn virtual_listener_lifecycle() -> Result<()> {
     plan_expecting(&ws, "1 to add, 0 to change, 0 to destroy")?;
     ws.apply(&[])?;
     ensure_no_changes(&ws, "re-creating after drift")?;
+
+    // Terraform loses track of the listener (its create finished normally, so the domain's
+    // creation journal no longer lists it): the next create finds it by name, does not take it
+    // over or create another, and names the import command, which brings it back.
+    let kept = id_of(&ws, address)?;
+    ws.run(&["state", "rm", address])?.ensure_success()?;
+    let seq = emulator.last_seq()?;
+    let failed = ws.try_apply(&[])?;
+    let text = flat(&failed);
+    ensure!(failed.code != 0, "the listener must be refused: {failed}");
+    for part in [
+        "Virtual listener already exists",
+        "named \"marathon\"",
+        &format!("(id {kept})"),
+        &format!("terraform import 'ADDRESS' {kept}"),
+    ] {
+        ensure!(text.contains(part), "missing {part:?} in: {text}");
+    }
+    let creates: Vec<String> = emulator
+        .mutations_since(seq)?
+        .into_iter()
+        .filter(|m| m.ends_with("/createVirtualListener"))
+        .collect();
+    ensure!(creates.is_empty(), "created again: {creates:?}");
+    ws.import(address, &kept)?;
+    ensure_no_changes(&ws, "the import the refusal named")?;
 
     // Destroy leaves nothing behind (the block and pools go after the listener that uses them).
     ws.destroy()?;
