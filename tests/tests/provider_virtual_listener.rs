@@ -3,8 +3,9 @@
 //! create (the address taken from the domain's public IP block, traffic sent to a
 //! `cloudcontrol_vip_pool`), empty re-plan, in-place edit (another pool among others),
 //! replacement (another port; a configured private address), import without diff, drift, a
-//! listener Terraform lost track of refused with its import command, plan-time refusals naming
-//! the attribute, the API's refusal, and destroy to an empty inventory.
+//! listener Terraform lost track of refused with its import command (and taken over when the
+//! domain's creation journal lists it, then edited to the configuration), plan-time refusals
+//! naming the attribute, the API's refusal, and destroy to an empty inventory.
 
 use anyhow::{ensure, Context, Result};
 use e2e::emulator::Emulator;
@@ -235,6 +236,38 @@ fn virtual_listener_lifecycle() -> Result<()> {
     ensure!(creates.is_empty(), "created again: {creates:?}");
     ws.import(address, &kept)?;
     ensure_no_changes(&ws, "the import the refusal named")?;
+
+    // As a provider killed mid-apply leaves it: the listener exists, Terraform did not record
+    // it, the domain's creation journal lists its create, and it is not yet what the
+    // configuration says. It is taken over (no second create) and edited to the configuration.
+    ws.run(&["state", "rm", address])?.ensure_success()?;
+    let domain = id_of(&ws, "cloudcontrol_network_domain.nd")?;
+    emulator.action(
+        "tag/applyTags",
+        json!({"assetType": "NETWORK_DOMAIN", "assetId": domain,
+               "tag": [{"tagKeyName": "terraform-provider-cloudcontrol.creating",
+                        "value": json!(["vl:marathon"]).to_string()}]}),
+    )?;
+    emulator.action(
+        "networkDomainVip/editVirtualListener",
+        json!({"id": kept, "connectionLimit": 777}),
+    )?;
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    ensure!(
+        id_of(&ws, address)? == kept,
+        "the listener was not taken over"
+    );
+    let calls: Vec<String> = emulator
+        .mutations_since(seq)?
+        .into_iter()
+        .filter(|m| m.contains("/networkDomainVip/"))
+        .collect();
+    ensure!(
+        calls.len() == 1 && calls[0].ends_with("/editVirtualListener"),
+        "the take-over called {calls:?}"
+    );
+    ensure_no_changes(&ws, "the take-over")?;
 
     // Destroy leaves nothing behind (the block and pools go after the listener that uses them).
     ws.destroy()?;
