@@ -24,6 +24,8 @@ struct Vip<'a> {
     m2_address: &'a str,
     /// Member m1's status.
     member_status: &'a str,
+    /// The node of member m2.
+    m2_member_node: &'a str,
     /// More HCL.
     extra: &'a str,
 }
@@ -34,6 +36,7 @@ const BASE: Vip<'static> = Vip {
     m2_status: "ENABLED",
     m2_address: "10.0.1.12",
     member_status: "ENABLED",
+    m2_member_node: "m2",
     extra: "",
 };
 
@@ -47,6 +50,7 @@ fn config(vip: &Vip<'_>) -> String {
         m2_status,
         m2_address,
         member_status,
+        m2_member_node,
         extra,
     } = vip;
     format!(
@@ -128,7 +132,7 @@ resource "cloudcontrol_vip_pool_member" "m1" {{
 
 resource "cloudcontrol_vip_pool_member" "m2" {{
   pool_id = cloudcontrol_vip_pool.marathon.id
-  node_id = cloudcontrol_vip_node.m2.id
+  node_id = cloudcontrol_vip_node.{m2_member_node}.id
   port    = 8080
 }}
 
@@ -332,7 +336,7 @@ resource "cloudcontrol_vip_pool_member" "bad_port" {
     }
 
     // Plan time, reading the API: a node monitor on a pool, a pool in an ESSENTIALS domain, a
-    // member on a node of another network domain.
+    // new member on a node of another network domain, and member m2 replaced onto one.
     let bad_api = r#"
 resource "cloudcontrol_vip_pool" "icmp" {
   network_domain_id  = cloudcontrol_network_domain.main.id
@@ -351,24 +355,31 @@ resource "cloudcontrol_vip_pool_member" "x1" {
   port    = 8080
 }
 "#;
-    rewrite(
-        &ws,
-        &config(&Vip {
-            extra: bad_api,
-            ..moved
-        }),
-    )?;
+    let hcl = config(&Vip {
+        extra: bad_api,
+        m2_member_node: "x1",
+        ..moved
+    });
+    rewrite(&ws, &hcl)?;
     let flat_plan = failed_plan(&ws)?;
     for expected in [
         "CCDEFAULT.Icmp cannot monitor a pool",
         "load-balancer objects need an ADVANCED or ENTERPRISE network domain",
-        "Node and pool in different network domains",
+        "with cloudcontrol_vip_pool_member.x1",
+        "with cloudcontrol_vip_pool_member.m2",
     ] {
         ensure!(
             flat_plan.contains(expected),
             "expected {expected:?}: {flat_plan}"
         );
     }
+    ensure!(
+        flat_plan
+            .matches("Node and pool in different network domains")
+            .count()
+            == 2,
+        "{flat_plan}"
+    );
 
     // Known only at apply: a node of another domain created in the same apply is refused when
     // Terraform plans the member again with its id, before the API is asked; a second node on
