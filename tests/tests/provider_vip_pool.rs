@@ -5,6 +5,8 @@
 //! and those that read the API: monitor compatibility, an ESSENTIALS domain, a member on a node
 //! of another domain, also when that node is created in the same apply), the API's refusal of a
 //! node on a taken address, and destroy to an empty inventory.
+//! A second test takes over what an interrupted apply left (listed in the domain's creation
+//! journal) and refuses, with the import command, a member Terraform lost track of otherwise.
 
 use anyhow::{ensure, Context, Result};
 use e2e::emulator::Emulator;
@@ -24,6 +26,8 @@ struct Vip<'a> {
     m2_address: &'a str,
     /// Member m1's status.
     member_status: &'a str,
+    /// The node of member m2.
+    m2_member_node: &'a str,
     /// More HCL.
     extra: &'a str,
 }
@@ -34,6 +38,7 @@ const BASE: Vip<'static> = Vip {
     m2_status: "ENABLED",
     m2_address: "10.0.1.12",
     member_status: "ENABLED",
+    m2_member_node: "m2",
     extra: "",
 };
 
@@ -47,6 +52,7 @@ fn config(vip: &Vip<'_>) -> String {
         m2_status,
         m2_address,
         member_status,
+        m2_member_node,
         extra,
     } = vip;
     format!(
@@ -128,7 +134,7 @@ resource "cloudcontrol_vip_pool_member" "m1" {{
 
 resource "cloudcontrol_vip_pool_member" "m2" {{
   pool_id = cloudcontrol_vip_pool.marathon.id
-  node_id = cloudcontrol_vip_node.m2.id
+  node_id = cloudcontrol_vip_node.{m2_member_node}.id
   port    = 8080
 }}
 
@@ -332,7 +338,7 @@ resource "cloudcontrol_vip_pool_member" "bad_port" {
     }
 
     // Plan time, reading the API: a node monitor on a pool, a pool in an ESSENTIALS domain, a
-    // member on a node of another network domain.
+    // new member on a node of another network domain, and member m2 replaced onto one.
     let bad_api = r#"
 resource "cloudcontrol_vip_pool" "icmp" {
   network_domain_id  = cloudcontrol_network_domain.main.id
@@ -351,24 +357,31 @@ resource "cloudcontrol_vip_pool_member" "x1" {
   port    = 8080
 }
 "#;
-    rewrite(
-        &ws,
-        &config(&Vip {
-            extra: bad_api,
-            ..moved
-        }),
-    )?;
+    let hcl = config(&Vip {
+        extra: bad_api,
+        m2_member_node: "x1",
+        ..moved
+    });
+    rewrite(&ws, &hcl)?;
     let flat_plan = failed_plan(&ws)?;
     for expected in [
         "CCDEFAULT.Icmp cannot monitor a pool",
         "load-balancer objects need an ADVANCED or ENTERPRISE network domain",
-        "Node and pool in different network domains",
+        "with cloudcontrol_vip_pool_member.x1",
+        "with cloudcontrol_vip_pool_member.m2",
     ] {
         ensure!(
             flat_plan.contains(expected),
             "expected {expected:?}: {flat_plan}"
         );
     }
+    ensure!(
+        flat_plan
+            .matches("Node and pool in different network domains")
+            .count()
+            == 2,
+        "{flat_plan}"
+    );
 
     // Known only at apply: a node of another domain created in the same apply is refused when
     // Terraform plans the member again with its id, before the API is asked; a second node on
@@ -418,6 +431,106 @@ resource "cloudcontrol_vip_node" "dup" {
     // Destroy leaves nothing behind (members go before their pool and nodes). Terraform 1.0
     // plans the configuration before destroying, so the refused member leaves it first.
     rewrite(&ws, &config(&moved))?;
+    ws.destroy()?;
+    let inventory = emulator.inventory()?;
+    ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
+    Ok(())
+}
+
+/// One domain with node n1, pool p and n1 in p on port 80.
+fn small_config() -> String {
+    r#"
+resource "cloudcontrol_network_domain" "nd" {
+  name       = "adopt"
+  type       = "ADVANCED"
+  datacenter = "NA9"
+}
+
+resource "cloudcontrol_vip_node" "n1" {
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "n1"
+  ipv4_address      = "10.0.3.11"
+}
+
+resource "cloudcontrol_vip_pool" "p" {
+  network_domain_id = cloudcontrol_network_domain.nd.id
+  name              = "p"
+}
+
+resource "cloudcontrol_vip_pool_member" "m" {
+  pool_id = cloudcontrol_vip_pool.p.id
+  node_id = cloudcontrol_vip_node.n1.id
+  port    = 80
+}
+"#
+    .to_owned()
+}
+
+#[test]
+fn interrupted_creates_are_taken_over_and_others_refused_with_their_import_command() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let ws = workspace(&emulator, &small_config())?;
+    ws.apply(&[])?;
+    let addresses = [
+        "cloudcontrol_vip_node.n1",
+        "cloudcontrol_vip_pool.p",
+        "cloudcontrol_vip_pool_member.m",
+    ];
+    let ids: Vec<String> = addresses
+        .iter()
+        .map(|a| id_of(&ws, a))
+        .collect::<Result<_>>()?;
+    let domain = id_of(&ws, "cloudcontrol_network_domain.nd")?;
+
+    // As a provider killed mid-apply leaves things: the objects exist, Terraform did not record
+    // them, and the domain's creation journal lists their creates.
+    for address in addresses {
+        ws.run(&["state", "rm", address])?.ensure_success()?;
+    }
+    let journal = json!([
+        "vipnode:n1",
+        "vippool:p",
+        format!("vipmember:{}+{}:80", ids[1], ids[0]),
+    ]);
+    emulator.action(
+        "tag/applyTags",
+        json!({"assetType": "NETWORK_DOMAIN", "assetId": domain,
+               "tag": [{"tagKeyName": "terraform-provider-cloudcontrol.creating",
+                        "value": journal.to_string()}]}),
+    )?;
+    let seq = emulator.last_seq()?;
+    ws.apply(&[])?;
+    for (address, id) in addresses.iter().zip(&ids) {
+        ensure!(&id_of(&ws, address)? == id, "{address} was not taken over");
+    }
+    let created: Vec<String> = emulator
+        .mutations_since(seq)?
+        .into_iter()
+        .filter(|m| m.contains("/networkDomainVip/"))
+        .collect();
+    ensure!(created.is_empty(), "created again: {created:?}");
+    ensure_no_changes(&ws, "the take-over")?;
+
+    // Lost from state after a create that finished (its journal entry cleared): refused, with
+    // the import command, which brings it back with an empty plan.
+    ws.run(&["state", "rm", addresses[2]])?.ensure_success()?;
+    let failed = ws.try_apply(&[])?;
+    let text = flat(&failed.combined().replace('│', " "));
+    for part in [
+        "VIP pool member already exists",
+        &format!("for node {} on port 80 in pool {}", ids[0], ids[1]),
+        &format!("(id {})", ids[2]),
+        "creation journal",
+        &format!("terraform import 'ADDRESS' {}", ids[2]),
+    ] {
+        ensure!(
+            failed.code != 0 && text.contains(part),
+            "missing {part:?} in: {text}"
+        );
+    }
+    ws.import(addresses[2], &ids[2])?;
+    ensure_no_changes(&ws, "the import the error told")?;
+
     ws.destroy()?;
     let inventory = emulator.inventory()?;
     ensure!(inventory["totalAssets"] == 0, "left behind: {inventory}");
