@@ -97,7 +97,7 @@ fn schema() -> Schema {
                     .use_state_for_unknown()
                     .requires_replace_if_configured()
                     .validator(Ipv4Address)
-                    .description("The IPv4 address it answers on: an address of the domain's public IP blocks, or a private (RFC 1918) address outside the domain's VLANs. When unset, the first free address of the domain's public IP blocks is taken (the domain needs one)."),
+                    .description("The IPv4 address it answers on: an address of the domain's public IP blocks, or a private (RFC 1918) address outside the domain's VLANs. When unset, the first free address of the domain's public IP blocks is taken (the domain needs one; make the listener depend on the `cloudcontrol_public_ip_block`, e.g. with `depends_on`, so it is created after the block and destroyed before it)."),
             )
             .attribute(
                 Attribute::string("listener_ip_addressability")
