@@ -57,7 +57,7 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
 fn resource_examples_validate() -> Result<()> {
     let (ws, count) = examples_workspace("resources", "resource.tf")?;
     ensure!(
-        count == 9,
+        count == 13,
         "{count} resource examples, expected one per resource type"
     );
     let validated = ws.validate()?;
@@ -69,7 +69,7 @@ fn resource_examples_validate() -> Result<()> {
 fn data_source_examples_validate() -> Result<()> {
     let (ws, count) = examples_workspace("data-sources", "data-source.tf")?;
     ensure!(
-        count == 4,
+        count == 7,
         "{count} data source examples, expected one per data source"
     );
     let validated = ws.validate()?;

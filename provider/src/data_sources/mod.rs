@@ -4,6 +4,10 @@
 pub mod datacenter;
 pub mod image;
 pub mod network_domain;
+mod vip_catalog;
+pub mod vip_health_monitor;
+pub mod vip_irule;
+pub mod vip_persistence_profile;
 pub mod vlan;
 
 use std::sync::Arc;
@@ -19,5 +23,8 @@ pub fn all() -> Vec<Arc<dyn DataSource<ProviderData>>> {
         Arc::new(datacenter::DatacenterDataSource),
         Arc::new(network_domain::NetworkDomainDataSource),
         Arc::new(vlan::VlanDataSource),
+        Arc::new(vip_health_monitor::VipHealthMonitorDataSource),
+        Arc::new(vip_persistence_profile::VipPersistenceProfileDataSource),
+        Arc::new(vip_irule::VipIruleDataSource),
     ]
 }

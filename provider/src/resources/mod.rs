@@ -11,6 +11,11 @@ pub mod port_list;
 pub mod public_ip_block;
 pub mod server;
 pub mod server_anti_affinity;
+pub mod vip_node;
+pub mod vip_pool;
+pub mod vip_pool_member;
+pub mod vip_support;
+pub mod virtual_listener;
 pub mod vlan;
 
 use std::sync::Arc;
@@ -31,5 +36,9 @@ pub fn all() -> Vec<Arc<dyn Resource<ProviderData>>> {
         Arc::new(address_list::AddressListResource::new()),
         Arc::new(port_list::PortListResource::new()),
         Arc::new(server_anti_affinity::ServerAntiAffinityResource),
+        Arc::new(vip_node::VipNodeResource::new()),
+        Arc::new(vip_pool::VipPoolResource::new()),
+        Arc::new(vip_pool_member::VipPoolMemberResource::new()),
+        Arc::new(virtual_listener::VirtualListenerResource),
     ]
 }
