@@ -487,7 +487,10 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
         state["leader"].as_str().is_some_and(|l| !l.is_empty()),
         "Mesos through {mesos} names no leader: {state}"
     );
-    let leader_ipv4 = nodes[&leader_name]["private_ipv4"].as_str().unwrap().to_owned();
+    let leader_ipv4 = nodes[&leader_name]["private_ipv4"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let server_id = cloud.inventory().unwrap()["server"]
         .as_array()
         .unwrap()
@@ -497,7 +500,10 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
         .unwrap_or_else(|| panic!("no server named {leader_name}"))
         .to_owned();
     cloud
-        .api_ok("server/powerOffServer", &serde_json::json!({"id": server_id}))
+        .api_ok(
+            "server/powerOffServer",
+            &serde_json::json!({"id": server_id}),
+        )
         .unwrap();
     cloud
         .api_wait(
@@ -508,7 +514,10 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
         .unwrap();
     let stopped = Instant::now();
     let info = get_json_within(&cloud, &format!("{marathon}/v2/info"), |i| {
-        i["elected"] == true || i["leader"].as_str().is_some_and(|l| !l.starts_with(&leader_name))
+        i["elected"] == true
+            || i["leader"]
+                .as_str()
+                .is_some_and(|l| !l.starts_with(&leader_name))
     });
     let new_leader = info["leader"].as_str().unwrap_or_default();
     assert!(
