@@ -481,13 +481,29 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
     let (marathon, mesos) = (marathon.as_str().unwrap(), mesos.as_str().unwrap());
     let info = get_json_within(&cloud, &format!("{marathon}/v2/info"), |_| true);
     let leader = info["leader"].as_str().unwrap().to_owned();
-    let leader_name = leader.split(':').next().unwrap().to_owned();
+    // Marathon names its leader by the host name it was given (a master's public address)
+    let leader_host = leader.rsplit_once(':').map_or(leader.as_str(), |(h, _)| h);
+    let leader_name = nodes
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(name, n)| {
+            name.as_str() == leader_host
+                || n["public_ipv4"] == leader_host
+                || n["private_ipv4"] == leader_host
+        })
+        .map(|(name, _)| name.clone())
+        .unwrap_or_else(|| panic!("Marathon's leader {leader} is no node of {nodes}"));
     let state = get_json_within(&cloud, &format!("{mesos}/master/state"), |_| true);
     assert!(
         state["leader"].as_str().is_some_and(|l| !l.is_empty()),
         "Mesos through {mesos} names no leader: {state}"
     );
     let leader_ipv4 = nodes[&leader_name]["private_ipv4"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let leader_public = nodes[&leader_name]["public_ipv4"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -514,14 +530,14 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
         .unwrap();
     let stopped = Instant::now();
     let info = get_json_within(&cloud, &format!("{marathon}/v2/info"), |i| {
-        i["elected"] == true
-            || i["leader"]
-                .as_str()
-                .is_some_and(|l| !l.starts_with(&leader_name))
+        i["leader"]
+            .as_str()
+            .is_some_and(|l| !l.is_empty() && l != leader)
     });
     let new_leader = info["leader"].as_str().unwrap_or_default();
     assert!(
-        !new_leader.is_empty() && !new_leader.starts_with(&leader_name),
+        !new_leader.starts_with(&format!("{leader_public}:"))
+            && !new_leader.starts_with(&format!("{leader_name}:")),
         "Marathon through {marathon} after {leader_name} stopped: {info}"
     );
     eprintln!(
