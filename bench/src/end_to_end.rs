@@ -76,10 +76,10 @@ fn measure(cloud: &NodeBackedCloud, ws: &Workspace, quick: bool) -> Result<Vec<F
     if !apply
         .lines
         .iter()
-        .any(|(_, l)| l.starts_with("Apply complete! Resources: 64 added, 0 changed, 0 destroyed."))
+        .any(|(_, l)| l.starts_with("Apply complete! Resources: 78 added, 0 changed, 0 destroyed."))
     {
         bail!(
-            "the first apply did not add the 64 resources of the 3 + 9 cluster:\n{}",
+            "the first apply did not add the 78 resources of the 3 + 9 cluster:\n{}",
             apply.text()
         );
     }

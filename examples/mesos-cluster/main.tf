@@ -73,10 +73,11 @@ resource "cloudcontrol_server" "node" {
   }
 }
 
-# Blocks of two public IPv4 addresses, one address per node. The API allows at most three public
-# addresses per deployed server in a domain, so the blocks wait for the servers.
+# Blocks of two public IPv4 addresses: one address per node and one per load-balancer listener
+# (load_balancer.tf). The API allows at most three public addresses per deployed server in a
+# domain, so the blocks wait for the servers.
 resource "cloudcontrol_public_ip_block" "cluster" {
-  count = ceil(length(local.nodes) / 2)
+  count = ceil((length(local.nodes) + length(local.master_services)) / 2)
 
   network_domain_id = cloudcontrol_network_domain.cluster.id
 
@@ -93,7 +94,8 @@ resource "cloudcontrol_nat_rule" "node" {
   depends_on = [cloudcontrol_public_ip_block.cluster]
 }
 
-# The public addresses of each role's reachable nodes.
+# The public addresses of each role's reachable nodes (and, for the masters, of the load
+# balancer's listeners).
 resource "cloudcontrol_address_list" "role" {
   for_each = toset(["master", "agent"])
 
@@ -102,7 +104,11 @@ resource "cloudcontrol_address_list" "role" {
   description       = "Public addresses of the Mesos ${each.key}s"
 
   dynamic "address" {
-    for_each = [for name, role in local.reachable : cloudcontrol_nat_rule.node[name].external_ipv4 if role == each.key]
+    for_each = concat(
+      [for name, role in local.reachable : cloudcontrol_nat_rule.node[name].external_ipv4 if role == each.key],
+      # the masters' services on their stable addresses
+      each.key == "master" ? [for listener in cloudcontrol_virtual_listener.master : listener.listener_ip_address] : [],
+    )
     content {
       begin = address.value
     }

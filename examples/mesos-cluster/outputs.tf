@@ -1,16 +1,16 @@
-output "network_domain_id" {
-  description = "Id of the cluster's network domain."
-  value       = cloudcontrol_network_domain.cluster.id
+output "marathon_url" {
+  description = "Marathon UI and API on its stable address: the load balancer forwards to a master that answers (a standby proxies to the leader)."
+  value       = "http://${cloudcontrol_virtual_listener.master["marathon"].listener_ip_address}:8080"
 }
 
 output "mesos_url" {
-  description = "Mesos UI and API on the first master's public address (a standby master redirects to the elected one)."
-  value       = "http://${local.cluster[local.master_names[0]].public_ipv4}:5050"
+  description = "Mesos UI and API on its stable address: the load balancer forwards to a master that answers (a standby redirects to the leader)."
+  value       = "http://${cloudcontrol_virtual_listener.master["mesos"].listener_ip_address}:5050"
 }
 
-output "marathon_url" {
-  description = "Marathon UI and API on the first master's public address (a standby proxies to the leader)."
-  value       = "http://${local.cluster[local.master_names[0]].public_ipv4}:8080"
+output "network_domain_id" {
+  description = "Id of the cluster's network domain."
+  value       = cloudcontrol_network_domain.cluster.id
 }
 
 output "mesos_urls" {

@@ -17,7 +17,10 @@
 //!    on the real cloud;
 //! 6. a wiped agent is re-bootstrapped by the standalone provisioner with the command the outputs
 //!    give;
-//! 7. `terraform destroy` leaves the emulator's inventory empty and no node running.
+//! 7. Marathon and Mesos answer through their stable URLs (the load balancer's listeners, served
+//!    by HAProxy in the domain's router), and still do, naming a new leader, once the leading
+//!    master's node is powered off;
+//! 8. `terraform destroy` leaves the emulator's inventory empty and no node running.
 
 use std::time::{Duration, Instant};
 
@@ -82,6 +85,31 @@ fn output_json(ws: &Workspace, name: &str) -> Value {
         .ensure_success()
         .unwrap();
     serde_json::from_str(&out.stdout).unwrap()
+}
+
+/// GETs `url` from the internet namespace every second until it answers JSON that satisfies
+/// `good`, for up to 3 minutes (an election after a master's loss takes ZooKeeper's session
+/// timeout); panics with the last answer otherwise.
+fn get_json_within(cloud: &NodeBackedCloud, url: &str, good: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let out = cloud
+            .in_internet("curl")
+            .args(["-sS", "--max-time", "5", url])
+            .output()
+            .unwrap();
+        let answer = serde_json::from_slice::<Value>(&out.stdout).ok();
+        if let Some(v) = answer.as_ref().filter(|v| good(v)) {
+            return v.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "{url}: no good answer in 180 s; last: {} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    }
 }
 
 fn count(inventory: &Value, kind: &str) -> usize {
@@ -223,7 +251,7 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
     assert!(
         applied
             .stdout
-            .contains("Apply complete! Resources: 64 added, 0 changed, 0 destroyed."),
+            .contains("Apply complete! Resources: 78 added, 0 changed, 0 destroyed."),
         "{applied}"
     );
     for node in (1..=3)
@@ -446,7 +474,88 @@ fn terraform_apply_builds_the_running_cluster_on_nodes() {
         }
     }
 
-    // 7. destroy removes everything, nodes included
+    // 7. Marathon and Mesos on their stable addresses (the load balancer's listeners), before
+    //    and after the node of the leading master is powered off
+    let marathon = output_json(&ws, "marathon_url");
+    let mesos = output_json(&ws, "mesos_url");
+    let (marathon, mesos) = (marathon.as_str().unwrap(), mesos.as_str().unwrap());
+    let info = get_json_within(&cloud, &format!("{marathon}/v2/info"), |_| true);
+    let leader = info["leader"].as_str().unwrap().to_owned();
+    // Marathon names its leader by the host name it was given (a master's public address)
+    let leader_host = leader.rsplit_once(':').map_or(leader.as_str(), |(h, _)| h);
+    let leader_name = nodes
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(name, n)| {
+            name.as_str() == leader_host
+                || n["public_ipv4"] == leader_host
+                || n["private_ipv4"] == leader_host
+        })
+        .map(|(name, _)| name.clone())
+        .unwrap_or_else(|| panic!("Marathon's leader {leader} is no node of {nodes}"));
+    let state = get_json_within(&cloud, &format!("{mesos}/master/state"), |_| true);
+    assert!(
+        state["leader"].as_str().is_some_and(|l| !l.is_empty()),
+        "Mesos through {mesos} names no leader: {state}"
+    );
+    let leader_ipv4 = nodes[&leader_name]["private_ipv4"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let leader_public = nodes[&leader_name]["public_ipv4"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let server_id = cloud.inventory().unwrap()["server"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == leader_name.as_str())
+        .and_then(|s| s["id"].as_str())
+        .unwrap_or_else(|| panic!("no server named {leader_name}"))
+        .to_owned();
+    cloud
+        .api_ok(
+            "server/powerOffServer",
+            &serde_json::json!({"id": server_id}),
+        )
+        .unwrap();
+    cloud
+        .api_wait(
+            &format!("server/server/{server_id}"),
+            "NORMAL",
+            Duration::from_secs(120),
+        )
+        .unwrap();
+    let stopped = Instant::now();
+    let info = get_json_within(&cloud, &format!("{marathon}/v2/info"), |i| {
+        i["leader"]
+            .as_str()
+            .is_some_and(|l| !l.is_empty() && l != leader)
+    });
+    let new_leader = info["leader"].as_str().unwrap_or_default();
+    assert!(
+        !new_leader.starts_with(&format!("{leader_public}:"))
+            && !new_leader.starts_with(&format!("{leader_name}:")),
+        "Marathon through {marathon} after {leader_name} stopped: {info}"
+    );
+    eprintln!(
+        "MEASURED Marathon through its stable URL named a new leader ({new_leader}) {:.1} s after {leader_name}'s node stopped",
+        stopped.elapsed().as_secs_f64()
+    );
+    let state = get_json_within(&cloud, &format!("{mesos}/master/state"), |s| {
+        s["leader"]
+            .as_str()
+            .is_some_and(|l| !l.is_empty() && !l.contains(&format!("@{leader_ipv4}:")))
+    });
+    eprintln!(
+        "MEASURED Mesos through its stable URL named a new leader ({}) {:.1} s after {leader_name}'s node stopped",
+        state["leader"],
+        stopped.elapsed().as_secs_f64()
+    );
+
+    // 8. destroy removes everything, nodes included
     let started = Instant::now();
     ws.destroy().unwrap_or_else(|e| panic!("destroy: {e:#}"));
     eprintln!(

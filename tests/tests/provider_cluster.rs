@@ -1,7 +1,8 @@
 //! `examples/mesos-cluster` through the real Terraform CLI against the emulator: a network
 //! domain, a VLAN, 3 masters + 9 agents with an extra disk each, public IP blocks, a NAT rule per
-//! node, an IP address list per role, a port list, two firewall rules on them and an
-//! anti-affinity rule for two masters apply with default parallelism and no RESOURCE_BUSY failure, re-plan
+//! node, an IP address list per role, a port list, two firewall rules on them, an
+//! anti-affinity rule for two masters and the masters' load balancer (3 VIP nodes, 2 pools of 3
+//! members, 2 virtual listeners) apply with default parallelism and no RESOURCE_BUSY failure, re-plan
 //! empty, render a provisioner inventory with 12 nodes and destroy to an empty inventory.
 
 use std::collections::BTreeSet;
@@ -57,7 +58,7 @@ fn cluster_round_trip_on(emulator: Emulator, time_scale: &str) -> Result<()> {
     ensure!(
         applied
             .stdout
-            .contains("Apply complete! Resources: 38 added"),
+            .contains("Apply complete! Resources: 52 added"),
         "{applied}"
     );
     let requests = emulator.requests_since(seq)?;
@@ -78,12 +79,16 @@ fn cluster_round_trip_on(emulator: Emulator, time_scale: &str) -> Result<()> {
         count(&inventory, "networkDomain") == 1
             && count(&inventory, "vlan") == 1
             && count(&inventory, "server") == 12
-            && count(&inventory, "publicIpBlock") == 6
+            && count(&inventory, "publicIpBlock") == 7
             && count(&inventory, "natRule") == 12
             && count(&inventory, "ipAddressList") == 2
             && count(&inventory, "portList") == 1
             && count(&inventory, "firewallRule") == 2
-            && count(&inventory, "antiAffinityRule") == 1,
+            && count(&inventory, "antiAffinityRule") == 1
+            && count(&inventory, "vipNode") == 3
+            && count(&inventory, "vipPool") == 2
+            && count(&inventory, "vipPoolMember") == 6
+            && count(&inventory, "virtualListener") == 2,
         "unexpected inventory: {inventory}"
     );
     for server in inventory["server"].as_array().context("servers")? {

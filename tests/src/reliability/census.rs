@@ -23,7 +23,7 @@ fn text(v: &Value) -> &str {
 }
 
 /// The kinds `examples/mesos-cluster` creates, with its default 3 masters and 9 agents.
-const KINDS: [Kind; 9] = [
+const KINDS: [Kind; 13] = [
     Kind {
         inventory_key: "networkDomain",
         resource_type: "cloudcontrol_network_domain",
@@ -57,7 +57,7 @@ const KINDS: [Kind; 9] = [
     Kind {
         inventory_key: "publicIpBlock",
         resource_type: "cloudcontrol_public_ip_block",
-        expected: 6,
+        expected: 7,
         identity: None,
     },
     Kind {
@@ -105,6 +105,37 @@ const KINDS: [Kind; 9] = [
             servers.sort();
             servers.join("+")
         }),
+    },
+    Kind {
+        inventory_key: "vipNode",
+        resource_type: "cloudcontrol_vip_node",
+        expected: 3,
+        identity: Some(|a| format!("{} in {}", text(&a["name"]), text(&a["networkDomainId"]))),
+    },
+    Kind {
+        inventory_key: "vipPool",
+        resource_type: "cloudcontrol_vip_pool",
+        expected: 2,
+        identity: Some(|a| format!("{} in {}", text(&a["name"]), text(&a["networkDomainId"]))),
+    },
+    Kind {
+        inventory_key: "vipPoolMember",
+        resource_type: "cloudcontrol_vip_pool_member",
+        expected: 6,
+        identity: Some(|a| {
+            format!(
+                "{} in {} on {}",
+                text(&a["node"]["id"]),
+                text(&a["pool"]["id"]),
+                a["port"]
+            )
+        }),
+    },
+    Kind {
+        inventory_key: "virtualListener",
+        resource_type: "cloudcontrol_virtual_listener",
+        expected: 2,
+        identity: Some(|a| format!("{} in {}", text(&a["name"]), text(&a["networkDomainId"]))),
     },
 ];
 

@@ -93,8 +93,8 @@ fn progress(inventory: &Value) -> usize {
     total + steps
 }
 
-/// The progress of the example's complete apply: 38 assets and 3 steps of each of 12 servers.
-pub const FULL_PROGRESS: usize = 38 + 3 * 12;
+/// The progress of the example's complete apply: 52 assets and 3 steps of each of 12 servers.
+pub const FULL_PROGRESS: usize = 52 + 3 * 12;
 
 /// The example's administrator password (sensitive input; must never show in logs).
 const ADMIN_PASSWORD: &str = "Soak-admin-7q!Zx";
