@@ -173,14 +173,6 @@ fn server_json(org: &Org, s: &Server) -> Value {
     })
 }
 
-/// A default health monitor's or persistence profile's name, by id.
-fn monitor_name(id: &str) -> Option<&'static str> {
-    vip_default::HEALTH_MONITORS
-        .iter()
-        .find(|m| m.id == id)
-        .map(|m| m.name)
-}
-
 /// A virtual listener as the machines need it: where it listens, and the pool behind it with
 /// each member's address, port and whether it may take traffic (its own and its node's status).
 fn listener_json(org: &Org, l: &VirtualListener) -> Value {
@@ -198,7 +190,7 @@ fn listener_json(org: &Org, l: &VirtualListener) -> Value {
                     "address": node.ip.to_string(),
                     "port": m.port,
                     "enabled": m.status == "ENABLED" && node.status == "ENABLED",
-                    "nodeHealthMonitor": node.health_monitor_id.as_deref().and_then(monitor_name),
+                    "nodeHealthMonitor": node.health_monitor_id.as_deref().and_then(vip_default::monitor_name),
                 }))
             })
             .collect();
@@ -206,18 +198,16 @@ fn listener_json(org: &Org, l: &VirtualListener) -> Value {
             "id": p.id,
             "name": p.name,
             "loadBalanceMethod": p.load_balance_method,
-            "healthMonitors": p.health_monitor_ids.iter().filter_map(|id| monitor_name(id)).collect::<Vec<_>>(),
+            "healthMonitors": p.health_monitor_ids.iter().filter_map(|id| vip_default::monitor_name(id)).collect::<Vec<_>>(),
             "serviceDownAction": p.service_down_action,
             "slowRampTime": p.slow_ramp_time,
             "members": members,
         })
     });
-    let persistence = l.persistence_profile_id.as_deref().and_then(|id| {
-        vip_default::PERSISTENCE_PROFILES
-            .iter()
-            .find(|p| p.id == id)
-            .map(|p| p.name)
-    });
+    let persistence = l
+        .persistence_profile_id
+        .as_deref()
+        .and_then(vip_default::profile_name);
     json!({
         "id": l.id,
         "name": l.name,

@@ -225,14 +225,22 @@ pub fn irule(field: &str, id: &str) -> Result<&'static Irule, ApiError> {
         .ok_or_else(|| ApiError::not_found("iRule", id))
 }
 
+/// The name of health monitor `id`, if it is one.
+pub fn monitor_name(id: &str) -> Option<&'static str> {
+    HEALTH_MONITORS.iter().find(|m| m.id == id).map(|m| m.name)
+}
+
+/// The name of persistence profile `id`, if it is one.
+pub fn profile_name(id: &str) -> Option<&'static str> {
+    PERSISTENCE_PROFILES
+        .iter()
+        .find(|p| p.id == id)
+        .map(|p| p.name)
+}
+
 /// `{id, name}` of a health monitor, as objects that use it report it.
 pub fn monitor_ref(id: &str) -> Value {
-    let name = HEALTH_MONITORS
-        .iter()
-        .find(|m| m.id == id)
-        .map(|m| m.name)
-        .unwrap_or_default();
-    json!({"id": id, "name": name})
+    json!({"id": id, "name": monitor_name(id).unwrap_or_default()})
 }
 
 /// The catalog query: `networkDomainId` is required and must name one of the caller's domains.

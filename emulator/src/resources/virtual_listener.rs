@@ -131,14 +131,9 @@ impl VirtualListener {
             v["clientClonePool"] = p;
         }
         let profile = |id: &Option<String>| {
-            id.as_ref().map(|id| {
-                let name = vip_default::PERSISTENCE_PROFILES
-                    .iter()
-                    .find(|p| p.id == id)
-                    .map(|p| p.name)
-                    .unwrap_or_default();
-                json!({"id": id, "name": name})
-            })
+            id.as_ref().map(
+                |id| json!({"id": id, "name": vip_default::profile_name(id).unwrap_or_default()}),
+            )
         };
         if let Some(p) = profile(&self.persistence_profile_id) {
             v["persistenceProfile"] = p;
