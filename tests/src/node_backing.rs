@@ -140,6 +140,21 @@ impl NodeBackedCloud {
         serde_json::from_slice(&out.stdout).with_context(|| format!("GET {path}: not JSON"))
     }
 
+    /// One HTTP GET of `url` from the internet namespace, given up after `max_secs`: the
+    /// answer's body (trimmed), or curl's exit code (28: no answer in time, as when a firewall
+    /// drops the connection; 52: an empty reply).
+    pub fn fetch(&self, url: &str, max_secs: u32) -> Result<std::result::Result<String, i32>> {
+        let out = self
+            .in_internet("curl")
+            .args(["-sS", "--max-time", &max_secs.to_string(), url])
+            .output()
+            .context("running curl")?;
+        Ok(match out.status.code() {
+            Some(0) => Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned()),
+            code => Err(code.unwrap_or(-1)),
+        })
+    }
+
     /// A CaaS 2.10 call of the demo organisation (`server/server/ID`, `network/deployVlan`, ...)
     /// through curl in the namespace: GET without a body, POST with one. The body goes on
     /// curl's stdin (it may hold an administrator password). Returns the answer whatever its

@@ -93,20 +93,17 @@ fn output_json(ws: &Workspace, name: &str) -> Value {
 fn get_json_within(cloud: &NodeBackedCloud, url: &str, good: impl Fn(&Value) -> bool) -> Value {
     let started = Instant::now();
     loop {
-        let out = cloud
-            .in_internet("curl")
-            .args(["-sS", "--max-time", "5", url])
-            .output()
-            .unwrap();
-        let answer = serde_json::from_slice::<Value>(&out.stdout).ok();
-        if let Some(v) = answer.as_ref().filter(|v| good(v)) {
-            return v.clone();
+        let answer = cloud.fetch(url, 5).unwrap();
+        let json = answer
+            .as_deref()
+            .ok()
+            .and_then(|body| serde_json::from_str::<Value>(body).ok());
+        if let Some(v) = json.filter(|v| good(v)) {
+            return v;
         }
         assert!(
             started.elapsed() < Duration::from_secs(180),
-            "{url}: no good answer in 180 s; last: {} {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            "{url}: no good answer in 180 s; last: {answer:?}"
         );
         std::thread::sleep(Duration::from_secs(1));
     }

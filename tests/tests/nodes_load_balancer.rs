@@ -10,7 +10,6 @@
 //! 5. with the listener deleted, its address answers no more.
 
 use std::collections::BTreeSet;
-use std::process::Output;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context as _, Result};
@@ -22,6 +21,8 @@ const TIME_SCALE: &str = "0.01";
 /// The servers' administrator password (policy: upper, lower, digit, symbol).
 const PASSWORD: &str = "Balanced-Nodes-5k!";
 const VIP: &str = "networkDomainVip";
+/// How long one request through the listener may take (a dropped one times out: curl's 28).
+const REQUEST_SECS: u32 = 3;
 /// A one-connection-at-a-time HTTP server answering its first argument (perl-base has
 /// everything it needs; the nodes have no other language).
 const WEB: &str = r#"use IO::Socket::INET;
@@ -31,20 +32,6 @@ while (my $c = $s->accept) {
   print $c "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n$ARGV[0]\n";
   close $c;
 }"#;
-
-/// One request to `url` from the internet namespace: the answer's body, or curl's exit code
-/// (28: no answer in time, as when a firewall drops the connection; 52: an empty reply).
-fn fetch(cloud: &NodeBackedCloud, url: &str) -> Result<Result<String, i32>> {
-    let out: Output = cloud
-        .in_internet("curl")
-        .args(["-sS", "--max-time", "3", url])
-        .output()
-        .context("running curl")?;
-    Ok(match out.status.code() {
-        Some(0) => Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned()),
-        code => Err(code.unwrap_or(-1)),
-    })
-}
 
 /// Waits up to `within` for `count` answers in a row that all satisfy `good`.
 fn until_answers(
@@ -57,7 +44,7 @@ fn until_answers(
     let started = Instant::now();
     loop {
         let got: Vec<Result<String, i32>> = (0..count)
-            .map(|_| fetch(cloud, url))
+            .map(|_| cloud.fetch(url, REQUEST_SECS))
             .collect::<Result<_>>()?;
         if got.iter().all(|a| a.as_deref().is_ok_and(&good)) {
             return Ok(got.into_iter().flatten().collect());
@@ -180,7 +167,7 @@ fn a_virtual_listener_balances_over_live_nodes_behind_the_firewall() -> Result<(
 
     // 2. Without the rule, the connection is dropped: no answer, not even a refusal.
     cloud.api_ok("network/deleteFirewallRule", &json!({"id": rule_id}))?;
-    let dropped = fetch(&cloud, &url)?;
+    let dropped = cloud.fetch(&url, REQUEST_SECS)?;
     ensure!(
         dropped == Err(28),
         "{url} with no firewall rule: {dropped:?}, not a timeout"
@@ -219,7 +206,7 @@ fn a_virtual_listener_balances_over_live_nodes_behind_the_firewall() -> Result<(
         &format!("{VIP}/deleteVirtualListener"),
         &json!({"id": listener}),
     )?;
-    let gone = fetch(&cloud, &url)?;
+    let gone = cloud.fetch(&url, REQUEST_SECS)?;
     ensure!(
         gone.is_err(),
         "{url} still answers after the listener was deleted: {gone:?}"
