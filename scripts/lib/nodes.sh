@@ -41,6 +41,22 @@ image_key() { { echo "$INCLUDE|$PRESEED|$REPO"; declare -f build_image; } | sha2
 
 image_dir() { echo "$CACHE/test-nodes-image-$(image_key)"; }
 
+# Installs Debian packages on the host without starting their services (where services start on
+# install, a package such as docker-registry or haproxy would start one on the host): a policy
+# forbids that for this install, unless a policy is in place already.
+host_install() {   # PACKAGE...
+  local policy=""
+  [ -n "${APT_UPDATED:-}" ] || apt-get update -q >/dev/null || die "apt-get update failed"
+  APT_UPDATED=1
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod 755 "$policy"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null \
+    || { [ -z "$policy" ] || rm -f "$policy"; die "cannot install $*"; }
+  [ -z "$policy" ] || rm -f "$policy"
+}
+
 host_deps() {
   local need=()
   command -v debootstrap >/dev/null || need+=(debootstrap)
@@ -52,18 +68,9 @@ host_deps() {
   command -v skopeo >/dev/null || need+=(skopeo)
   command -v curl >/dev/null || need+=(curl)   # the tests fetch from the nodes' containers with it
   if [ ${#need[@]} -gt 0 ]; then
-    local t policy=""; t=$(now)
-    apt-get update -q >/dev/null || die "apt-get update failed"
-    APT_UPDATED=1
-    # docker-registry's package would start a registry on the host's port 5000 where services
-    # start on install: forbid that for this install (only when no policy is in place already)
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-      policy=/usr/sbin/policy-rc.d
-      printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod 755 "$policy"
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null \
-      || { [ -z "$policy" ] || rm -f "$policy"; die "cannot install ${need[*]}"; }
-    [ -z "$policy" ] || rm -f "$policy"
+    local t; t=$(now)
+    # docker-registry's package would start a registry on the host's port 5000
+    host_install "${need[@]}"
     echo "host packages installed (${need[*]}) in $(since "$t") s"
   fi
   command -v systemd-nspawn >/dev/null || die "systemd-nspawn is unavailable (package systemd-container)"
