@@ -23,12 +23,16 @@ def checked: (.pool.healthMonitors | length) > 0 or any(.pool.members[]; .nodeHe
 "  retries 2",
 "  option redispatch",
 (.[] | select(.enabled and .pool != null) | . as $l
+ | http_monitor as $http
+ # every member of the listener gets the same check
+ | (if checked then " check inter 1s fall 2 rise 2" else "" end
+    + if $http == "CCDEFAULT.Https" then " check-ssl verify none" else "" end) as $check
  | "frontend l-\(.id | short)",
    "  bind \(.ipv4):\(.port)",
    "  default_backend p-\(.id | short)",
    "backend p-\(.id | short)",
    "  balance \(balance)",
-   (http_monitor | if . == null then empty
-     else "  option httpchk GET /", "  http-check expect rstatus ^[1-5]" end),
+   (if $http == null then empty
+    else "  option httpchk GET /", "  http-check expect rstatus ^[1-5]" end),
    (.pool.members[]
-    | "  server m-\(.id | short) \(.address):\(.port // $l.port)\(if ($l | checked) then " check inter 1s fall 2 rise 2" + (if ($l | http_monitor) == "CCDEFAULT.Https" then " check-ssl verify none" else "" end) else "" end)\(if .enabled then "" else " disabled" end)"))
+    | "  server m-\(.id | short) \(.address):\(.port // $l.port)\($check)\(if .enabled then "" else " disabled" end)"))
