@@ -121,6 +121,23 @@ pub fn ensure_no_changes(ws: &Workspace, step: &str) -> Result<()> {
     Ok(())
 }
 
+/// Terraform's output with its box drawing and line wrapping undone, for searching messages.
+pub fn flat(output: &TfOutput) -> String {
+    output
+        .combined()
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs a plan that must fail; returns its output [`flat`].
+pub fn failed_plan(ws: &Workspace) -> Result<String> {
+    let out = ws.run(&["plan", "-input=false", "-no-color"])?;
+    ensure!(out.code != 0, "the plan passed: {out}");
+    Ok(flat(&out))
+}
+
 /// Plans and fails unless Terraform's summary line reads `summary`, e.g.
 /// `"0 to add, 1 to change, 0 to destroy"`; returns the plan's output for further checks.
 pub fn plan_expecting(ws: &Workspace, summary: &str) -> Result<TfOutput> {

@@ -8,7 +8,7 @@
 
 use anyhow::{ensure, Context, Result};
 use e2e::emulator::Emulator;
-use e2e::provider::{ensure_no_changes, id_of, rewrite, rocky8_domain_and_vlan, workspace};
+use e2e::provider::{ensure_no_changes, flat, id_of, rewrite, rocky8_domain_and_vlan, workspace};
 use e2e::terraform::{TfOutput, Workspace};
 use serde_json::json;
 
@@ -69,16 +69,6 @@ resource "cloudcontrol_firewall_rule" "ssh" {{
 }}
 {extra}"#
     )
-}
-
-/// Terraform's output with its box drawing and line wrapping undone.
-fn flat(output: &TfOutput) -> String {
-    output
-        .combined()
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Runs the `terraform import 'ADDRESS' <id>` command an error printed, for `address`.

@@ -6,8 +6,7 @@
 
 use anyhow::{ensure, Result};
 use e2e::emulator::Emulator;
-use e2e::provider::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace};
-use e2e::terraform::Workspace;
+use e2e::provider::{ensure_no_changes, failed_plan, id_of, plan_expecting, rewrite, workspace};
 use serde_json::json;
 
 /// A domain of `plan` with three servers, a second ADVANCED domain with one, and `rules`.
@@ -72,16 +71,6 @@ resource "cloudcontrol_server_anti_affinity" "{name}" {{
 }}
 "#
     )
-}
-
-fn failed_plan(ws: &Workspace) -> Result<String> {
-    let out = ws.run(&["plan", "-input=false", "-no-color"])?;
-    ensure!(out.code != 0, "the plan passed: {out}");
-    Ok(out
-        .combined()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" "))
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Result};
 use e2e::emulator::Emulator;
 use e2e::provider::{
-    ensure_no_changes, id_of, plan_expecting, rewrite, rocky8_domain_and_vlan, workspace,
+    ensure_no_changes, flat, id_of, plan_expecting, rewrite, rocky8_domain_and_vlan, workspace,
 };
 
 fn server_config(create_timeout: Option<&str>) -> String {
@@ -48,16 +48,6 @@ fn server_state(emulator: &Emulator, id: &str) -> Result<String> {
     let (status, body) = emulator.request("GET", &path, None)?;
     ensure!(status == 200, "GET {path}: {status} {body}");
     Ok(body["state"].as_str().unwrap_or_default().to_owned())
-}
-
-/// Terraform's output with its box drawing and line wrapping undone, for searching messages.
-fn flat(output: &e2e::terraform::TfOutput) -> String {
-    output
-        .combined()
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// `terraform show -json` lists the resource at `address` as tainted.

@@ -10,8 +10,9 @@
 
 use anyhow::{ensure, Context, Result};
 use e2e::emulator::Emulator;
-use e2e::provider::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace};
-use e2e::terraform::Workspace;
+use e2e::provider::{
+    ensure_no_changes, failed_plan, flat, id_of, plan_expecting, rewrite, workspace,
+};
 use serde_json::json;
 
 /// What varies between the steps' configurations.
@@ -145,17 +146,6 @@ resource "cloudcontrol_vip_pool_member" "v6" {{
 {extra}
 "#
     )
-}
-
-/// Runs a plan that must fail; returns its output with whitespace runs made single spaces.
-fn failed_plan(ws: &Workspace) -> Result<String> {
-    let out = ws.run(&["plan", "-input=false", "-no-color"])?;
-    ensure!(out.code != 0, "the plan passed: {out}");
-    Ok(flat(&out.combined()))
-}
-
-fn flat(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn count(inventory: &serde_json::Value, key: &str) -> usize {
@@ -412,7 +402,7 @@ resource "cloudcontrol_vip_node" "dup" {
         }),
     )?;
     let out = ws.try_apply(&[])?;
-    let flat_out = flat(&out.combined());
+    let flat_out = flat(&out);
     ensure!(
         out.code != 0
             && flat_out.contains("Node and pool in different network domains")
@@ -515,7 +505,7 @@ fn interrupted_creates_are_taken_over_and_others_refused_with_their_import_comma
     // the import command, which brings it back with an empty plan.
     ws.run(&["state", "rm", addresses[2]])?.ensure_success()?;
     let failed = ws.try_apply(&[])?;
-    let text = flat(&failed.combined().replace('│', " "));
+    let text = flat(&failed);
     for part in [
         "VIP pool member already exists",
         &format!("for node {} on port 80 in pool {}", ids[0], ids[1]),

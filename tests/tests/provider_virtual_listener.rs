@@ -9,8 +9,10 @@
 
 use anyhow::{ensure, Context, Result};
 use e2e::emulator::Emulator;
-use e2e::provider::{ensure_no_changes, id_of, plan_expecting, rewrite, workspace};
-use e2e::terraform::{PlanOutcome, TfOutput};
+use e2e::provider::{
+    ensure_no_changes, failed_plan, flat, id_of, plan_expecting, rewrite, workspace,
+};
+use e2e::terraform::PlanOutcome;
 use serde_json::json;
 
 /// An ADVANCED domain with a public IP block, two pools (`masters`, `standby`), the two catalog
@@ -79,15 +81,6 @@ const EDITED: &str = r#"name                     = "marathon"
   source_port_preservation = "CHANGE"
   pool_id                  = cloudcontrol_vip_pool.standby.id
   persistence_profile_id   = data.cloudcontrol_vip_persistence_profile.source.id"#;
-
-/// Terraform's output with its box drawing and line wrapping undone.
-fn flat(out: &TfOutput) -> String {
-    out.combined()
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 #[test]
 fn virtual_listener_lifecycle() -> Result<()> {
@@ -374,12 +367,8 @@ resource "cloudcontrol_vip_pool" "elsewhere" {
     ));
     for (hcl, expected) in cases {
         rewrite(&ws, &format!("{domain}\n{hcl}"))?;
-        let out = ws.run(&["plan", "-input=false", "-no-color"])?;
-        ensure!(out.code != 0, "planned {hcl}");
-        ensure!(
-            flat(&out).contains(expected),
-            "expected {expected:?}: {out}"
-        );
+        let text = failed_plan(&ws).with_context(|| format!("planned {hcl}"))?;
+        ensure!(text.contains(expected), "expected {expected:?}: {text}");
     }
 
     // Apply time: the domain has no public IP block, so no address can be assigned.
