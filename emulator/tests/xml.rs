@@ -1355,7 +1355,10 @@ async fn ssl_recordings(emu: &Emu, answers: &mut BTreeMap<&'static str, String>)
     );
     answers.insert(
         "loadbalancer/nttcis/ssl_list_cert_chain_by_name.xml",
-        get(format!("sslCertificateChain?networkDomainId={nd}&name=ted_carol")).await,
+        get(format!(
+            "sslCertificateChain?networkDomainId={nd}&name=ted_carol"
+        ))
+        .await,
     );
     let (status, edited) = post(emu, MINOR, vip, "editSslOffloadProfile", &format!(
         " id=\"{profile}\"><name>ssl_offload</name><ciphers>!ECDHE+AES-GCM:</ciphers><sslDomainCertificateId>{}</sslDomainCertificateId>",
