@@ -160,6 +160,28 @@ async fn certificates_chains_profiles_and_a_listener_in_json() {
         json!({"id": profile, "name": "offload"})
     );
 
+    // The admin inventory lists them too.
+    let inv: Value = emu
+        .client
+        .get(format!(
+            "{}/_emulator/inventory/{}",
+            emu.running.base_url, emu.org
+        ))
+        .basic_auth(&emu.user, Some(&emu.password))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for kind in [
+        "sslDomainCertificate",
+        "sslCertificateChain",
+        "sslOffloadProfile",
+    ] {
+        assert_eq!(inv[kind].as_array().map(Vec::len), Some(1), "{kind}: {inv}");
+    }
+
     // Edit: rename, own ciphers, no chain; the listener shows the new name.
     let (status, r) = emu
         .post(

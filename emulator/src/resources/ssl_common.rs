@@ -298,6 +298,44 @@ mod tests {
     }
 
     #[test]
+    fn pkcs1_and_pkcs8_keys_give_the_certificate_public_key() {
+        use base64::Engine;
+        let key =
+            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+                .unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["example.com".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let facts = certificates("certificate", &cert.pem()).unwrap();
+        let from_cert = facts[0].rsa.clone().unwrap();
+        assert_eq!(from_cert.bits(), 2048);
+        let pkcs8 = private_key(&key.serialize_pem()).unwrap();
+        assert_eq!(pkcs8, from_cert);
+        // The same key as PKCS#1: the octet string inside the PKCS#8 structure.
+        let der = key.serialize_der();
+        let (_, info) = der_parser::parse_der(&der).unwrap();
+        let inner = info.as_sequence().unwrap()[2].as_slice().unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(inner);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let pem = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+            lines.join("\n")
+        );
+        assert_eq!(private_key(&pem).unwrap(), from_cert);
+        // Not RSA: an ECDSA key in PKCS#8.
+        let ec = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        assert!(matches!(
+            private_key(&ec.serialize_pem()),
+            Err(KeyProblem::NotRsa(_))
+        ));
+    }
+
+    #[test]
     fn the_refusal_lists_the_lengths() {
         let e = key_length_refusal("EU6");
         assert_eq!(e.code, Code::ConfigurationNotSupported);
