@@ -380,6 +380,19 @@ async fn the_same_life_in_xml() {
         doc.contains("<sslCertificateChain "),
         "the chain stays: {doc}"
     );
+    // An xsi:nil element clears the chain and resets the ciphers.
+    let (status, r) = xml(
+        &emu,
+        &format!("{VIP}/editSslOffloadProfile"),
+        Some(format!(
+            "<editSslOffloadProfile xmlns=\"{NS}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" id=\"{profile}\"><name>renamed</name><ciphers xsi:nil=\"true\"/><sslDomainCertificateId>{cert}</sslDomainCertificateId><sslCertificateChainId xsi:nil=\"true\"/></editSslOffloadProfile>"
+        )),
+    )
+    .await;
+    assert_eq!(status, 200, "{r}");
+    let (_, doc) = xml(&emu, &format!("{VIP}/sslOffloadProfile/{profile}"), None).await;
+    assert!(!doc.contains("<sslCertificateChain "), "{doc}");
+    assert!(doc.contains("<ciphers>MEDIUM:HIGH:"), "{doc}");
 
     for (op, id) in [
         ("deleteSslOffloadProfile", &profile),

@@ -255,6 +255,12 @@ pub fn create(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     ))
 }
 
+/// An empty value of a nillable edit field clears it, like `{"nil": true}`: an XML
+/// `xsi:nil="true"` element (the .NET contract's way) reads as empty text.
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
+}
+
 /// `POST networkDomainVip/editSslOffloadProfile` (synchronous): name and certificate are always
 /// given; description, ciphers and chain change when given, `{"nil": true}` clears them (the
 /// ciphers back to the default).
@@ -275,12 +281,15 @@ pub fn edit(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         .map(|d| d.into_option("description"))
         .transpose()?;
     common::check_texts(&body.name, description.as_ref().and_then(|d| d.as_deref()))?;
-    let ciphers = body.ciphers.map(|c| c.into_option("ciphers")).transpose()?;
+    let ciphers = body
+        .ciphers
+        .map(|c| c.into_option("ciphers").map(non_empty))
+        .transpose()?;
     if let Some(Some(c)) = &ciphers {
         check_ciphers(c)?;
     }
     let chain = match body.ssl_certificate_chain_id {
-        Some(c) => c.into_option("sslCertificateChainId")?,
+        Some(c) => non_empty(c.into_option("sslCertificateChainId")?),
         None => profile.chain_id.clone(),
     };
     check_refs(
