@@ -43,6 +43,21 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         .values()
         .map(|l| l.to_json(org))
         .collect();
+    let ssl_certificates: Vec<Value> = org
+        .ssl_domain_certificates
+        .values()
+        .map(|c| c.to_json())
+        .collect();
+    let ssl_chains: Vec<Value> = org
+        .ssl_certificate_chains
+        .values()
+        .map(|c| c.to_json())
+        .collect();
+    let ssl_profiles: Vec<Value> = org
+        .ssl_offload_profiles
+        .values()
+        .map(|p| p.to_json(org))
+        .collect();
     let total = network_domains.len()
         + vlans.len()
         + servers.len()
@@ -55,7 +70,10 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         + vip_nodes.len()
         + vip_pools.len()
         + vip_members.len()
-        + listeners.len();
+        + listeners.len()
+        + ssl_certificates.len()
+        + ssl_chains.len()
+        + ssl_profiles.len();
     json!({
         "orgId": org_id,
         "totalAssets": total,
@@ -72,6 +90,9 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         "vipPool": vip_pools,
         "vipPoolMember": vip_members,
         "virtualListener": listeners,
+        "sslDomainCertificate": ssl_certificates,
+        "sslCertificateChain": ssl_chains,
+        "sslOffloadProfile": ssl_profiles,
         "defaultFirewallRuleCount": default_rules,
         "tagKey": keys,
         "tag": tags,

@@ -14,6 +14,9 @@ use crate::resources::port_list::PortList;
 use crate::resources::public_ip_block::PublicIpBlock;
 use crate::resources::reserved_ip::ReservedIpv4;
 use crate::resources::server::Server;
+use crate::resources::ssl_certificate_chain::SslCertificateChain;
+use crate::resources::ssl_domain_certificate::SslDomainCertificate;
+use crate::resources::ssl_offload_profile::SslOffloadProfile;
 use crate::resources::tag::{Tag, TagKey};
 use crate::resources::vip_node::VipNode;
 use crate::resources::vip_pool::VipPool;
@@ -65,6 +68,12 @@ pub struct Org {
     pub vip_pool_members: BTreeMap<String, VipPoolMember>,
     /// Virtual listeners by id.
     pub virtual_listeners: BTreeMap<String, VirtualListener>,
+    /// SSL domain certificates by id.
+    pub ssl_domain_certificates: BTreeMap<String, SslDomainCertificate>,
+    /// SSL certificate chains by id.
+    pub ssl_certificate_chains: BTreeMap<String, SslCertificateChain>,
+    /// SSL offload profiles by id.
+    pub ssl_offload_profiles: BTreeMap<String, SslOffloadProfile>,
 }
 
 /// Allocation counters shared by all organisations (public addresses are globally unique).
@@ -111,6 +120,9 @@ impl World {
                 || org.vip_pools.contains_key(id)
                 || org.vip_pool_members.contains_key(id)
                 || org.virtual_listeners.contains_key(id)
+                || org.ssl_domain_certificates.contains_key(id)
+                || org.ssl_certificate_chains.contains_key(id)
+                || org.ssl_offload_profiles.contains_key(id)
                 || org.firewall_rules.iter().any(|r| r.id == id)
                 || org.servers.values().any(|s| s.owns_part(id));
             owns.then_some(org_id.as_str())

@@ -148,6 +148,9 @@ fn nested_asset_attributes(element: &str) -> Option<&'static [&'static str]> {
         // A virtual listener's pools: `id` and `name` attributes, the pool's settings as child
         // elements (libcloud's recorded listener list).
         "pool" | "clientClonePool" => Some(&["id", "name"]),
+        // An SSL offload profile's certificate and chain: `id` and `expiryTime` attributes, the
+        // `name` element (libcloud's recorded profiles).
+        "sslDomainCertificate" | "sslCertificateChain" => Some(&["id", "expiryTime"]),
         _ => None,
     }
 }

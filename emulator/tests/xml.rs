@@ -357,6 +357,7 @@ async fn xml_matches_the_libcloud_recordings() {
         .unwrap();
     answers.insert("oec_0_9_myaccount.xml", account.text().await.unwrap());
     vip_recordings(&emu, &mut answers).await;
+    ssl_recordings(&emu, &mut answers).await;
     let images = get(4, "image/osImage?datacenterId=NA9".into()).await;
     let image = parse(&images)
         .descendants()
@@ -1098,6 +1099,7 @@ async fn xml_matches_the_libcloud_recordings() {
         .unwrap()
         .chain(std::fs::read_dir(format!("{dir}/2.4")).unwrap())
         .chain(std::fs::read_dir(format!("{dir}/loadbalancer")).unwrap())
+        .chain(std::fs::read_dir(format!("{dir}/loadbalancer/nttcis")).unwrap())
         .filter(|e| {
             e.as_ref()
                 .unwrap()
@@ -1251,6 +1253,142 @@ async fn vip_recordings(emu: &Emu, answers: &mut BTreeMap<&'static str, String>)
     );
 }
 
+/// SSL offload's recordings (libcloud's `nttcis` load-balancer fixtures, kept in
+/// `loadbalancer/nttcis/`), at 2.7 (libcloud's nttcis version): two certificates `alice` and
+/// `bob` and a chain imported, a profile on `alice` with its own ciphers, edited and listed,
+/// then everything deleted; and the recorded refusal of a 4096-bit key.
+async fn ssl_recordings(emu: &Emu, answers: &mut BTreeMap<&'static str, String>) {
+    const MINOR: u32 = 7;
+    let nd = emu
+        .ok(
+            "network/deployNetworkDomain",
+            serde_json::json!({"name": "ssl", "type": "ADVANCED", "datacenterId": "EU6"}),
+        )
+        .await;
+    wait(emu, &format!("network/networkDomain/{nd}"), Some("NORMAL")).await;
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let import = |name: &str, pair: &common::ssl::Pair| {
+        format!(
+            "><networkDomainId>{nd}</networkDomainId><name>{name}</name><description>test cert</description><key>{}</key><certificate>{}</certificate>",
+            esc(&pair.key),
+            esc(&pair.certificate)
+        )
+    };
+    let vip = "networkDomainVip";
+    let (status, refused) = post(
+        emu,
+        MINOR,
+        vip,
+        "importSslDomainCertificate",
+        &import("carol", common::ssl::rsa_4096()),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    answers.insert("loadbalancer/nttcis/ssl_import_fail.xml", refused);
+    let mut certs = Vec::new();
+    for (name, pair) in [
+        ("alice", common::ssl::rsa_2048()),
+        ("bob", common::ssl::other_rsa_2048()),
+    ] {
+        let (status, imported) = post(
+            emu,
+            MINOR,
+            vip,
+            "importSslDomainCertificate",
+            &import(name, pair),
+        )
+        .await;
+        assert_eq!(status, 200, "{imported}");
+        certs.push(info(&imported, "sslDomainCertificateId"));
+        if name == "alice" {
+            answers.insert("loadbalancer/nttcis/ssl_import_success.xml", imported);
+        }
+    }
+    let (status, imported) = post(emu, MINOR, vip, "importSslCertificateChain", &format!(
+        "><networkDomainId>{nd}</networkDomainId><name>ted_carol</name><description>test cert chain</description><certificateChain>{}</certificateChain>",
+        esc(&common::ssl::chain())
+    )).await;
+    assert_eq!(status, 200, "{imported}");
+    let chain = info(&imported, "sslCertificateChainId");
+    answers.insert("loadbalancer/nttcis/ssl_import_cert_chain.xml", imported);
+    let (status, created) = post(emu, MINOR, vip, "createSslOffloadProfile", &format!(
+        "><networkDomainId>{nd}</networkDomainId><name>ssl_offload</name><ciphers>!ECDHE+AES-GCM:</ciphers><sslDomainCertificateId>{}</sslDomainCertificateId>",
+        certs[0]
+    )).await;
+    assert_eq!(status, 200, "{created}");
+    let profile = info(&created, "sslOffloadProfileId");
+    answers.insert(
+        "loadbalancer/nttcis/create_ssl_offload_profile.xml",
+        created,
+    );
+    let get = |path: String| async move {
+        let (status, text) = xml(emu, MINOR, &format!("{vip}/{path}"), None).await;
+        assert_eq!(status, 200, "GET {path}: {text}");
+        text
+    };
+    answers.insert(
+        "loadbalancer/nttcis/get_ssl_offload_profile.xml",
+        get(format!("sslOffloadProfile/{profile}")).await,
+    );
+    answers.insert(
+        "loadbalancer/nttcis/list_ssl_offload_profiles.xml",
+        get(format!("sslOffloadProfile?networkDomainId={nd}")).await,
+    );
+    answers.insert(
+        "loadbalancer/nttcis/ssl_cert_list.xml",
+        get(format!("sslDomainCertificate?networkDomainId={nd}")).await,
+    );
+    answers.insert(
+        "loadbalancer/nttcis/ssl_cert_by_name.xml",
+        get(format!(
+            "sslDomainCertificate?networkDomainId={nd}&name=alice"
+        ))
+        .await,
+    );
+    answers.insert(
+        "loadbalancer/nttcis/ssl_get_cert_chain.xml",
+        get(format!("sslCertificateChain/{chain}")).await,
+    );
+    answers.insert(
+        "loadbalancer/nttcis/ssl_list_cert_chain_by_name.xml",
+        get(format!(
+            "sslCertificateChain?networkDomainId={nd}&name=ted_carol"
+        ))
+        .await,
+    );
+    let (status, edited) = post(emu, MINOR, vip, "editSslOffloadProfile", &format!(
+        " id=\"{profile}\"><name>ssl_offload</name><ciphers>!ECDHE+AES-GCM:</ciphers><sslDomainCertificateId>{}</sslDomainCertificateId>",
+        certs[1]
+    )).await;
+    assert_eq!(status, 200, "{edited}");
+    answers.insert("loadbalancer/nttcis/edit_ssl_offload_profile.xml", edited);
+    for (op, id, fixture) in [
+        (
+            "deleteSslOffloadProfile",
+            &profile,
+            "loadbalancer/nttcis/delete_ssl_offload_profile.xml",
+        ),
+        (
+            "deleteSslCertificateChain",
+            &chain,
+            "loadbalancer/nttcis/delete_ssl_certificate_chain.xml",
+        ),
+        (
+            "deleteSslDomainCertificate",
+            &certs[0],
+            "loadbalancer/nttcis/delete_ssl_domain_certificate.xml",
+        ),
+    ] {
+        let (status, deleted) = post(emu, MINOR, vip, op, &format!(" id=\"{id}\">")).await;
+        assert_eq!(status, 200, "{deleted}");
+        answers.insert(fixture, deleted);
+    }
+}
+
 /// The raw XML coverage (all recorded keys, exceptions counted as misses) last measured; fewer
 /// present means a regression or a new exception, which must be argued for in EXCEPTIONS.
-const RAW_FLOOR: f64 = 97.8;
+const RAW_FLOOR: f64 = 98.0;

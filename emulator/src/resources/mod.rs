@@ -18,6 +18,10 @@ pub mod reserved_ip;
 pub mod server;
 pub mod server_disk;
 pub mod server_nic;
+pub mod ssl_certificate_chain;
+pub mod ssl_common;
+pub mod ssl_domain_certificate;
+pub mod ssl_offload_profile;
 pub mod tag;
 pub mod vip_common;
 pub mod vip_default;
@@ -312,6 +316,14 @@ pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             vip_default::persistence_profiles(ctx)
         }
         (false, vip_common::AREA, "defaultIrule") if !has_id => vip_default::irules(ctx),
+        // SSL offload came with 2.6 too.
+        (_, vip_common::AREA, op) if ssl_common::OPS.contains(&op) => {
+            if call.minor < ssl_common::SINCE_MINOR {
+                Err(unknown(call))
+            } else {
+                ssl_common::dispatch(ctx)
+            }
+        }
         _ => Err(unknown(call)),
     }
 }

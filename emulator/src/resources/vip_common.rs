@@ -118,7 +118,8 @@ impl<T> Nullable<T> {
     }
 }
 
-/// Number of VIP objects (nodes, pools, members, listeners) left in a network domain.
+/// Number of VIP objects (nodes, pools, members, listeners, SSL certificates, chains and offload
+/// profiles) left in a network domain.
 pub fn objects_in(org: &Org, domain: &str) -> usize {
     org.vip_nodes
         .values()
@@ -139,6 +140,7 @@ pub fn objects_in(org: &Org, domain: &str) -> usize {
             .values()
             .filter(|l| l.network_domain_id == domain)
             .count()
+        + super::ssl_common::objects_in(org, domain)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! address of the domain's public IP blocks.
 
 use super::vip_common::{self as common, Nullable};
-use super::{check_id, new_id, vip_default, vip_pool, Ctx};
+use super::{check_id, new_id, ssl_offload_profile, vip_default, vip_pool, Ctx};
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::State;
@@ -23,6 +23,10 @@ pub const TYPES: &[(&str, &[&str])] = &[
     ("STANDARD", &["ANY", "TCP", "UDP", "HTTP", "FTP", "SMTP"]),
     ("PERFORMANCE_LAYER_4", &["ANY", "TCP", "UDP", "HTTP"]),
 ];
+
+/// The (type, protocol) pairs that may terminate SSL with an offload profile: STANDARD listeners
+/// of a TCP-based protocol the profile can decrypt (our reading; no public source lists them).
+pub const SSL_OFFLOAD_KINDS: &[(&str, &str)] = &[("STANDARD", "TCP"), ("STANDARD", "HTTP")];
 
 /// Source port handling.
 pub const SOURCE_PORT_PRESERVATIONS: &[&str] = &["PRESERVE", "PRESERVE_STRICT", "CHANGE"];
@@ -81,6 +85,9 @@ pub struct VirtualListener {
     pub optimization_profile: Option<String>,
     /// iRules.
     pub irule_ids: Vec<String>,
+    /// SSL offload profile (absent from states saved before SSL offload was emulated).
+    #[serde(default)]
+    pub ssl_offload_profile_id: Option<String>,
     /// Creation time (ms).
     pub create_time_ms: u64,
     /// State (always NORMAL: the writes are synchronous).
@@ -143,6 +150,13 @@ impl VirtualListener {
         }
         if let Some(o) = &self.optimization_profile {
             v["optimizationProfile"] = json!(o);
+        }
+        if let Some(p) = self
+            .ssl_offload_profile_id
+            .as_ref()
+            .and_then(|id| org.ssl_offload_profiles.get(id))
+        {
+            v["sslOffloadProfile"] = p.summary();
         }
         v
     }
@@ -245,6 +259,7 @@ struct Refs {
     persistence_profile_id: Option<String>,
     fallback_persistence_profile_id: Option<String>,
     optimization_profile: Option<String>,
+    ssl_offload_profile_id: Option<String>,
     irule_ids: Vec<String>,
 }
 
@@ -256,6 +271,7 @@ impl Refs {
             persistence_profile_id: l.persistence_profile_id.clone(),
             fallback_persistence_profile_id: l.fallback_persistence_profile_id.clone(),
             optimization_profile: l.optimization_profile.clone(),
+            ssl_offload_profile_id: l.ssl_offload_profile_id.clone(),
             irule_ids: l.irule_ids.clone(),
         }
     }
@@ -326,6 +342,21 @@ impl Refs {
             }
             if !r.compatibility.contains(&kind) {
                 return Err(unsupported(&format!("{field}: {}", r.name)));
+            }
+        }
+        if let Some(id) = &self.ssl_offload_profile_id {
+            let p = ssl_offload_profile::find(org, "sslOffloadProfileId", id)?;
+            if p.network_domain_id != domain {
+                return Err(ApiError::invalid(
+                    "sslOffloadProfileId",
+                    format!(
+                        "SSL Offload Profile '{}' is in another Network Domain.",
+                        p.name
+                    ),
+                ));
+            }
+            if !SSL_OFFLOAD_KINDS.contains(&kind) {
+                return Err(unsupported(&format!("sslOffloadProfileId: {}", p.name)));
             }
         }
         if let Some(o) = &self.optimization_profile {
@@ -438,17 +469,6 @@ fn listener_address(
     Ok((ip, addressability))
 }
 
-/// Refuses an SSL offload profile: the emulator offers none (certificates are not emulated).
-fn no_ssl_offload(id: Option<&str>) -> Result<(), ApiError> {
-    match id {
-        Some(id) => {
-            check_id("sslOffloadProfileId", id)?;
-            Err(ApiError::not_found("SSL Offload Profile", id))
-        }
-        None => Ok(()),
-    }
-}
-
 /// `GET networkDomainVip/virtualListener/{id}`.
 pub fn get(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let id = ctx.call.id.as_deref().unwrap_or_default();
@@ -499,13 +519,13 @@ pub fn create(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         &body.source_port_preservation,
         SOURCE_PORT_PRESERVATIONS,
     )?;
-    no_ssl_offload(body.ssl_offload_profile_id.as_deref())?;
     let refs = Refs {
         pool_id: body.pool_id,
         client_clone_pool_id: body.client_clone_pool_id,
         persistence_profile_id: body.persistence_profile_id,
         fallback_persistence_profile_id: body.fallback_persistence_profile_id,
         optimization_profile: body.optimization_profile,
+        ssl_offload_profile_id: body.ssl_offload_profile_id,
         irule_ids: body.irule_id,
     };
     refs.check(ctx.org, &nd_id, (&listener_type, &protocol))?;
@@ -542,6 +562,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         fallback_persistence_profile_id: refs.fallback_persistence_profile_id,
         optimization_profile: refs.optimization_profile,
         irule_ids: refs.irule_ids,
+        ssl_offload_profile_id: refs.ssl_offload_profile_id,
         create_time_ms: ctx.call.now_ms,
         state: State::Normal,
     };
@@ -590,9 +611,6 @@ pub fn edit(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         .source_port_preservation
         .map(|s| common::one_of("sourcePortPreservation", &s, SOURCE_PORT_PRESERVATIONS))
         .transpose()?;
-    if let Some(s) = body.ssl_offload_profile_id {
-        no_ssl_offload(s.into_option("sslOffloadProfileId")?.as_deref())?;
-    }
     apply(&mut refs.pool_id, body.pool_id, "poolId")?;
     apply(
         &mut refs.client_clone_pool_id,
@@ -613,6 +631,11 @@ pub fn edit(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         &mut refs.optimization_profile,
         body.optimization_profile,
         "optimizationProfile",
+    )?;
+    apply(
+        &mut refs.ssl_offload_profile_id,
+        body.ssl_offload_profile_id,
+        "sslOffloadProfileId",
     )?;
     if let Some(r) = body.irule_id {
         refs.irule_ids = r.into_option("iruleId")?.unwrap_or_default();
@@ -644,6 +667,7 @@ pub fn edit(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     listener.fallback_persistence_profile_id = refs.fallback_persistence_profile_id;
     listener.optimization_profile = refs.optimization_profile;
     listener.irule_ids = refs.irule_ids;
+    listener.ssl_offload_profile_id = refs.ssl_offload_profile_id;
     Ok(Reply::Action(
         Action::ok(
             "EDIT_VIRTUAL_LISTENER",
@@ -675,6 +699,7 @@ mod tests {
             persistence_profile_id: None,
             fallback_persistence_profile_id: None,
             optimization_profile: None,
+            ssl_offload_profile_id: None,
             irule_ids: Vec::new(),
         }
     }

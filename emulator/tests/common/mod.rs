@@ -1,6 +1,8 @@
 //! Test helpers: an in-process emulator on a free loopback port and a small JSON client.
 #![allow(dead_code)]
 
+pub mod ssl;
+
 use clap::Parser;
 use cloudcontrol_emulator::{start, Config, Running, DEMO_ORG_ID};
 use serde_json::Value;
