@@ -43,6 +43,11 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         .values()
         .map(|l| l.to_json(org))
         .collect();
+    let groups: Vec<Value> = org
+        .consistency_groups
+        .values()
+        .map(|g| g.to_json(org))
+        .collect();
     let total = network_domains.len()
         + vlans.len()
         + servers.len()
@@ -55,7 +60,8 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         + vip_nodes.len()
         + vip_pools.len()
         + vip_members.len()
-        + listeners.len();
+        + listeners.len()
+        + groups.len();
     json!({
         "orgId": org_id,
         "totalAssets": total,
@@ -72,6 +78,7 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         "vipPool": vip_pools,
         "vipPoolMember": vip_members,
         "virtualListener": listeners,
+        "consistencyGroup": groups,
         "defaultFirewallRuleCount": default_rules,
         "tagKey": keys,
         "tag": tags,

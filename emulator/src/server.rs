@@ -705,7 +705,9 @@ async fn respond(
     match outcome {
         Ok((Ok(Reply::Document(doc)), call)) => {
             let list_root = xml::list_root(&call.op);
-            answer(format, StatusCode::OK, &doc, (&call.op, &list_root), "-")
+            let root =
+                resources::consistency_group::xml_root(&call.area, &call.op).unwrap_or(&call.op);
+            answer(format, StatusCode::OK, &doc, (root, &list_root), "-")
         }
         Ok((Ok(Reply::Action(a)), _)) => answer(
             format,
