@@ -846,6 +846,8 @@ mod tests {
             "network/addPublicIpBlock",
             "tag/applyTags",
             "tag/createTagKey",
+            "consistencyGroup/createConsistencyGroup",
+            "consistencyGroup/startPreviewSnapshot",
         ];
         let seeds: [&[u8]; 6] = [
             b"{\"id\":\"11111111-2222-4333-8444-555555555555\"}",

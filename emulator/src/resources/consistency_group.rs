@@ -454,7 +454,7 @@ fn find<'a>(org: &'a Org, field: &str, id: &str) -> Result<&'a ConsistencyGroup,
 /// Validates a journal size in GB (a positive multiple of [`EXTENT_GB`], at most
 /// [`MAX_JOURNAL_GB`] once added to `current`).
 fn check_journal(field: &str, size_gb: u32, current: u32) -> Result<(), ApiError> {
-    if size_gb == 0 || size_gb % EXTENT_GB != 0 {
+    if size_gb == 0 || !size_gb.is_multiple_of(EXTENT_GB) {
         return Err(ApiError::invalid(
             field,
             format!("{size_gb} must be a positive multiple of {EXTENT_GB} GB"),
