@@ -618,7 +618,25 @@ async fn every_refusal_names_its_field_and_changes_nothing() {
         let r = emu.post(&format!("server/{op}"), body).await;
         assert!(assert_error(&r, 400, "OPERATION_NOT_SUPPORTED").contains(op));
     }
-    // The source keeps its power operations.
+    // Disks and NICs of every member, power and reconfiguration of targets only.
+    let r = emu
+        .post(
+            "server/addDisk",
+            json!({"serverId": source, "sizeGb": 20, "speed": "STANDARD"}),
+        )
+        .await;
+    assert!(assert_error(&r, 400, "OPERATION_NOT_SUPPORTED").contains("addDisk"));
+    let vlan = server_doc(&emu, 9, &target).await["networkInfo"]["primaryNic"]["vlanId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = emu
+        .post(
+            "server/addNic",
+            json!({"serverId": target, "nic": {"vlanId": vlan}}),
+        )
+        .await;
+    assert!(assert_error(&r, 400, "OPERATION_NOT_SUPPORTED").contains("addNic"));
     emu.ok("server/startServer", json!({"id": source})).await;
     let r = emu
         .post(

@@ -13,7 +13,7 @@
 //! Everything here that touches a server document or the server operations is reached through
 //! small hooks: [`decorate_server`] (the server's `drsEligible` / `consistencyGroup`),
 //! [`set_drs_eligible`] (`editServerMetadata`), [`check_server_delete`] and
-//! [`check_server_change`].
+//! [`check_server_change`] (power, reconfigure, disk and NIC operations).
 
 use super::{check_id, check_name, new_id, Ctx};
 use crate::clock;
@@ -302,19 +302,43 @@ pub fn check_server_delete(org: &Org, server_id: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Power operations and reconfiguration, which CloudControl's documentation prohibits on a
-/// target server of a group (the code is our reading). Source servers keep them.
+/// Server operations CloudControl's documentation prohibits on every member of a group ("changes
+/// applied to a Source Server": delete, add/remove disk, change disk size, add/remove NIC).
+pub const PROHIBITED_ON_MEMBERS: &[&str] =
+    &["addDisk", "removeDisk", "expandDisk", "addNic", "removeNic"];
+
+/// And on targets besides: power operations, reconfiguration, NIC address changes and disk speed
+/// ("changes applied to a Target Server").
+pub const PROHIBITED_ON_TARGETS: &[&str] = &[
+    "startServer",
+    "shutdownServer",
+    "powerOffServer",
+    "rebootServer",
+    "resetServer",
+    "reconfigureServer",
+    "notifyNicIpChange",
+    "changeDiskSpeed",
+];
+
+/// Refuses `op` on a member server where the documentation prohibits it (the code is our
+/// reading). Deletion has its own check, [`check_server_delete`].
 pub fn check_server_change(org: &Org, server_id: &str, op: &str) -> Result<(), ApiError> {
-    match group_of(org, server_id) {
-        Some((g, "TARGET")) => Err(ApiError::new(
-            Code::OperationNotSupported,
-            format!(
-                "id: Server {server_id} is the target server of Consistency Group {}; {op} is not allowed on it until the group is deleted or failed over.",
-                g.id
-            ),
-        )),
-        _ => Ok(()),
+    let Some((g, role)) = group_of(org, server_id) else {
+        return Ok(());
+    };
+    let prohibited = PROHIBITED_ON_MEMBERS.contains(&op)
+        || (role == "TARGET" && PROHIBITED_ON_TARGETS.contains(&op));
+    if !prohibited {
+        return Ok(());
     }
+    Err(ApiError::new(
+        Code::OperationNotSupported,
+        format!(
+            "id: Server {server_id} is the {} server of Consistency Group {}; {op} is not allowed on it until the group is deleted or failed over.",
+            role.to_ascii_lowercase(),
+            g.id
+        ),
+    ))
 }
 
 /// Applies due transitions; removes deleted and failed-over groups and the `drsEligible` flags
