@@ -41,6 +41,10 @@ pub enum Code {
     ServerStarted,
     /// An unexplained platform failure.
     UnexpectedError,
+    /// The assets do not meet the operation's prerequisites (a server without `drsEligible`).
+    IncompatibleOperation,
+    /// The asset's operation status does not allow the operation (a failover outside a preview).
+    InvalidStatus,
 }
 
 impl Code {
@@ -63,6 +67,8 @@ impl Code {
             Code::ConfigurationNotSupported => "CONFIGURATION_NOT_SUPPORTED",
             Code::ServerStarted => "SERVER_STARTED",
             Code::UnexpectedError => "UNEXPECTED_ERROR",
+            Code::IncompatibleOperation => "INCOMPATIBLE_OPERATION",
+            Code::InvalidStatus => "INVALID_STATUS",
         }
     }
 }

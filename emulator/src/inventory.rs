@@ -58,6 +58,11 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         .values()
         .map(|p| p.to_json(org))
         .collect();
+    let groups: Vec<Value> = org
+        .consistency_groups
+        .values()
+        .map(|g| g.to_json(org))
+        .collect();
     let total = network_domains.len()
         + vlans.len()
         + servers.len()
@@ -73,7 +78,8 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         + listeners.len()
         + ssl_certificates.len()
         + ssl_chains.len()
-        + ssl_profiles.len();
+        + ssl_profiles.len()
+        + groups.len();
     json!({
         "orgId": org_id,
         "totalAssets": total,
@@ -93,6 +99,7 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         "sslDomainCertificate": ssl_certificates,
         "sslCertificateChain": ssl_chains,
         "sslOffloadProfile": ssl_profiles,
+        "consistencyGroup": groups,
         "defaultFirewallRuleCount": default_rules,
         "tagKey": keys,
         "tag": tags,

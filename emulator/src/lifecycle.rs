@@ -106,6 +106,16 @@ pub enum OpKind {
     AntiAffinityRule,
     /// Cloning a server into a customer image (and deleting one).
     CloneServer,
+    /// createConsistencyGroup (the initial replication).
+    CreateConsistencyGroup,
+    /// deleteConsistencyGroup.
+    DeleteConsistencyGroup,
+    /// expandJournal.
+    ExpandJournal,
+    /// startPreviewSnapshot / stopPreviewSnapshot.
+    PreviewSnapshot,
+    /// initiateFailover.
+    InitiateFailover,
 }
 
 impl OpKind {
@@ -125,6 +135,11 @@ impl OpKind {
             OpKind::DeleteServer => 90.0,
             OpKind::AntiAffinityRule => 30.0,
             OpKind::CloneServer => 240.0,
+            OpKind::CreateConsistencyGroup => 600.0,
+            OpKind::DeleteConsistencyGroup => 120.0,
+            OpKind::ExpandJournal => 60.0,
+            OpKind::PreviewSnapshot => 120.0,
+            OpKind::InitiateFailover => 180.0,
         }
     }
 }

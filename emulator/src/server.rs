@@ -705,7 +705,9 @@ async fn respond(
     match outcome {
         Ok((Ok(Reply::Document(doc)), call)) => {
             let list_root = xml::list_root(&call.op);
-            answer(format, StatusCode::OK, &doc, (&call.op, &list_root), "-")
+            let root =
+                resources::consistency_group::xml_root(&call.area, &call.op).unwrap_or(&call.op);
+            answer(format, StatusCode::OK, &doc, (root, &list_root), "-")
         }
         Ok((Ok(Reply::Action(a)), _)) => answer(
             format,
@@ -844,6 +846,8 @@ mod tests {
             "network/addPublicIpBlock",
             "tag/applyTags",
             "tag/createTagKey",
+            "consistencyGroup/createConsistencyGroup",
+            "consistencyGroup/startPreviewSnapshot",
         ];
         let seeds: [&[u8]; 6] = [
             b"{\"id\":\"11111111-2222-4333-8444-555555555555\"}",

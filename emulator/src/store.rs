@@ -6,6 +6,7 @@
 use crate::lifecycle::{Outcome, State};
 use crate::resources::address_list::AddressList;
 use crate::resources::anti_affinity::AntiAffinityRule;
+use crate::resources::consistency_group::ConsistencyGroup;
 use crate::resources::customer_image::CustomerImage;
 use crate::resources::firewall_rule::FirewallRule;
 use crate::resources::nat_rule::NatRule;
@@ -25,7 +26,7 @@ use crate::resources::virtual_listener::VirtualListener;
 use crate::resources::vlan::Vlan;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -74,6 +75,10 @@ pub struct Org {
     pub ssl_certificate_chains: BTreeMap<String, SslCertificateChain>,
     /// SSL offload profiles by id.
     pub ssl_offload_profiles: BTreeMap<String, SslOffloadProfile>,
+    /// DRS consistency groups by id.
+    pub consistency_groups: BTreeMap<String, ConsistencyGroup>,
+    /// Servers whose `drsEligible` flag is set (`editServerMetadata`).
+    pub drs_eligible: BTreeSet<String>,
 }
 
 /// Allocation counters shared by all organisations (public addresses are globally unique).
@@ -123,6 +128,7 @@ impl World {
                 || org.ssl_domain_certificates.contains_key(id)
                 || org.ssl_certificate_chains.contains_key(id)
                 || org.ssl_offload_profiles.contains_key(id)
+                || org.consistency_groups.contains_key(id)
                 || org.firewall_rules.iter().any(|r| r.id == id)
                 || org.servers.values().any(|s| s.owns_part(id));
             owns.then_some(org_id.as_str())
@@ -153,6 +159,7 @@ impl Org {
             .retain(|id, r| keep_after(&mut r.state, &mut r.pending, now_ms, id, &mut removed));
         self.customer_images
             .retain(|id, i| keep_after(&mut i.state, &mut i.pending, now_ms, id, &mut removed));
+        crate::resources::consistency_group::advance(self, now_ms);
         self.servers.retain(|id, s| {
             let keep = s.advance(now_ms);
             if !keep {

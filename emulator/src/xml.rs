@@ -132,6 +132,7 @@ fn asset_attributes(element: &str) -> &'static [&'static str] {
         "firewallRule" => &["id", "datacenterId", "ruleType"],
         // As libcloud's recorded rule lists show them.
         "antiAffinityRule" => &["id", "state", "created", "createTime", "datacenterId"],
+        "consistencyGroupSnapshots" => crate::resources::consistency_group::SNAPSHOTS_ATTRIBUTES,
         // Reserved addresses: the address is the element's text (the JSON `value`).
         "ip" | "ipv4" | "ipv6" => &["datacenterId", "ipBlockId", "networkDomainId", "vlanId"],
         _ => &["id", "datacenterId"],
@@ -229,6 +230,7 @@ fn element(out: &mut String, name: &str, value: &Value, asset: bool, namespaced:
         Some(asset_attributes(name))
     } else {
         nested_asset_attributes(name)
+            .or_else(|| crate::resources::consistency_group::xml_nested_attributes(name, fields))
     };
     let is_attribute = |key: &str, v: &Value| match attributes {
         Some(list) => list.contains(&key) && scalar_text(v).is_some(),

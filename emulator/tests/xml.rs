@@ -358,6 +358,7 @@ async fn xml_matches_the_libcloud_recordings() {
     answers.insert("oec_0_9_myaccount.xml", account.text().await.unwrap());
     vip_recordings(&emu, &mut answers).await;
     ssl_recordings(&emu, &mut answers).await;
+    drs_recordings(&mut answers).await;
     let images = get(4, "image/osImage?datacenterId=NA9".into()).await;
     let image = parse(&images)
         .descendants()
@@ -1100,6 +1101,7 @@ async fn xml_matches_the_libcloud_recordings() {
         .chain(std::fs::read_dir(format!("{dir}/2.4")).unwrap())
         .chain(std::fs::read_dir(format!("{dir}/loadbalancer")).unwrap())
         .chain(std::fs::read_dir(format!("{dir}/loadbalancer/nttcis")).unwrap())
+        .chain(std::fs::read_dir(format!("{dir}/drs")).unwrap())
         .filter(|e| {
             e.as_ref()
                 .unwrap()
@@ -1392,3 +1394,168 @@ async fn ssl_recordings(emu: &Emu, answers: &mut BTreeMap<&'static str, String>)
 /// The raw XML coverage (all recorded keys, exceptions counted as misses) last measured; fewer
 /// present means a regression or a new exception, which must be argued for in EXCEPTIONS.
 const RAW_FLOOR: f64 = 98.0;
+
+/// The DRS recordings (libcloud's nttcis `drs_*` fixtures and the group and snapshot lists, kept
+/// in `drs/`, recorded at 2.7): every consistency-group answer and refusal, on an emulator of its
+/// own at time scale 0 (the initial replication would otherwise take the longest of all here).
+async fn drs_recordings(answers: &mut BTreeMap<&'static str, String>) {
+    let emu = emulator(&[]).await;
+    let mut servers = BTreeMap::new();
+    for (dc, name, start) in [
+        ("AU9", "src", true),
+        ("AU10", "tgt", false),
+        ("NA9", "na9", true),
+        ("NA12", "na12", false),
+    ] {
+        let nd = emu.domain(&format!("{name}-nd"), dc).await;
+        let vlan = emu.vlan(&nd, name, "10.0.2.0", 24).await;
+        let image = emu.image("CentOS 7 64-bit 2 CPU", dc).await;
+        let id = emu
+            .ok(
+                "server/deployServer",
+                serde_json::json!({"name": name, "imageId": image, "start": start, "administratorPassword": "Passw0rd!",
+                                   "networkInfo": {"networkDomainId": nd, "primaryNic": {"vlanId": vlan}}}),
+            )
+            .await;
+        servers.insert(name, id);
+    }
+    let post = |op: &'static str, attrs: String, inner: String| {
+        let emu = &emu;
+        async move {
+            let body = format!("<{op} xmlns=\"{NS}\"{attrs}>{inner}</{op}>");
+            xml(emu, 7, &format!("consistencyGroup/{op}"), Some(body)).await
+        }
+    };
+    let create = |name: &'static str, source: String, target: String| {
+        post(
+            "createConsistencyGroup",
+            String::new(),
+            format!("<name>{name}</name><description>A test consistency group</description><journalSizeGb>100</journalSizeGb><serverPair><sourceServerId>{source}</sourceServerId><targetServerId>{target}</targetServerId></serverPair>"),
+        )
+    };
+    let eligible = |id: String| {
+        let emu = &emu;
+        async move {
+            emu.ok(
+                "server/editServerMetadata",
+                serde_json::json!({"id": id, "drsEligible": true}),
+            )
+            .await;
+        }
+    };
+    eligible(servers["src"].clone()).await;
+    let (s, t) = create("cg", servers["src"].clone(), servers["tgt"].clone()).await;
+    assert_eq!(s, 400, "{t}");
+    answers.insert("drs/drs_fail_create_cg_ineligible.xml", t);
+    for name in ["tgt", "na9", "na12"] {
+        eligible(servers[name].clone()).await;
+    }
+    let (s, t) = create("cg", servers["na9"].clone(), servers["na12"].clone()).await;
+    assert_eq!(s, 400, "{t}");
+    answers.insert("drs/drs_fail_create_cg_not_supported.xml", t);
+    let (s, t) = create("cg", servers["src"].clone(), servers["tgt"].clone()).await;
+    assert_eq!(s, 200, "{t}");
+    let id = info(&t, "consistencyGroupId");
+    answers.insert("drs/drs_create_cg.xml", t);
+    let (s, t) = create("cg", servers["na9"].clone(), servers["na12"].clone()).await;
+    assert_eq!(s, 400, "{t}");
+    answers.insert("drs/drs_fail_create_consistency_group.xml", t);
+
+    let get = |path: String| {
+        let emu = &emu;
+        async move {
+            let (status, text) = xml(emu, 7, &path, None).await;
+            assert_eq!(status, 200, "GET {path}: {text}");
+            text
+        }
+    };
+    answers.insert(
+        "drs/list_consistency_groups.xml",
+        get("consistencyGroup/consistencyGroup".into()).await,
+    );
+    let snapshots = format!("consistencyGroup/snapshot?consistencyGroupId={id}");
+    let list = get(snapshots.clone()).await;
+    let snapshot = parse(&list)
+        .descendants()
+        .find(|n| n.has_tag_name((NS, "snapshot")))
+        .and_then(|n| n.attribute("id"))
+        .expect("a snapshot")
+        .to_string();
+    answers.insert("drs/list_drs_snapshots.xml", list);
+    answers.insert(
+        "drs/drs_snap_shots_by_min_max_time.xml",
+        get(format!(
+            "{snapshots}&createTime.MIN=2018-11-28T00:00:00.000Z&createTime.MAX=2999-01-01T00:00:00.000Z"
+        ))
+        .await,
+    );
+    answers.insert(
+        "drs/drs_snapshots_by_min.xml",
+        get(format!(
+            "{snapshots}&createTime.MIN=2018-11-28T00:00:00.000Z"
+        ))
+        .await,
+    );
+    let (s, t) = post(
+        "expandJournal",
+        format!(" id=\"{id}\""),
+        "<sizeGb>100</sizeGb>".into(),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    answers.insert("drs/drs_expand_journal.xml", t);
+    let (s, t) = post(
+        "initiateFailover",
+        format!(" consistencyGroupId=\"{id}\""),
+        String::new(),
+    )
+    .await;
+    assert_eq!(s, 400, "{t}");
+    answers.insert("drs/drs_invalid_status.xml", t);
+    let preview = || {
+        post(
+            "startPreviewSnapshot",
+            format!(" consistencyGroupId=\"{id}\""),
+            format!("<snapshotId>{snapshot}</snapshotId>"),
+        )
+    };
+    let (s, t) = preview().await;
+    assert_eq!(s, 200, "{t}");
+    answers.insert("drs/drs_start_failover_preview.xml", t);
+    let (s, t) = post(
+        "stopPreviewSnapshot",
+        format!(" consistencyGroupId=\"{id}\""),
+        String::new(),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    answers.insert("drs/drs_stop_failover_preview.xml", t);
+    let (s, t) = preview().await;
+    assert_eq!(s, 200, "{t}");
+    let (s, t) = post(
+        "initiateFailover",
+        format!(" consistencyGroupId=\"{id}\""),
+        String::new(),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    answers.insert("drs/drs_initiate_failover.xml", t);
+
+    // A second group of the same servers (the failed-over target stopped again), deleted.
+    emu.ok(
+        "server/powerOffServer",
+        serde_json::json!({"id": servers["tgt"]}),
+    )
+    .await;
+    let (s, t) = create("cg2", servers["src"].clone(), servers["tgt"].clone()).await;
+    assert_eq!(s, 200, "{t}");
+    let id = info(&t, "consistencyGroupId");
+    let (s, t) = post(
+        "deleteConsistencyGroup",
+        format!(" id=\"{id}\""),
+        String::new(),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    answers.insert("drs/drs_delete_consistency_group.xml", t);
+}

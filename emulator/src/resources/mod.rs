@@ -5,6 +5,7 @@ pub mod account;
 pub mod address_list;
 pub mod anti_affinity;
 pub mod backup;
+pub mod consistency_group;
 pub mod customer_image;
 pub mod datacenter;
 pub mod firewall_rule;
@@ -324,6 +325,22 @@ pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
                 ssl_common::dispatch(ctx)
             }
         }
+        (false, consistency_group::AREA, "consistencyGroup") => match has_id {
+            true => consistency_group::get(ctx),
+            false => consistency_group::list(ctx),
+        },
+        (false, consistency_group::AREA, "snapshot") if !has_id => {
+            consistency_group::snapshots(ctx)
+        }
+        (true, consistency_group::AREA, op) => match op {
+            "createConsistencyGroup" => consistency_group::create(ctx),
+            "deleteConsistencyGroup" => consistency_group::delete(ctx),
+            "expandJournal" => consistency_group::expand_journal(ctx),
+            "startPreviewSnapshot" => consistency_group::start_preview(ctx),
+            "stopPreviewSnapshot" => consistency_group::stop_preview(ctx),
+            "initiateFailover" => consistency_group::initiate_failover(ctx),
+            _ => Err(unknown(call)),
+        },
         _ => Err(unknown(call)),
     }
 }

@@ -379,6 +379,7 @@ impl Server {
         if let Some(b) = &self.backup {
             v["backup"] = b.to_json();
         }
+        super::consistency_group::decorate_server(org, &self.id, &mut v);
         if let Some(plan) = &self.monitoring {
             v["monitoring"] =
                 json!({"monitoringId": self.id, "servicePlan": plan, "state": "NORMAL"});
@@ -886,6 +887,7 @@ pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             ),
         ));
     }
+    super::consistency_group::check_server_delete(ctx.org, &body.id)?;
     if s.backup.is_some() {
         // The documented deletion prerequisites include "no backup" (the real code is not
         // recorded; HAS_DEPENDENCY as for the anti-affinity rule).
@@ -951,6 +953,7 @@ pub fn clean(ctx: &mut Ctx) -> Result<Reply, ApiError> {
 pub fn power(ctx: &mut Ctx, op: &str) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
     let s = find(ctx.org, "id", &body.id)?;
+    super::consistency_group::check_server_change(ctx.org, &body.id, op)?;
     s.check_idle()?;
     let (operation, verb, wants_started, after) = match op {
         "startServer" => ("START_SERVER", "Start", false, true),
@@ -991,6 +994,7 @@ pub fn power(ctx: &mut Ctx, op: &str) -> Result<Reply, ApiError> {
 pub fn reconfigure(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: ReconfigureBody = ctx.body()?;
     let s = find(ctx.org, "id", &body.id)?;
+    super::consistency_group::check_server_change(ctx.org, &body.id, "reconfigureServer")?;
     s.check_idle()?;
     let dc = catalog::datacenter(&s.datacenter_id).unwrap_or(&catalog::DATACENTERS[0]);
     let count = body.cpu_count.unwrap_or(s.cpu_count);
@@ -1045,7 +1049,9 @@ pub fn edit_metadata(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     if let Some(n) = &body.name {
         check_name("name", n, 75)?;
     }
-    let _ = body.drs_eligible;
+    if let Some(eligible) = body.drs_eligible {
+        super::consistency_group::set_drs_eligible(ctx.org, &body.id, eligible)?;
+    }
     let s = find_mut(ctx.org, &body.id)?;
     if let Some(n) = body.name {
         s.name = n;

@@ -121,6 +121,7 @@ pub fn add(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         };
     let s = find_server(ctx.org, "serverId", &server_id)?;
     s.check_idle()?;
+    super::consistency_group::check_server_change(ctx.org, &s.id, "addDisk")?;
     s.check_stopped()?;
     check_size("sizeGb", body.size_gb)?;
     let speed = body.speed.clone().unwrap_or_else(|| "STANDARD".into());
@@ -187,6 +188,7 @@ pub fn expand(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: ExpandBody = ctx.body()?;
     let s = server_of_disk(ctx.org, &body.id)?;
     s.check_idle()?;
+    super::consistency_group::check_server_change(ctx.org, &s.id, "expandDisk")?;
     s.check_stopped()?;
     let disk = s
         .disks
@@ -236,6 +238,7 @@ pub fn change_speed(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: SpeedBody = ctx.body()?;
     let s = server_of_disk(ctx.org, &body.id)?;
     s.check_idle()?;
+    super::consistency_group::check_server_change(ctx.org, &s.id, "changeDiskSpeed")?;
     check_speed(dc_of(s), &body.speed, "speed")?;
     let sid = s.id.clone();
     let s = find_server_mut(ctx.org, &sid)?;
@@ -291,6 +294,7 @@ pub fn remove(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
     let s = server_of_disk(ctx.org, &body.id)?;
     s.check_idle()?;
+    super::consistency_group::check_server_change(ctx.org, &s.id, "removeDisk")?;
     s.check_stopped()?;
     if s.disks.iter().any(|d| d.id == body.id && d.scsi_id == 0) {
         return Err(ApiError::new(

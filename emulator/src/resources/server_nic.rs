@@ -236,6 +236,7 @@ pub fn add(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: AddBody = ctx.body()?;
     let s = find_server(ctx.org, "serverId", &body.server_id)?;
     s.check_idle()?;
+    super::consistency_group::check_server_change(ctx.org, &s.id, "addNic")?;
     let count = s.nics().count();
     if count >= 10 {
         return Err(ApiError::new(
@@ -280,6 +281,7 @@ pub fn remove(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
     let s = server_of_nic(ctx.org, "id", &body.id)?;
     s.check_idle()?;
+    super::consistency_group::check_server_change(ctx.org, &s.id, "removeNic")?;
     if s.primary_nic.id == body.id {
         return Err(ApiError::new(
             Code::OperationNotSupported,
@@ -309,6 +311,7 @@ pub fn notify_ip_change(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IpChangeBody = ctx.body()?;
     let s = server_of_nic(ctx.org, "nicId", &body.nic_id)?;
     s.check_idle()?;
+    super::consistency_group::check_server_change(ctx.org, &s.id, "notifyNicIpChange")?;
     let nic = s
         .nics()
         .find(|n| n.id == body.nic_id)
