@@ -106,6 +106,10 @@ pub enum OpKind {
     AntiAffinityRule,
     /// Cloning a server into a customer image (and deleting one).
     CloneServer,
+    /// Importing a customer image from an OVF package.
+    ImportImage,
+    /// Moving a customer image to another cluster of its datacenter.
+    MoveCustomerImage,
 }
 
 impl OpKind {
@@ -125,6 +129,8 @@ impl OpKind {
             OpKind::DeleteServer => 90.0,
             OpKind::AntiAffinityRule => 30.0,
             OpKind::CloneServer => 240.0,
+            OpKind::ImportImage => 300.0,
+            OpKind::MoveCustomerImage => 120.0,
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::resources::customer_image::CustomerImage;
 use crate::resources::firewall_rule::FirewallRule;
 use crate::resources::nat_rule::NatRule;
 use crate::resources::network_domain::NetworkDomain;
+use crate::resources::ovf_package::UploadArea;
 use crate::resources::port_list::PortList;
 use crate::resources::public_ip_block::PublicIpBlock;
 use crate::resources::reserved_ip::ReservedIpv4;
@@ -65,6 +66,8 @@ pub struct Org {
     pub vip_pool_members: BTreeMap<String, VipPoolMember>,
     /// Virtual listeners by id.
     pub virtual_listeners: BTreeMap<String, VirtualListener>,
+    /// Files on the organisation's FTPS account, by datacenter (OVF packages to import).
+    pub ovf_uploads: BTreeMap<String, UploadArea>,
 }
 
 /// Allocation counters shared by all organisations (public addresses are globally unique).
@@ -139,8 +142,10 @@ impl Org {
             .retain(|id, v| keep_after(&mut v.state, &mut v.pending, now_ms, id, &mut removed));
         self.anti_affinity_rules
             .retain(|id, r| keep_after(&mut r.state, &mut r.pending, now_ms, id, &mut removed));
-        self.customer_images
-            .retain(|id, i| keep_after(&mut i.state, &mut i.pending, now_ms, id, &mut removed));
+        self.customer_images.retain(|id, i| {
+            i.finish_move_if_due(now_ms);
+            keep_after(&mut i.state, &mut i.pending, now_ms, id, &mut removed)
+        });
         self.servers.retain(|id, s| {
             let keep = s.advance(now_ms);
             if !keep {
