@@ -28,18 +28,18 @@ fn refused(status: StatusCode, message: String) -> Response {
 }
 
 /// Checks the datacenter and file name; the refusal names the bad part.
-fn check_place(datacenter_id: &str, file_name: Option<&str>) -> Result<(), Response> {
+fn check_place(datacenter_id: &str, file_name: Option<&str>) -> Result<(), Box<Response>> {
     if catalog::datacenter(datacenter_id).is_none() {
-        return Err(refused(
+        return Err(Box::new(refused(
             StatusCode::NOT_FOUND,
             format!("datacenterId: `{datacenter_id}` is not an emulated datacenter"),
-        ));
+        )));
     }
     if let Some(name) = file_name.filter(|n| !ovf_package::valid_file_name(n)) {
-        return Err(refused(
+        return Err(Box::new(refused(
             StatusCode::BAD_REQUEST,
             format!("fileName: `{name}` is not a file name"),
-        ));
+        )));
     }
     Ok(())
 }
@@ -56,7 +56,7 @@ pub async fn upload(
         return unauthorized(now, Format::Json);
     };
     if let Err(r) = check_place(&datacenter_id, Some(&file_name)) {
-        return r;
+        return *r;
     }
     let size = body.len();
     let saved = st.change_world(|w| {
@@ -97,7 +97,7 @@ pub async fn remove(
         return unauthorized(now, Format::Json);
     };
     if let Err(r) = check_place(&datacenter_id, Some(&file_name)) {
-        return r;
+        return *r;
     }
     let mut found = false;
     let saved = st.change_world(|w| {
@@ -130,7 +130,7 @@ pub async fn list(
         return unauthorized(now, Format::Json);
     };
     if let Err(r) = check_place(&datacenter_id, None) {
-        return r;
+        return *r;
     }
     let world = st.world.lock().unwrap_or_else(|p| p.into_inner());
     json_response(

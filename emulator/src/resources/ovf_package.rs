@@ -394,7 +394,7 @@ pub fn parse_descriptor(content: &[u8], listed: &[&str]) -> Result<Descriptor, S
     }
     let cpu_count = cpu.ok_or("it has no CPU item (ResourceType 3)")? as u32;
     let memory_mb = memory_mb.ok_or("it has no memory item (ResourceType 4)")?;
-    if cores == 0 || cpu_count % cores != 0 {
+    if cores == 0 || !cpu_count.is_multiple_of(cores) {
         return Err(format!(
             "{cores} cores per socket do not divide {cpu_count} CPUs"
         ));
