@@ -287,7 +287,7 @@ const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
     ("*", "/servers/server", "nic", "MCP 1.0 servers (networkId, no network domain) are not emulated"),
     ("*", "/servers/server/nic", "*", "MCP 1.0 servers are not emulated"),
     ("infrastructure_datacenter_NA9.xml", "/datacenters/datacenter/consoleAccess", "@maintenanceStatius", "a typo in the recording (the other recordings spell maintenanceStatus, which the emulator writes)"),
-    ("2.4/image_customerImage.xml", "/customerImages/customerImage", "vmTools", "a one-off of this recording: its imported image repeats the tools at the top level next to guest/vmTools, while the 2.4 single-image recording of the same image, jclouds' 2.4 list (with an imported image) and every 2.4 OS image recording have them under guest only, as the emulator writes"),
+    ("2.4/image_customerImage.xml", "/customerImages/customerImage", "vmTools", "a one-off of this recording: its imported image repeats the tools at the top level next to guest/vmTools, while the 2.4 single-image recording of the same image, jclouds' 2.4 list (with an imported image) have them under guest only, as the emulator writes, and no 2.4 OS image recording has a top-level vmTools"),
     ("2.4/image_customerImage.xml", "/customerImages/customerImage/vmTools", "*", "same top-level vmTools"),
 ];
 
