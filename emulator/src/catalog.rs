@@ -528,10 +528,20 @@ fn stable_id(parts: &[&str]) -> String {
     Uuid::new_v5(&Uuid::NAMESPACE_URL, parts.join("/").as_bytes()).to_string()
 }
 
-/// The id (and name) of a datacenter's VMware cluster: every emulated datacenter has one,
-/// named like the real first cluster, `<datacenterId>-01`.
+/// The id (and name) of a datacenter's first VMware cluster, `<datacenterId>-01` (the real
+/// naming); new images and servers go there unless a request names another cluster.
 pub fn cluster_id(datacenter_id: &str) -> String {
     format!("{datacenter_id}-01")
+}
+
+/// Every VMware cluster of a datacenter: each emulated datacenter has two, `<id>-01` and
+/// `<id>-02`, like the recorded datacenter whose images sit in `…-01` and `…-02` (jclouds'
+/// customer image list), so that images can be moved between clusters.
+pub fn cluster_ids(datacenter_id: &str) -> Vec<String> {
+    ["01", "02"]
+        .iter()
+        .map(|n| format!("{datacenter_id}-{n}"))
+        .collect()
 }
 
 /// Fixed creation time of the catalogue images.

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod envelope;
 pub mod faults;
+pub mod ftps;
 pub mod inventory;
 pub mod lifecycle;
 pub mod net;

@@ -116,6 +116,10 @@ pub enum OpKind {
     PreviewSnapshot,
     /// initiateFailover.
     InitiateFailover,
+    /// Importing a customer image from an OVF package.
+    ImportImage,
+    /// Moving a customer image to another cluster of its datacenter.
+    MoveCustomerImage,
 }
 
 impl OpKind {
@@ -140,6 +144,8 @@ impl OpKind {
             OpKind::ExpandJournal => 60.0,
             OpKind::PreviewSnapshot => 120.0,
             OpKind::InitiateFailover => 180.0,
+            OpKind::ImportImage => 300.0,
+            OpKind::MoveCustomerImage => 120.0,
         }
     }
 }

@@ -101,7 +101,7 @@ impl AppState {
         Ok(())
     }
 
-    fn authenticate(&self, headers: &HeaderMap) -> Option<&Account> {
+    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Option<&Account> {
         let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
         let encoded = value
             .strip_prefix("Basic ")
@@ -304,7 +304,7 @@ fn region_hint(call_dc: &str) -> &str {
     }
 }
 
-fn json_response(status: StatusCode, body: Value, code: &str) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: Value, code: &str) -> Response {
     let mut r = (
         status,
         [(
@@ -367,6 +367,11 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
         .route("/_emulator/inventory/{org_id}", get(inventory_handler))
         .route("/_emulator/requests", get(requests_handler))
         .route("/_emulator/backing", get(backing_handler))
+        .route("/_emulator/ftps/{datacenter_id}", get(crate::ftps::list))
+        .route(
+            "/_emulator/ftps/{datacenter_id}/{file_name}",
+            axum::routing::put(crate::ftps::upload).delete(crate::ftps::remove),
+        )
         .fallback(api)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
@@ -434,7 +439,7 @@ async fn backing_handler(
     )
 }
 
-fn unauthorized(now_ms: u64, format: Format) -> Response {
+pub(crate) fn unauthorized(now_ms: u64, format: Format) -> Response {
     let e = ApiError::new(Code::AuthorizationFailure, "Invalid credentials.")
         .with_status(StatusCode::UNAUTHORIZED);
     let mut r = error_response(&e, now_ms, format);

@@ -11,6 +11,7 @@ use crate::resources::customer_image::CustomerImage;
 use crate::resources::firewall_rule::FirewallRule;
 use crate::resources::nat_rule::NatRule;
 use crate::resources::network_domain::NetworkDomain;
+use crate::resources::ovf_package::UploadArea;
 use crate::resources::port_list::PortList;
 use crate::resources::public_ip_block::PublicIpBlock;
 use crate::resources::reserved_ip::ReservedIpv4;
@@ -79,6 +80,8 @@ pub struct Org {
     pub consistency_groups: BTreeMap<String, ConsistencyGroup>,
     /// Servers whose `drsEligible` flag is set (`editServerMetadata`).
     pub drs_eligible: BTreeSet<String>,
+    /// Files on the organisation's FTPS account, by datacenter (OVF packages to import).
+    pub ovf_uploads: BTreeMap<String, UploadArea>,
 }
 
 /// Allocation counters shared by all organisations (public addresses are globally unique).
@@ -160,6 +163,10 @@ impl Org {
         self.customer_images
             .retain(|id, i| keep_after(&mut i.state, &mut i.pending, now_ms, id, &mut removed));
         crate::resources::consistency_group::advance(self, now_ms);
+        self.customer_images.retain(|id, i| {
+            i.finish_move_if_due(now_ms);
+            keep_after(&mut i.state, &mut i.pending, now_ms, id, &mut removed)
+        });
         self.servers.retain(|id, s| {
             let keep = s.advance(now_ms);
             if !keep {

@@ -135,6 +135,9 @@ fn asset_attributes(element: &str) -> &'static [&'static str] {
         "consistencyGroupSnapshots" => crate::resources::consistency_group::SNAPSHOTS_ATTRIBUTES,
         // Reserved addresses: the address is the element's text (the JSON `value`).
         "ip" | "ipv4" | "ipv6" => &["datacenterId", "ipBlockId", "networkDomainId", "vlanId"],
+        // An OVF package on the FTPS host: `name` element, times and status attributes (the
+        // .NET client's `ovfPackages` contract); the datacenter is the emulator's addition.
+        "ovfPackage" => &["lastModifiedTime", "expiryTime", "status", "datacenterId"],
         _ => &["id", "datacenterId"],
     }
 }

@@ -287,8 +287,7 @@ const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
     ("*", "/servers/server", "nic", "MCP 1.0 servers (networkId, no network domain) are not emulated"),
     ("*", "/servers/server/nic", "*", "MCP 1.0 servers are not emulated"),
     ("infrastructure_datacenter_NA9.xml", "/datacenters/datacenter/consoleAccess", "@maintenanceStatius", "a typo in the recording (the other recordings spell maintenanceStatus, which the emulator writes)"),
-    ("*", "*/source/artifact", "@date", "dated OVF/MF/VMDK artifacts of an IMPORT image; importing OVF packages is not emulated (customer images are clones)"),
-    ("2.4/image_customerImage.xml", "/customerImages/customerImage", "vmTools", "the 2.4 list recording repeats the tools at the image's top level next to guest/vmTools (the single-image 2.4 recordings have them under guest only, as the emulator writes)"),
+    ("2.4/image_customerImage.xml", "/customerImages/customerImage", "vmTools", "a one-off of this recording: its imported image repeats the tools at the top level next to guest/vmTools, while the 2.4 single-image recording of the same image, jclouds' 2.4 list (with an imported image) have them under guest only, as the emulator writes, and no 2.4 OS image recording has a top-level vmTools"),
     ("2.4/image_customerImage.xml", "/customerImages/customerImage/vmTools", "*", "same top-level vmTools"),
 ];
 
@@ -686,6 +685,14 @@ async fn xml_matches_the_libcloud_recordings() {
     .await;
     answers.insert("server_powerOffServer.xml", t);
     wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
+    // A customer image imported from an OVF package on NA9's FTPS area, as libcloud's
+    // import_image asks for it (the recorded `ImportedCustomerImage` is one).
+    emu.upload_package("NA9", &common::ovf_package("imported", &[12]))
+        .await;
+    let (s, t) = post(&emu, 4, "image", "importImage", "><ovfPackage>imported.mf</ovfPackage><name>ImportedCustomerImage</name><description>test</description><clusterId>NA9-01</clusterId><guestOsCustomization>true</guestOsCustomization>").await;
+    assert_eq!(s, 200, "{t}");
+    let imported_image = info(&t, "imageId");
+    answers.insert("2.4/import_image_response.xml", t);
     // A customer image cloned from the stopped server, as libcloud asks for it.
     let (s, t) = post(&emu, 4, "server", "cloneServer", &format!(" id=\"{server}\"><imageName>web-image</imageName><description>cloned</description><clusterId>NA9-01</clusterId><guestOsCustomization>true</guestOsCustomization>")).await;
     assert_eq!(s, 200, "{t}");
@@ -698,6 +705,12 @@ async fn xml_matches_the_libcloud_recordings() {
     )
     .await;
     wait(&emu, &format!("server/server/{server}"), Some("NORMAL")).await;
+    wait(
+        &emu,
+        &format!("image/customerImage/{imported_image}"),
+        Some("NORMAL"),
+    )
+    .await;
     answers.insert(
         "image_customerImage.xml",
         get(3, "image/customerImage".into()).await,
@@ -706,22 +719,32 @@ async fn xml_matches_the_libcloud_recordings() {
         "2.4/image_customerImage.xml",
         get(4, "image/customerImage".into()).await,
     );
-    for fixture in [
-        "image_customerImage_2ffa36c8_1848_49eb_b4fa_9d908775f68c.xml",
-        "image_customerImage_5234e5c7_01de_4411_8b6e_baeb8d91cf5d.xml",
+    // 2ffa36c8 is a clone (with priced software labels), 5234e5c7 an imported image.
+    for (fixture, minor, image) in [
+        (
+            "image_customerImage_2ffa36c8_1848_49eb_b4fa_9d908775f68c.xml",
+            3,
+            &customer_image,
+        ),
+        (
+            "image_customerImage_5234e5c7_01de_4411_8b6e_baeb8d91cf5d.xml",
+            3,
+            &imported_image,
+        ),
+        (
+            "2.4/image_customerImage_2ffa36c8_1848_49eb_b4fa_9d908775f68c.xml",
+            4,
+            &customer_image,
+        ),
+        (
+            "2.4/image_customerImage_5234e5c7_01de_4411_8b6e_baeb8d91cf5d.xml",
+            4,
+            &imported_image,
+        ),
     ] {
         answers.insert(
             fixture,
-            get(3, format!("image/customerImage/{customer_image}")).await,
-        );
-    }
-    for fixture in [
-        "2.4/image_customerImage_2ffa36c8_1848_49eb_b4fa_9d908775f68c.xml",
-        "2.4/image_customerImage_5234e5c7_01de_4411_8b6e_baeb8d91cf5d.xml",
-    ] {
-        answers.insert(
-            fixture,
-            get(4, format!("image/customerImage/{customer_image}")).await,
+            get(minor, format!("image/customerImage/{image}")).await,
         );
     }
     let (status, missing) = xml(

@@ -13,6 +13,7 @@ pub mod image;
 pub mod list_nesting;
 pub mod nat_rule;
 pub mod network_domain;
+pub mod ovf_package;
 pub mod port_list;
 pub mod public_ip_block;
 pub mod reserved_ip;
@@ -170,6 +171,9 @@ pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             false => customer_image::list(ctx),
         },
         (true, "image", "deleteCustomerImage") => customer_image::delete(ctx),
+        (false, "image", "ovfPackage") if !has_id => ovf_package::list(ctx),
+        (true, "image", "importImage") => customer_image::import_image(ctx),
+        (true, "image", "moveCustomerImage") => customer_image::move_image(ctx),
         (true, "server", "cloneServer") => customer_image::clone_server(ctx),
         (false, "network", "networkDomain") => match has_id {
             true => network_domain::get(ctx),

@@ -221,3 +221,77 @@ pub fn assert_error(resp: &(u16, Value), status: u16, code: &str) -> String {
     }
     resp.1["message"].as_str().unwrap().to_string()
 }
+
+/// The files of an OVF package `prefix` (descriptor, one VMDK per disk, then the manifest with
+/// their SHA-1 digests), as a client would upload them to the FTPS host: 2 CPUs, 4 GB, CentOS 7,
+/// one E1000 NIC, disks of `disks_gb` GB.
+pub fn ovf_package(prefix: &str, disks_gb: &[u32]) -> Vec<(String, Vec<u8>)> {
+    let mut refs = String::new();
+    let mut disks = String::new();
+    let mut files = Vec::new();
+    for (i, gb) in disks_gb.iter().enumerate() {
+        let n = i + 1;
+        let vmdk = format!("{prefix}-disk{n}.vmdk");
+        refs.push_str(&format!("<File ovf:id=\"file{n}\" ovf:href=\"{vmdk}\"/>"));
+        disks.push_str(&format!("<Disk ovf:diskId=\"vmdisk{n}\" ovf:fileRef=\"file{n}\" ovf:capacity=\"{gb}\" ovf:capacityAllocationUnits=\"byte * 2^30\"/>"));
+        files.push((vmdk, format!("VMDK {prefix} disk {n}").into_bytes()));
+    }
+    let ovf = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vmw="http://www.vmware.com/schema/ovf">
+<References>{refs}</References><DiskSection>{disks}</DiskSection>
+<VirtualSystem ovf:id="{prefix}"><OperatingSystemSection ovf:id="107" vmw:osType="centos7_64Guest"/>
+<VirtualHardwareSection>
+<Item><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>2</rasd:VirtualQuantity></Item>
+<Item><rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>4096</rasd:VirtualQuantity></Item>
+<Item><rasd:ResourceSubType>E1000</rasd:ResourceSubType><rasd:ResourceType>10</rasd:ResourceType></Item>
+</VirtualHardwareSection></VirtualSystem></Envelope>"#
+    );
+    files.insert(0, (format!("{prefix}.ovf"), ovf.into_bytes()));
+    let mf = manifest(&files);
+    files.push((format!("{prefix}.mf"), mf));
+    files
+}
+
+/// A manifest (`SHA1(<file>)= <hex>` lines) of `files`.
+pub fn manifest(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    use sha1::Digest;
+    files
+        .iter()
+        .map(|(name, content)| {
+            let hex: String = sha1::Sha1::digest(content)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!("SHA1({name})= {hex}\n")
+        })
+        .collect::<String>()
+        .into_bytes()
+}
+
+impl Emu {
+    /// Places a file on the organisation's FTPS area of `dc` (emulator admin endpoint).
+    pub async fn ftps_put(&self, dc: &str, name: &str, content: &[u8]) -> (u16, Value) {
+        let r = self
+            .client
+            .put(format!(
+                "{}/_emulator/ftps/{dc}/{name}",
+                self.running.base_url
+            ))
+            .basic_auth(&self.user, Some(&self.password))
+            .body(content.to_vec())
+            .send()
+            .await
+            .expect("request sent");
+        let status = r.status().as_u16();
+        (status, r.json().await.expect("JSON body"))
+    }
+
+    /// Uploads every file of a package to `dc`.
+    pub async fn upload_package(&self, dc: &str, files: &[(String, Vec<u8>)]) {
+        for (name, content) in files {
+            let (status, v) = self.ftps_put(dc, name, content).await;
+            assert_eq!(status, 200, "upload {name}: {v}");
+        }
+    }
+}

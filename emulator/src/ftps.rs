@@ -1,0 +1,141 @@
+//! Emulator-only admin surface standing in for the datacenters' FTPS hosts: it places files (OVF
+//! packages: manifest, descriptor, disks) in the caller's organisation's upload area of a
+//! datacenter, where `image/ovfPackage` lists them and `image/importImage` reads them. It is not
+//! part of the CloudControl API (which takes uploads over FTPS only).
+//!
+//! * `PUT /_emulator/ftps/{datacenterId}/{fileName}`: the raw body becomes the file (replacing
+//!   one of the same name; its upload time is now);
+//! * `DELETE /_emulator/ftps/{datacenterId}/{fileName}`;
+//! * `GET /_emulator/ftps/{datacenterId}`: `{datacenterId, file: [{name, sizeBytes, uploadTime}]}`.
+//!
+//! Every call needs the Basic credentials of an account; the files belong to its organisation.
+//! Writes are saved with the state file like API writes.
+
+use crate::catalog;
+use crate::clock;
+use crate::resources::ovf_package::{self, UploadedFile};
+use crate::server::{json_response, unauthorized, AppState};
+use crate::xml::Format;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::json;
+use std::sync::Arc;
+
+fn refused(status: StatusCode, message: String) -> Response {
+    json_response(status, json!({"error": message}), "-")
+}
+
+/// Checks the datacenter and file name; the refusal names the bad part.
+fn check_place(datacenter_id: &str, file_name: Option<&str>) -> Result<(), Box<Response>> {
+    if catalog::datacenter(datacenter_id).is_none() {
+        return Err(Box::new(refused(
+            StatusCode::NOT_FOUND,
+            format!("datacenterId: `{datacenter_id}` is not an emulated datacenter"),
+        )));
+    }
+    if let Some(name) = file_name.filter(|n| !ovf_package::valid_file_name(n)) {
+        return Err(Box::new(refused(
+            StatusCode::BAD_REQUEST,
+            format!("fileName: `{name}` is not a file name"),
+        )));
+    }
+    Ok(())
+}
+
+/// `PUT /_emulator/ftps/{datacenterId}/{fileName}`.
+pub async fn upload(
+    State(st): State<Arc<AppState>>,
+    Path((datacenter_id, file_name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let now = clock::now_ms();
+    let Some(org_id) = st.authenticate(&headers).map(|a| a.org_id.clone()) else {
+        return unauthorized(now, Format::Json);
+    };
+    if let Err(r) = check_place(&datacenter_id, Some(&file_name)) {
+        return *r;
+    }
+    let size = body.len();
+    let saved = st.change_world(|w| {
+        w.orgs
+            .entry(org_id)
+            .or_default()
+            .ovf_uploads
+            .entry(datacenter_id.clone())
+            .or_default()
+            .insert(
+                file_name.clone(),
+                UploadedFile {
+                    content: body.to_vec(),
+                    uploaded_ms: now,
+                },
+            );
+        true
+    });
+    match saved {
+        Ok(()) => json_response(
+            StatusCode::OK,
+            json!({"datacenterId": datacenter_id, "name": file_name, "sizeBytes": size,
+                   "uploadTime": clock::iso8601(now)}),
+            "-",
+        ),
+        Err(e) => refused(e.status, e.message),
+    }
+}
+
+/// `DELETE /_emulator/ftps/{datacenterId}/{fileName}`.
+pub async fn remove(
+    State(st): State<Arc<AppState>>,
+    Path((datacenter_id, file_name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let now = clock::now_ms();
+    let Some(org_id) = st.authenticate(&headers).map(|a| a.org_id.clone()) else {
+        return unauthorized(now, Format::Json);
+    };
+    if let Err(r) = check_place(&datacenter_id, Some(&file_name)) {
+        return *r;
+    }
+    let mut found = false;
+    let saved = st.change_world(|w| {
+        found = w
+            .orgs
+            .get_mut(&org_id)
+            .and_then(|o| o.ovf_uploads.get_mut(&datacenter_id))
+            .and_then(|a| a.remove(&file_name))
+            .is_some();
+        found
+    });
+    match saved {
+        Ok(()) if found => json_response(StatusCode::OK, json!({"removed": file_name}), "-"),
+        Ok(()) => refused(
+            StatusCode::NOT_FOUND,
+            format!("fileName: no file `{file_name}` on the FTPS host of {datacenter_id}"),
+        ),
+        Err(e) => refused(e.status, e.message),
+    }
+}
+
+/// `GET /_emulator/ftps/{datacenterId}`.
+pub async fn list(
+    State(st): State<Arc<AppState>>,
+    Path(datacenter_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let now = clock::now_ms();
+    let Some(org_id) = st.authenticate(&headers).map(|a| a.org_id.clone()) else {
+        return unauthorized(now, Format::Json);
+    };
+    if let Err(r) = check_place(&datacenter_id, None) {
+        return *r;
+    }
+    let world = st.world.lock().unwrap_or_else(|p| p.into_inner());
+    json_response(
+        StatusCode::OK,
+        ovf_package::admin_listing(world.orgs.get(&org_id), &datacenter_id),
+        "-",
+    )
+}
