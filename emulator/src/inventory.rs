@@ -43,7 +43,13 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         .values()
         .map(|l| l.to_json(org))
         .collect();
+    let mcp1_networks: Vec<Value> = org
+        .mcp1_networks
+        .values()
+        .map(|n| json!({"id": n.id, "name": n.name, "location": n.location, "privateNet": n.private_net.to_string()}))
+        .collect();
     let total = network_domains.len()
+        + mcp1_networks.len()
         + vlans.len()
         + servers.len()
         + blocks.len()
@@ -72,6 +78,7 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         "vipPool": vip_pools,
         "vipPoolMember": vip_members,
         "virtualListener": listeners,
+        "mcp1Network": mcp1_networks,
         "defaultFirewallRuleCount": default_rules,
         "tagKey": keys,
         "tag": tags,

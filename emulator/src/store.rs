@@ -8,6 +8,7 @@ use crate::resources::address_list::AddressList;
 use crate::resources::anti_affinity::AntiAffinityRule;
 use crate::resources::customer_image::CustomerImage;
 use crate::resources::firewall_rule::FirewallRule;
+use crate::resources::mcp1_network::Mcp1Network;
 use crate::resources::nat_rule::NatRule;
 use crate::resources::network_domain::NetworkDomain;
 use crate::resources::port_list::PortList;
@@ -65,6 +66,8 @@ pub struct Org {
     pub vip_pool_members: BTreeMap<String, VipPoolMember>,
     /// Virtual listeners by id.
     pub virtual_listeners: BTreeMap<String, VirtualListener>,
+    /// MCP 1.0 networks by id.
+    pub mcp1_networks: BTreeMap<String, Mcp1Network>,
 }
 
 /// Allocation counters shared by all organisations (public addresses are globally unique).
@@ -111,6 +114,7 @@ impl World {
                 || org.vip_pools.contains_key(id)
                 || org.vip_pool_members.contains_key(id)
                 || org.virtual_listeners.contains_key(id)
+                || org.mcp1_networks.contains_key(id)
                 || org.firewall_rules.iter().any(|r| r.id == id)
                 || org.servers.values().any(|s| s.owns_part(id));
             owns.then_some(org_id.as_str())
