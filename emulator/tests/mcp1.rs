@@ -459,6 +459,17 @@ async fn addresses_are_reserved_on_mcp1_networks() {
     assert_eq!(item["networkId"], net.as_str());
     assert_eq!(item["datacenterid"], "NA3");
     assert!(item.get("vlanId").is_none(), "{item}");
+    // Up to 2.8 the item is {value, datacenterId, networkId}.
+    let (_, old) = emu
+        .get_v(
+            4,
+            &format!("network/reservedPrivateIpv4Address?networkId={net}"),
+        )
+        .await;
+    assert_eq!(
+        old["ipv4"][0],
+        json!({"value": ip, "datacenterId": "NA3", "networkId": net})
+    );
     // The reserved address is skipped by allocation and refused when asked for.
     let image = emu.image("CentOS 7 64-bit 2 CPU", "NA3").await;
     let s = emu
