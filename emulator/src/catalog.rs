@@ -1,5 +1,5 @@
-//! The fixed catalogue: MCP 2.0 datacenters (with limits, disk speeds and CPU speeds) and OS
-//! images (with their CPU shape, memory and OS disk).
+//! The fixed catalogue: MCP 2.0 and MCP 1.0 datacenters (with limits, disk speeds and CPU speeds)
+//! and OS images (with their CPU shape, memory and OS disk).
 //!
 //! Image, controller and disk ids are UUIDv5 values derived from the datacenter and image key, so
 //! they are stable across restarts and across emulator instances.
@@ -25,7 +25,7 @@ pub struct Limits {
     pub max_memory_gb: u32,
 }
 
-/// The limits every emulated datacenter uses.
+/// The limits every emulated MCP 2.0 datacenter uses.
 pub const LIMITS: Limits = Limits {
     min_disk_gb: 10,
     max_disk_gb: 1000,
@@ -35,7 +35,23 @@ pub const LIMITS: Limits = Limits {
     max_memory_gb: 256,
 };
 
-/// One MCP 2.0 datacenter.
+/// The limits of the MCP 1.0 datacenters NA3 and NA5, as recorded (jclouds `datacenters-page1`
+/// and libcloud `infrastructure_datacenter.xml`: 16 CPUs, 128 GB, 10 000 GB additional storage).
+pub const MCP1_LIMITS: Limits = Limits {
+    max_total_additional_storage_gb: 10_000,
+    max_cpu_count: 16,
+    max_memory_gb: 128,
+    ..LIMITS
+};
+
+/// The limits of NA1, the smallest recorded MCP 1.0 datacenter (8 CPUs, 64 GB).
+pub const NA1_LIMITS: Limits = Limits {
+    max_cpu_count: 8,
+    max_memory_gb: 64,
+    ..MCP1_LIMITS
+};
+
+/// One datacenter (MCP 2.0, or MCP 1.0 when [`Datacenter::mcp1`] is set).
 #[derive(Debug, Clone, Copy)]
 pub struct Datacenter {
     /// Id such as `NA9`.
@@ -56,6 +72,13 @@ pub struct Datacenter {
     /// location offers it, so every catalogue datacenter does; the field exists so that the
     /// datacenter's `hypervisor.cpuSpeed` list and the deploy/reconfigure check share one source.
     pub high_performance_cpu: bool,
+    /// An MCP 1.0 location: networks (`networkWithLocation`) instead of network domains and
+    /// VLANs, STANDARD CPU speed only (see [`crate::resources::mcp1_network`]).
+    pub mcp1: bool,
+    /// Whether HIGHPERFORMANCE and ECONOMY disks are offered (NA1 offers STANDARD only).
+    pub tiered_disks: bool,
+    /// Sizing limits.
+    pub limits: Limits,
 }
 
 /// All emulated datacenters (MCP 2.0 ids of the real regions).
@@ -172,7 +195,32 @@ pub const DATACENTERS: &[Datacenter] = &[
         "CA",
         false,
     ),
+    // MCP 1.0 locations, as the recorded datacenter lists show them (after the MCP 2.0 ones, so
+    // that the address pools carved by catalogue index stay where they were).
+    Datacenter {
+        tiered_disks: false,
+        limits: NA1_LIMITS,
+        ..mcp1("NA1", "US - East", "Ashburn", "Virginia")
+    },
+    mcp1("NA3", "US - West", "Santa Clara", "California"),
+    mcp1("NA5", "US - East 2", "Ashburn", "Virginia"),
 ];
+
+/// An MCP 1.0 datacenter of the NA region: STANDARD CPU speed only (the CloudControl
+/// documentation: HIGHPERFORMANCE is offered in MCP 2.0 locations), no PROVISIONEDIOPS.
+const fn mcp1(
+    id: &'static str,
+    display_name: &'static str,
+    city: &'static str,
+    state: &'static str,
+) -> Datacenter {
+    Datacenter {
+        mcp1: true,
+        high_performance_cpu: false,
+        limits: MCP1_LIMITS,
+        ..dc(id, "NA", display_name, city, state, "US", false)
+    }
+}
 
 const fn dc(
     id: &'static str,
@@ -192,6 +240,9 @@ const fn dc(
         country,
         provisioned_iops,
         high_performance_cpu: true,
+        mcp1: false,
+        tiered_disks: true,
+        limits: LIMITS,
     }
 }
 
@@ -261,7 +312,8 @@ impl Datacenter {
     /// Whether `speed` is an available disk speed here.
     pub fn disk_speed_available(&self, speed: &str) -> bool {
         match speed {
-            "STANDARD" | "HIGHPERFORMANCE" | "ECONOMY" => true,
+            "STANDARD" => true,
+            "HIGHPERFORMANCE" | "ECONOMY" => self.tiered_disks,
             "PROVISIONEDIOPS" => self.provisioned_iops,
             _ => false,
         }
@@ -285,9 +337,27 @@ impl Datacenter {
             })
             .collect();
         let prop = |name: &str, value: String| json!({"name": name, "value": value});
+        let limits = self.limits;
+        // MCP 1.0 networking is type "1" with one property (the recorded NA1/NA3/NA5).
+        let (kind, networking_type, networking_properties) = if self.mcp1 {
+            (
+                "MCP 1.0",
+                "1",
+                vec![prop("MAX_SERVER_TO_VIP_CONNECTIONS", "20".into())],
+            )
+        } else {
+            (
+                "MCP 2.0",
+                "2",
+                vec![
+                    prop("MAX_SERVER_TO_VIP_CONNECTIONS", "20".into()),
+                    prop("VIP_HEALTH_MONITORS", "true".into()),
+                ],
+            )
+        };
         json!({
             "id": self.id,
-            "type": "MCP 2.0",
+            "type": kind,
             "displayName": self.display_name,
             "city": self.city,
             "state": self.state,
@@ -295,12 +365,9 @@ impl Datacenter {
             "vpnUrl": format!("https://{lower}.cloud-vpn.net"),
             "ftpsHost": format!("ftps-{lower}.cloud-vpn.net"),
             "networking": {
-                "type": "2",
+                "type": networking_type,
                 "maintenanceStatus": "NORMAL",
-                "property": [
-                    prop("MAX_SERVER_TO_VIP_CONNECTIONS", "20".into()),
-                    prop("VIP_HEALTH_MONITORS", "true".into()),
-                ],
+                "property": networking_properties,
             },
             "hypervisor": {
                 "type": "VMWARE",
@@ -308,13 +375,13 @@ impl Datacenter {
                 "diskSpeed": disk_speeds,
                 "cpuSpeed": cpu_speeds,
                 "property": [
-                    prop("MIN_DISK_SIZE_GB", LIMITS.min_disk_gb.to_string()),
-                    prop("MAX_DISK_SIZE_GB", LIMITS.max_disk_gb.to_string()),
-                    prop("MAX_TOTAL_ADDITIONAL_STORAGE_GB", LIMITS.max_total_additional_storage_gb.to_string()),
+                    prop("MIN_DISK_SIZE_GB", limits.min_disk_gb.to_string()),
+                    prop("MAX_DISK_SIZE_GB", limits.max_disk_gb.to_string()),
+                    prop("MAX_TOTAL_ADDITIONAL_STORAGE_GB", limits.max_total_additional_storage_gb.to_string()),
                     prop("MAX_TOTAL_IMAGE_STORAGE_GB", "2600".into()),
-                    prop("MAX_CPU_COUNT", LIMITS.max_cpu_count.to_string()),
-                    prop("MIN_MEMORY_GB", LIMITS.min_memory_gb.to_string()),
-                    prop("MAX_MEMORY_GB", LIMITS.max_memory_gb.to_string()),
+                    prop("MAX_CPU_COUNT", limits.max_cpu_count.to_string()),
+                    prop("MIN_MEMORY_GB", limits.min_memory_gb.to_string()),
+                    prop("MAX_MEMORY_GB", limits.max_memory_gb.to_string()),
                     prop("VMWARE_HARDWARE_VERSION", "vmx-13".into()),
                 ],
             },
@@ -659,8 +726,39 @@ mod tests {
     };
 
     #[test]
+    fn mcp1_locations_offer_what_the_recordings_show() {
+        let ids: Vec<&str> = DATACENTERS
+            .iter()
+            .filter(|d| d.mcp1)
+            .map(|d| d.id)
+            .collect();
+        assert_eq!(ids, ["NA1", "NA3", "NA5"]);
+        let na1 = datacenter("NA1").unwrap();
+        let v = na1.to_json();
+        assert_eq!(v["type"], "MCP 1.0");
+        assert_eq!(v["displayName"], "US - East");
+        assert_eq!(v["networking"]["type"], "1");
+        assert_eq!(na1.available_cpu_speeds(), ["STANDARD"]);
+        assert!(na1.disk_speed_available("STANDARD"));
+        assert!(!na1.disk_speed_available("ECONOMY"));
+        let max_cpu = v["hypervisor"]["property"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "MAX_CPU_COUNT")
+            .unwrap()["value"]
+            .clone();
+        assert_eq!(max_cpu, "8");
+        let na3 = datacenter("NA3").unwrap();
+        assert!(na3.disk_speed_available("HIGHPERFORMANCE"));
+        assert!(!na3.disk_speed_available("PROVISIONEDIOPS"));
+        assert_eq!(na3.limits.max_memory_gb, 128);
+        assert_eq!(datacenter_index("NA9"), 0, "MCP 2.0 indices unchanged");
+    }
+
+    #[test]
     fn cpu_speeds_follow_the_datacenter() {
-        for d in DATACENTERS {
+        for d in DATACENTERS.iter().filter(|d| !d.mcp1) {
             assert_eq!(d.available_cpu_speeds(), ["STANDARD", "HIGHPERFORMANCE"]);
             let listed = d.to_json()["hypervisor"]["cpuSpeed"].clone();
             assert_eq!(listed[1]["id"], "HIGHPERFORMANCE");

@@ -63,7 +63,13 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         .values()
         .map(|g| g.to_json(org))
         .collect();
+    let mcp1_networks: Vec<Value> = org
+        .mcp1_networks
+        .values()
+        .map(|n| json!({"id": n.id, "name": n.name, "location": n.location, "privateNet": n.private_net.to_string()}))
+        .collect();
     let total = network_domains.len()
+        + mcp1_networks.len()
         + vlans.len()
         + servers.len()
         + blocks.len()
@@ -100,6 +106,7 @@ pub fn inventory(org_id: &str, org: &Org) -> Value {
         "sslCertificateChain": ssl_chains,
         "sslOffloadProfile": ssl_profiles,
         "consistencyGroup": groups,
+        "mcp1Network": mcp1_networks,
         "defaultFirewallRuleCount": default_rules,
         "tagKey": keys,
         "tag": tags,

@@ -219,6 +219,16 @@ pub enum Route {
         /// `backup` or `modify`.
         op: String,
     },
+    /// `/oec/0.9/{org}/networkWithLocation[/{location}]` and `/oec/0.9/{org}/network/{id}` (v1
+    /// MCP 1.0 networks).
+    V1Network {
+        /// Organisation id.
+        org: String,
+        /// `networkWithLocation` or `network`.
+        collection: String,
+        /// The location of a list, or the network of a delete or rename.
+        id: Option<String>,
+    },
     /// `GET /caas/2.N/user/myUser`.
     MyUser,
     /// `/caas/2.N/{org}/{area}/{op}[/{id}]`.
@@ -243,6 +253,7 @@ impl Route {
         match self {
             Route::MyAccount => "myaccount",
             Route::Backup { op, .. } => op,
+            Route::V1Network { collection, .. } => collection,
             Route::MyUser => "myUser",
             Route::Caas { op, .. } => op,
         }
@@ -264,6 +275,15 @@ pub fn parse_route(path: &str) -> Option<Route> {
             server: id.to_string(),
             op: "modify".into(),
         }),
+        ["oec", "0.9", org, collection @ ("networkWithLocation" | "network"), rest @ ..]
+            if rest.len() <= 1 && (*collection == "networkWithLocation" || rest.len() == 1) =>
+        {
+            Some(Route::V1Network {
+                org: org.to_string(),
+                collection: collection.to_string(),
+                id: rest.first().map(|i| i.to_string()),
+            })
+        }
         ["caas", version, rest @ ..] => {
             let minor = version.strip_prefix("2.")?.parse::<u32>().ok()?;
             match rest {
@@ -638,6 +658,58 @@ async fn respond(
             };
             return xml_response(status, resources::backup::v1_xml(backup_op, &result), code);
         }
+        Route::V1Network {
+            org,
+            collection,
+            id,
+        } => {
+            if org != account.org_id {
+                return forbidden(&org, now_ms, format);
+            }
+            let query = parse_query(uri.query());
+            let delete = query.iter().any(|(k, _)| k == "delete");
+            let Some(op) = resources::mcp1_network::Op::of(post, &collection, id.is_some(), delete)
+            else {
+                // The v1 API answers in XML only.
+                let message = format!(
+                    "{method} {} is not an operation of the v1 network API",
+                    uri.path()
+                );
+                return xml_response(
+                    StatusCode::NOT_FOUND,
+                    resources::backup::status_xml("Network", "ERROR", &message, "REASON_1"),
+                    "REASON_1",
+                );
+            };
+            let call = Call {
+                post,
+                minor: 0,
+                area: resources::mcp1_network::AREA.into(),
+                op: collection,
+                id,
+                query,
+                body: body.map(|b| b.to_vec()).unwrap_or_default(),
+                body_format: Format::Xml,
+                user: account.user.clone(),
+                org_id: account.org_id.clone(),
+                now_ms,
+                time_scale: st.time_scale,
+                failed_add: false,
+                public_ip_ratio: st.public_ip_ratio,
+            };
+            let st2 = Arc::clone(st);
+            let result = tokio::task::spawn_blocking(move || st2.execute(&call))
+                .await
+                .unwrap_or_else(|join| {
+                    tracing::error!(error = %join, "network handler failed");
+                    Err(ApiError::new(Code::UnexpectedError, "internal error"))
+                });
+            let (status, code) = match &result {
+                Ok(_) => (StatusCode::OK, "REASON_0"),
+                Err(e) => (e.status, resources::mcp1_network::result_code(e)),
+            };
+            return xml_response(status, resources::mcp1_network::v1_xml(op, &result), code);
+        }
         Route::Caas {
             minor,
             org,
@@ -822,6 +894,16 @@ mod tests {
                 ..
             })
         ));
+        assert!(matches!(
+            parse_route("/oec/0.9/org/networkWithLocation/NA1"),
+            Some(Route::V1Network { id: Some(l), .. }) if l == "NA1"
+        ));
+        assert!(matches!(
+            parse_route("/oec/0.9/org/network/n1"),
+            Some(Route::V1Network { collection, .. }) if collection == "network"
+        ));
+        assert_eq!(parse_route("/oec/0.9/org/network"), None);
+        assert_eq!(parse_route("/oec/0.9/org/network/n1/natrule"), None);
         assert_eq!(parse_route("/caas/3.1/org/network/vlan"), None);
         assert_eq!(parse_route("/caas/2.x/org/network/vlan"), None);
         assert_eq!(parse_route("/nothing"), None);

@@ -9,6 +9,7 @@ use crate::resources::anti_affinity::AntiAffinityRule;
 use crate::resources::consistency_group::ConsistencyGroup;
 use crate::resources::customer_image::CustomerImage;
 use crate::resources::firewall_rule::FirewallRule;
+use crate::resources::mcp1_network::Mcp1Network;
 use crate::resources::nat_rule::NatRule;
 use crate::resources::network_domain::NetworkDomain;
 use crate::resources::ovf_package::UploadArea;
@@ -82,6 +83,8 @@ pub struct Org {
     pub drs_eligible: BTreeSet<String>,
     /// Files on the organisation's FTPS account, by datacenter (OVF packages to import).
     pub ovf_uploads: BTreeMap<String, UploadArea>,
+    /// MCP 1.0 networks by id.
+    pub mcp1_networks: BTreeMap<String, Mcp1Network>,
 }
 
 /// Allocation counters shared by all organisations (public addresses are globally unique).
@@ -132,6 +135,7 @@ impl World {
                 || org.ssl_certificate_chains.contains_key(id)
                 || org.ssl_offload_profiles.contains_key(id)
                 || org.consistency_groups.contains_key(id)
+                || org.mcp1_networks.contains_key(id)
                 || org.firewall_rules.iter().any(|r| r.id == id)
                 || org.servers.values().any(|s| s.owns_part(id));
             owns.then_some(org_id.as_str())

@@ -257,7 +257,8 @@ impl View {
                 },
             );
         }
-        for s in org.servers.values() {
+        // MCP 1.0 servers (no network domain) are not backed by machines.
+        for s in org.servers.values().filter(|s| !s.mcp1) {
             view.servers.insert(
                 s.id.clone(),
                 ServerView {

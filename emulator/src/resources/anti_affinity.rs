@@ -169,6 +169,16 @@ pub fn create(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         servers.push(server);
     }
     let (a, b) = (servers[0], servers[1]);
+    if let Some(s) = [a, b].into_iter().find(|s| s.mcp1) {
+        // MCP 1.0 servers have no network domain; their rules belong to the v1 API (our reading).
+        return Err(ApiError::new(
+            Code::ConfigurationNotSupported,
+            format!(
+                "serverId: Server {} is in the MCP 1.0 datacenter {}; 2.x anti-affinity rules need servers in a network domain.",
+                s.id, s.datacenter_id
+            ),
+        ));
+    }
     if a.network_domain_id != b.network_domain_id {
         return Err(ApiError::new(
             Code::ConfigurationNotSupported,

@@ -193,8 +193,8 @@ pub fn v1_xml(op: Op, result: &Result<Reply, ApiError>) -> String {
     }
 }
 
-/// A v1 `Status` document.
-fn status_xml(operation: &str, result: &str, detail: &str, code: &str) -> String {
+/// A v1 `Status` document (also the answer of the v1 network calls).
+pub fn status_xml(operation: &str, result: &str, detail: &str, code: &str) -> String {
     format!(
         concat!(
             r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,

@@ -11,6 +11,7 @@ pub mod datacenter;
 pub mod firewall_rule;
 pub mod image;
 pub mod list_nesting;
+pub mod mcp1_network;
 pub mod nat_rule;
 pub mod network_domain;
 pub mod ovf_package;
@@ -73,9 +74,13 @@ pub struct Call {
 }
 
 impl Call {
-    /// Whether the call may change state: every POST, and the v1 `GET …/backup?disable`.
+    /// Whether the call may change state: every POST, the v1 `GET …/backup?disable` and the
+    /// v1 `GET …/network/{id}?delete`.
     pub fn mutates(&self) -> bool {
-        self.post || (self.area == backup::AREA && self.query.iter().any(|(k, _)| k == "disable"))
+        let flag = |name: &str| self.query.iter().any(|(k, _)| k == name);
+        self.post
+            || (self.area == backup::AREA && flag("disable"))
+            || (self.area == mcp1_network::AREA && flag("delete"))
     }
 }
 
@@ -156,6 +161,10 @@ pub fn dispatch(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             Some(op) => backup::handle(ctx, op),
             None => Err(unknown(call)),
         };
+    }
+    if call.area == mcp1_network::AREA {
+        // v1 MCP 1.0 networks: the network (or location) is in the path of a POST too.
+        return mcp1_network::handle(ctx);
     }
     if call.post && has_id {
         return Err(unknown(call));

@@ -163,6 +163,7 @@ pub fn deploy(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             format!("`{}` is not an MCP 2.0 datacenter", body.datacenter_id),
         )
     })?;
+    super::mcp1_network::refuse_mcp1(dc, "datacenterId", "network domains")?;
     check_deploy_lock(ctx.org, &ctx.call.org_id, dc.region)?;
 
     let index = catalog::datacenter_index(dc.id);

@@ -3,7 +3,7 @@
 
 use super::server_nic::{self, Nic, NicBody};
 use super::{check_id, check_name, network_domain, new_id, tag, Ctx};
-use crate::catalog::{self, LIMITS};
+use crate::catalog;
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::{schedule, OpKind, Outcome, Pending, State};
@@ -98,6 +98,10 @@ pub struct Server {
     /// Cloud Backup, when enabled through the v1 backup API.
     #[serde(default)]
     pub backup: Option<super::backup::Backup>,
+    /// A server in an MCP 1.0 network: no network domain, and `primary_nic.vlan_id` holds the
+    /// network id (see [`super::mcp1_network`]).
+    #[serde(default)]
+    pub mcp1: bool,
 }
 
 /// A server's CPU and memory: what `reconfigureServer` changes.
@@ -163,6 +167,7 @@ const FILTERS: &[FilterSpec] = &[
         ],
     ),
     ("sourceImageId", &["/source/value"]),
+    ("networkId", &["/nic/networkId"]),
     (
         "privateIpv4",
         &[
@@ -376,6 +381,9 @@ impl Server {
             // The image's licensed software; dropped at 2.10 (see `versions::server`).
             "softwareLabel": t.map(|t| t.software_labels).unwrap_or_default(),
         });
+        if self.mcp1 {
+            super::mcp1_network::server_view(self, org, &mut v);
+        }
         if let Some(b) = &self.backup {
             v["backup"] = b.to_json();
         }
@@ -422,12 +430,12 @@ pub fn check_cpu(
     cores_from: Option<&str>,
 ) -> Result<(), ApiError> {
     let [count_field, cores_field, speed_field] = fields;
-    if count == 0 || count > LIMITS.max_cpu_count {
+    if count == 0 || count > dc.limits.max_cpu_count {
         return Err(ApiError::new(
             Code::ExceedsLimit,
             format!(
                 "{count_field}: {count} must be between 1 and {}",
-                LIMITS.max_cpu_count
+                dc.limits.max_cpu_count
             ),
         ));
     }
@@ -454,13 +462,14 @@ pub fn check_cpu(
 }
 
 /// Validates memory against the datacenter limits.
-pub fn check_memory(gb: u32) -> Result<(), ApiError> {
-    if !(LIMITS.min_memory_gb..=LIMITS.max_memory_gb).contains(&gb) {
+pub fn check_memory(dc: &catalog::Datacenter, gb: u32) -> Result<(), ApiError> {
+    let limits = dc.limits;
+    if !(limits.min_memory_gb..=limits.max_memory_gb).contains(&gb) {
         return Err(ApiError::new(
             Code::ExceedsLimit,
             format!(
                 "memoryGb: {gb} must be between {} and {}",
-                LIMITS.min_memory_gb, LIMITS.max_memory_gb
+                limits.min_memory_gb, limits.max_memory_gb
             ),
         ));
     }
@@ -557,7 +566,11 @@ struct DeployBody {
     microsoft_time_zone: Option<String>,
     #[serde(default)]
     cluster_id: Option<String>,
-    network_info: NetworkInfoBody,
+    #[serde(default)]
+    network_info: Option<NetworkInfoBody>,
+    /// MCP 1.0: the network instead of `networkInfo`.
+    #[serde(default)]
+    network: Option<super::mcp1_network::NetworkBody>,
     #[serde(default)]
     disk: Option<Vec<DiskBody>>,
     #[serde(default)]
@@ -668,32 +681,66 @@ pub fn deploy(ctx: &mut Ctx, customized: bool) -> Result<Reply, ApiError> {
         }
     }
     let _ = (&body.microsoft_time_zone, &body.cluster_id);
-    let nd = network_domain::find(
-        ctx.org,
-        "networkInfo.networkDomainId",
-        &body.network_info.network_domain_id,
-    )?;
-    if nd.state != State::Normal {
-        return Err(ApiError::new(
-            Code::ResourceBusy,
-            format!(
-                "networkInfo.networkDomainId: Network Domain {} is {}.",
-                nd.id,
-                nd.state.as_str()
-            ),
-        ));
-    }
-    let nd_id = nd.id.clone();
-    let dc_id = nd.datacenter_id.clone();
+    // MCP 2.0 places the server with `networkInfo` (a network domain), MCP 1.0 with `network`.
+    let (network_info, mcp1_place) = match (&body.network_info, &body.network) {
+        (Some(info), None) => (Some(info), None),
+        (None, Some(n)) => (None, Some(super::mcp1_network::placement(ctx.org, n)?)),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "network",
+                "give networkInfo (MCP 2.0) or network (MCP 1.0), not both",
+            ))
+        }
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "networkInfo",
+                "is required (network in an MCP 1.0 datacenter)",
+            ))
+        }
+    };
+    let (nd_id, dc_id) = match (network_info, &mcp1_place) {
+        (Some(info), _) => {
+            let nd = network_domain::find(
+                ctx.org,
+                "networkInfo.networkDomainId",
+                &info.network_domain_id,
+            )?;
+            if nd.state != State::Normal {
+                return Err(ApiError::new(
+                    Code::ResourceBusy,
+                    format!(
+                        "networkInfo.networkDomainId: Network Domain {} is {}.",
+                        nd.id,
+                        nd.state.as_str()
+                    ),
+                ));
+            }
+            (nd.id.clone(), nd.datacenter_id.clone())
+        }
+        (None, place) => (
+            String::new(),
+            place
+                .as_ref()
+                .map(|p| p.datacenter_id.clone())
+                .unwrap_or_default(),
+        ),
+    };
     check_id("imageId", &body.image_id)?;
     let image = catalog::image(&body.image_id)
         .ok_or_else(|| ApiError::not_found("OS Image", &body.image_id))?;
+    super::mcp1_network::check_network_model(image.datacenter, mcp1_place.is_some())?;
     if image.datacenter.id != dc_id {
         return Err(ApiError::invalid(
             "imageId",
             format!(
-                "image {} is in {}, the network domain is in {dc_id}",
-                body.image_id, image.datacenter.id
+                "image {} is in {}, the {} is in {dc_id}",
+                body.image_id,
+                image.datacenter.id,
+                if mcp1_place.is_some() {
+                    "network"
+                } else {
+                    "network domain"
+                }
             ),
         ));
     }
@@ -715,7 +762,7 @@ pub fn deploy(ctx: &mut Ctx, customized: bool) -> Result<Reply, ApiError> {
         given_cores.is_none().then_some("the image's"),
     )?;
     let memory_gb = body.memory_gb.unwrap_or(t.memory_gb);
-    check_memory(memory_gb)?;
+    check_memory(image.datacenter, memory_gb)?;
 
     let mut os_speed = "STANDARD".to_string();
     let mut os_iops = None;
@@ -751,14 +798,14 @@ pub fn deploy(ctx: &mut Ctx, customized: bool) -> Result<Reply, ApiError> {
         }
     }
 
-    let mut nic_bodies = vec![(
-        "networkInfo.primaryNic".to_string(),
-        &body.network_info.primary_nic,
-    )];
-    for (i, n) in body
-        .network_info
-        .additional_nic
+    let mut nic_bodies = Vec::new();
+    if let Some(info) = network_info {
+        nic_bodies.push(("networkInfo.primaryNic".to_string(), &info.primary_nic));
+    }
+    for (i, n) in network_info
+        .and_then(|info| info.additional_nic.as_ref())
         .iter()
+        .copied()
         .flatten()
         .enumerate()
     {
@@ -775,6 +822,13 @@ pub fn deploy(ctx: &mut Ctx, customized: bool) -> Result<Reply, ApiError> {
     }
     let mut taken = BTreeSet::new();
     let mut nics = Vec::new();
+    if let Some(place) = &mcp1_place {
+        nics.push(super::mcp1_network::build_nic(
+            ctx.org,
+            ctx.counters,
+            place,
+        )?);
+    }
     for (i, (field, nb)) in nic_bodies.iter().enumerate() {
         let nic = server_nic::build(ctx.org, ctx.counters, &nd_id, field, nb, &taken, i as u32)?;
         taken.insert(nic.private_ipv4);
@@ -836,6 +890,7 @@ pub fn deploy(ctx: &mut Ctx, customized: bool) -> Result<Reply, ApiError> {
         create_time_ms: ctx.call.now_ms,
         failure_reason: None,
         backup: None,
+        mcp1: mcp1_place.is_some(),
     };
     ctx.org.servers.insert(id.clone(), server);
     if let Some(tags) = &body.tag {
@@ -1014,7 +1069,7 @@ pub fn reconfigure(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             .then_some("the server's current"),
     )?;
     let memory = body.memory_gb.unwrap_or(s.memory_gb);
-    check_memory(memory)?;
+    check_memory(dc, memory)?;
     let to = Sizing {
         cpu_count: count,
         cores_per_socket: cores,

@@ -126,13 +126,13 @@ pub fn add(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     check_size("sizeGb", body.size_gb)?;
     let speed = body.speed.clone().unwrap_or_else(|| "STANDARD".into());
     check_speed(dc_of(s), &speed, "speed")?;
-    if s.additional_storage_gb() + body.size_gb > LIMITS.max_total_additional_storage_gb {
+    let max_additional = dc_of(s).limits.max_total_additional_storage_gb;
+    if s.additional_storage_gb() + body.size_gb > max_additional {
         return Err(ApiError::new(
             Code::ExceedsLimit,
             format!(
-                "sizeGb: additional storage would be {} GB, at most {} GB per server",
+                "sizeGb: additional storage would be {} GB, at most {max_additional} GB per server",
                 s.additional_storage_gb() + body.size_gb,
-                LIMITS.max_total_additional_storage_gb
             ),
         ));
     }
@@ -205,16 +205,13 @@ pub fn expand(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         ));
     }
     check_size("newSizeGb", body.new_size_gb)?;
+    let max_additional = dc_of(s).limits.max_total_additional_storage_gb;
     if disk.scsi_id != 0
-        && s.additional_storage_gb() - disk.size_gb + body.new_size_gb
-            > LIMITS.max_total_additional_storage_gb
+        && s.additional_storage_gb() - disk.size_gb + body.new_size_gb > max_additional
     {
         return Err(ApiError::new(
             Code::ExceedsLimit,
-            format!(
-                "newSizeGb: additional storage would exceed {} GB per server",
-                LIMITS.max_total_additional_storage_gb
-            ),
+            format!("newSizeGb: additional storage would exceed {max_additional} GB per server"),
         ));
     }
     let sid = s.id.clone();

@@ -235,6 +235,7 @@ struct AdapterBody {
 pub fn add(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: AddBody = ctx.body()?;
     let s = find_server(ctx.org, "serverId", &body.server_id)?;
+    super::mcp1_network::refuse_nic_change(s, "serverId")?;
     s.check_idle()?;
     super::consistency_group::check_server_change(ctx.org, &s.id, "addNic")?;
     let count = s.nics().count();
@@ -280,6 +281,7 @@ pub fn add(ctx: &mut Ctx) -> Result<Reply, ApiError> {
 pub fn remove(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
     let s = server_of_nic(ctx.org, "id", &body.id)?;
+    super::mcp1_network::refuse_nic_change(s, "id")?;
     s.check_idle()?;
     super::consistency_group::check_server_change(ctx.org, &s.id, "removeNic")?;
     if s.primary_nic.id == body.id {
@@ -310,6 +312,7 @@ pub fn remove(ctx: &mut Ctx) -> Result<Reply, ApiError> {
 pub fn notify_ip_change(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IpChangeBody = ctx.body()?;
     let s = server_of_nic(ctx.org, "nicId", &body.nic_id)?;
+    super::mcp1_network::refuse_nic_change(s, "nicId")?;
     s.check_idle()?;
     super::consistency_group::check_server_change(ctx.org, &s.id, "notifyNicIpChange")?;
     let nic = s
@@ -382,6 +385,7 @@ pub fn change_adapter(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: AdapterBody = ctx.body()?;
     check_adapter("networkAdapter", &body.network_adapter)?;
     let s = server_of_nic(ctx.org, "nicId", &body.nic_id)?;
+    super::mcp1_network::refuse_nic_change(s, "nicId")?;
     s.check_idle()?;
     let sid = s.id.clone();
     let s = find_server_mut(ctx.org, &sid)?;
