@@ -164,8 +164,6 @@ impl Org {
             .retain(|id, v| keep_after(&mut v.state, &mut v.pending, now_ms, id, &mut removed));
         self.anti_affinity_rules
             .retain(|id, r| keep_after(&mut r.state, &mut r.pending, now_ms, id, &mut removed));
-        self.customer_images
-            .retain(|id, i| keep_after(&mut i.state, &mut i.pending, now_ms, id, &mut removed));
         crate::resources::consistency_group::advance(self, now_ms);
         self.customer_images.retain(|id, i| {
             i.finish_move_if_due(now_ms);

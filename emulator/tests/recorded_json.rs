@@ -961,7 +961,7 @@ async fn vip_recordings(emu: &Emu, put: &mut impl FnMut(&[&str], &Value)) {
 }
 
 /// The raw JSON coverage (all recorded keys, exceptions counted as misses) last measured.
-const RAW_FLOOR: f64 = 98.8;
+const RAW_FLOOR: f64 = 99.4;
 
 /// `GET /caas/2.4/user/myUser` (not under the organisation).
 async fn my_user(emu: &Emu) -> Value {
