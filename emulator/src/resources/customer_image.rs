@@ -223,6 +223,12 @@ fn not_found(id: &str) -> ApiError {
     )
 }
 
+/// The image `id` to change (delete, move), or RESOURCE_NOT_FOUND.
+fn image_mut<'a>(org: &'a mut Org, id: &str) -> Result<&'a mut CustomerImage, ApiError> {
+    check_id("id", id)?;
+    org.customer_images.get_mut(id).ok_or_else(|| not_found(id))
+}
+
 /// `GET image/customerImage/{id}`.
 pub fn get(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let id = ctx.call.id.as_deref().unwrap_or_default();
@@ -367,12 +373,7 @@ struct IdBody {
 /// `POST image/deleteCustomerImage`.
 pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
-    check_id("id", &body.id)?;
-    let image = ctx
-        .org
-        .customer_images
-        .get_mut(&body.id)
-        .ok_or_else(|| not_found(&body.id))?;
+    let image = image_mut(ctx.org, &body.id)?;
     if image.state.is_pending() {
         return Err(ApiError::busy(
             "Customer Image",
@@ -578,12 +579,7 @@ struct MoveBody {
 /// `POST image/moveCustomerImage`: moves a NORMAL image to another cluster of its datacenter.
 pub fn move_image(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: MoveBody = ctx.body()?;
-    check_id("id", &body.id)?;
-    let image = ctx
-        .org
-        .customer_images
-        .get_mut(&body.id)
-        .ok_or_else(|| not_found(&body.id))?;
+    let image = image_mut(ctx.org, &body.id)?;
     if image.state != State::Normal {
         return Err(ApiError::busy(
             "Customer Image",
