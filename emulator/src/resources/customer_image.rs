@@ -17,7 +17,7 @@
 //! not emulated.
 
 use super::server::{find, find_mut, Progress};
-use super::{check_id, check_name, new_id, ovf_package, tag, Ctx};
+use super::{check_id, check_name, new_id, ovf_package, tag, Ctx, IdBody};
 use crate::catalog;
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
@@ -361,13 +361,6 @@ pub fn clone_server(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         .info("imageId", image_id)
         .info("clusterId", cluster),
     ))
-}
-
-/// Body of `image/deleteCustomerImage`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 /// `POST image/deleteCustomerImage`.

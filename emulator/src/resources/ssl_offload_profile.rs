@@ -4,7 +4,7 @@
 
 use super::ssl_common as ssl;
 use super::vip_common::{self as common, Nullable};
-use super::{check_id, new_id, ssl_certificate_chain, ssl_domain_certificate, Ctx};
+use super::{check_id, new_id, ssl_certificate_chain, ssl_domain_certificate, Ctx, IdBody};
 use crate::clock;
 use crate::envelope::{Action, ApiError, Reply};
 use crate::lifecycle::State;
@@ -116,12 +116,6 @@ struct EditBody {
     /// go-dd-cloud-compute sends the profile's domain along; it cannot change.
     #[serde(default)]
     network_domain_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 /// The profile `id`, or RESOURCE_NOT_FOUND naming `field`.
