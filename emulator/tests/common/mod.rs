@@ -146,6 +146,27 @@ impl Emu {
         (status, r.text().await.expect("body"))
     }
 
+    /// An XML call on `/caas/2.<minor>/`: POSTs `body` as XML when given, else GETs asking for
+    /// XML. Returns (status, XML text).
+    pub async fn xml(&self, minor: u32, path: &str, body: Option<String>) -> (u16, String) {
+        let url = self.url(minor, path);
+        let req = match body {
+            Some(b) => self
+                .client
+                .post(url)
+                .header("Content-Type", "application/xml")
+                .body(b),
+            None => self.client.get(url).header("Accept", "application/xml"),
+        };
+        let r = req
+            .basic_auth(&self.user, Some(&self.password))
+            .send()
+            .await
+            .expect("request sent");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
     /// POST that must succeed; returns the first info value (the new id), if any.
     pub async fn ok(&self, path: &str, body: Value) -> String {
         let (status, v) = self.post(path, body).await;
