@@ -161,19 +161,7 @@ async fn certificates_chains_profiles_and_a_listener_in_json() {
     );
 
     // The admin inventory lists them too.
-    let inv: Value = emu
-        .client
-        .get(format!(
-            "{}/_emulator/inventory/{}",
-            emu.running.base_url, emu.org
-        ))
-        .basic_auth(&emu.user, Some(&emu.password))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inv = emu.inventory().await;
     for kind in [
         "sslDomainCertificate",
         "sslCertificateChain",

@@ -167,6 +167,24 @@ impl Emu {
         (status, r.text().await.expect("body"))
     }
 
+    /// GET of an emulator admin document, `/_emulator/<path>`, as this account.
+    pub async fn admin(&self, path: &str) -> Value {
+        self.client
+            .get(format!("{}/_emulator/{path}", self.running.base_url))
+            .basic_auth(&self.user, Some(&self.password))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON body")
+    }
+
+    /// The organisation's inventory (`/_emulator/inventory/<org>`).
+    pub async fn inventory(&self) -> Value {
+        self.admin(&format!("inventory/{}", self.org)).await
+    }
+
     /// POST that must succeed; returns the first info value (the new id), if any.
     pub async fn ok(&self, path: &str, body: Value) -> String {
         let (status, v) = self.post(path, body).await;
