@@ -122,6 +122,17 @@ impl Emu {
         (status, r.json().await.expect("JSON body"))
     }
 
+    /// Sends `req` as this account; returns (status, body text). The XML helpers end here.
+    async fn send_for_text(&self, req: reqwest::RequestBuilder) -> (u16, String) {
+        let r = req
+            .basic_auth(&self.user, Some(&self.password))
+            .send()
+            .await
+            .expect("request sent");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
     /// A v1 Cloud Backup call on a server: `/oec/0.9/<org>/server/<id>/backup<suffix>`, POSTing
     /// `body` (XML) when given, else a GET. Returns (status, XML text).
     pub async fn backup_v1(&self, server: &str, suffix: &str, body: Option<&str>) -> (u16, String) {
@@ -137,13 +148,7 @@ impl Emu {
                 .body(b.to_string()),
             None => self.client.get(url),
         };
-        let r = req
-            .basic_auth(&self.user, Some(&self.password))
-            .send()
-            .await
-            .expect("request sent");
-        let status = r.status().as_u16();
-        (status, r.text().await.expect("body"))
+        self.send_for_text(req).await
     }
 
     /// An XML call on `/caas/2.<minor>/`: POSTs `body` as XML when given, else GETs asking for
@@ -158,13 +163,7 @@ impl Emu {
                 .body(b),
             None => self.client.get(url).header("Accept", "application/xml"),
         };
-        let r = req
-            .basic_auth(&self.user, Some(&self.password))
-            .send()
-            .await
-            .expect("request sent");
-        let status = r.status().as_u16();
-        (status, r.text().await.expect("body"))
+        self.send_for_text(req).await
     }
 
     /// GET of an emulator admin document, `/_emulator/<path>`, as this account.
