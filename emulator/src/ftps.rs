@@ -27,8 +27,19 @@ fn refused(status: StatusCode, message: String) -> Response {
     json_response(status, json!({"error": message}), "-")
 }
 
-/// Checks the datacenter and file name; the refusal names the bad part.
-fn check_place(datacenter_id: &str, file_name: Option<&str>) -> Result<(), Box<Response>> {
+/// The organisation of the caller, once its credentials and the place (datacenter, and file
+/// name when one is given) are good; otherwise the refusal to send (naming the bad part).
+/// Every FTPS admin call starts with these checks, in this order.
+fn caller_at(
+    st: &AppState,
+    headers: &HeaderMap,
+    now: u64,
+    datacenter_id: &str,
+    file_name: Option<&str>,
+) -> Result<String, Box<Response>> {
+    let Some(org_id) = st.authenticate(headers).map(|a| a.org_id.clone()) else {
+        return Err(Box::new(unauthorized(now, Format::Json)));
+    };
     if catalog::datacenter(datacenter_id).is_none() {
         return Err(Box::new(refused(
             StatusCode::NOT_FOUND,
@@ -41,7 +52,7 @@ fn check_place(datacenter_id: &str, file_name: Option<&str>) -> Result<(), Box<R
             format!("fileName: `{name}` is not a file name"),
         )));
     }
-    Ok(())
+    Ok(org_id)
 }
 
 /// `PUT /_emulator/ftps/{datacenterId}/{fileName}`.
@@ -52,12 +63,10 @@ pub async fn upload(
     body: Bytes,
 ) -> Response {
     let now = clock::now_ms();
-    let Some(org_id) = st.authenticate(&headers).map(|a| a.org_id.clone()) else {
-        return unauthorized(now, Format::Json);
+    let org_id = match caller_at(&st, &headers, now, &datacenter_id, Some(&file_name)) {
+        Ok(org_id) => org_id,
+        Err(refusal) => return *refusal,
     };
-    if let Err(r) = check_place(&datacenter_id, Some(&file_name)) {
-        return *r;
-    }
     let size = body.len();
     let saved = st.change_world(|w| {
         w.orgs
@@ -93,12 +102,10 @@ pub async fn remove(
     headers: HeaderMap,
 ) -> Response {
     let now = clock::now_ms();
-    let Some(org_id) = st.authenticate(&headers).map(|a| a.org_id.clone()) else {
-        return unauthorized(now, Format::Json);
+    let org_id = match caller_at(&st, &headers, now, &datacenter_id, Some(&file_name)) {
+        Ok(org_id) => org_id,
+        Err(refusal) => return *refusal,
     };
-    if let Err(r) = check_place(&datacenter_id, Some(&file_name)) {
-        return *r;
-    }
     let mut found = false;
     let saved = st.change_world(|w| {
         found = w
@@ -126,12 +133,10 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Response {
     let now = clock::now_ms();
-    let Some(org_id) = st.authenticate(&headers).map(|a| a.org_id.clone()) else {
-        return unauthorized(now, Format::Json);
+    let org_id = match caller_at(&st, &headers, now, &datacenter_id, None) {
+        Ok(org_id) => org_id,
+        Err(refusal) => return *refusal,
     };
-    if let Err(r) = check_place(&datacenter_id, None) {
-        return *r;
-    }
     let world = st.world.lock().unwrap_or_else(|p| p.into_inner());
     json_response(
         StatusCode::OK,

@@ -630,28 +630,14 @@ async fn respond(
                 return error_response(&e, now_ms, format);
             };
             let call = Call {
-                post,
-                minor: 0,
                 area: resources::backup::AREA.into(),
                 op,
                 id: Some(server),
                 query,
                 body: body.map(|b| b.to_vec()).unwrap_or_default(),
-                body_format: Format::Xml,
-                user: account.user.clone(),
-                org_id: account.org_id.clone(),
-                now_ms,
-                time_scale: st.time_scale,
-                failed_add: false,
-                public_ip_ratio: st.public_ip_ratio,
+                ..v1_call(st, &account, post, now_ms)
             };
-            let st2 = Arc::clone(st);
-            let result = tokio::task::spawn_blocking(move || st2.execute(&call))
-                .await
-                .unwrap_or_else(|join| {
-                    tracing::error!(error = %join, "backup handler failed");
-                    Err(ApiError::new(Code::UnexpectedError, "internal error"))
-                });
+            let result = run_v1(st, call, "backup").await;
             let (status, code) = match &result {
                 Ok(_) => (StatusCode::OK, "REASON_0"),
                 Err(e) => (StatusCode::BAD_REQUEST, resources::backup::result_code(e)),
@@ -682,28 +668,14 @@ async fn respond(
                 );
             };
             let call = Call {
-                post,
-                minor: 0,
                 area: resources::mcp1_network::AREA.into(),
                 op: collection,
                 id,
                 query,
                 body: body.map(|b| b.to_vec()).unwrap_or_default(),
-                body_format: Format::Xml,
-                user: account.user.clone(),
-                org_id: account.org_id.clone(),
-                now_ms,
-                time_scale: st.time_scale,
-                failed_add: false,
-                public_ip_ratio: st.public_ip_ratio,
+                ..v1_call(st, &account, post, now_ms)
             };
-            let st2 = Arc::clone(st);
-            let result = tokio::task::spawn_blocking(move || st2.execute(&call))
-                .await
-                .unwrap_or_else(|join| {
-                    tracing::error!(error = %join, "network handler failed");
-                    Err(ApiError::new(Code::UnexpectedError, "internal error"))
-                });
+            let result = run_v1(st, call, "network").await;
             let (status, code) = match &result {
                 Ok(_) => (StatusCode::OK, "REASON_0"),
                 Err(e) => (e.status, resources::mcp1_network::result_code(e)),
@@ -806,6 +778,39 @@ async fn respond(
             error_response(&e, now_ms, format)
         }
     }
+}
+
+/// A v1 call (backup, MCP 1.0 network) of `account`, without its area, operation, id, query
+/// and body: v1 calls have no API version, always carry XML and never fail an add by injection.
+fn v1_call(st: &AppState, account: &Account, post: bool, now_ms: u64) -> Call {
+    Call {
+        post,
+        minor: 0,
+        area: String::new(),
+        op: String::new(),
+        id: None,
+        query: Vec::new(),
+        body: Vec::new(),
+        body_format: Format::Xml,
+        user: account.user.clone(),
+        org_id: account.org_id.clone(),
+        now_ms,
+        time_scale: st.time_scale,
+        failed_add: false,
+        public_ip_ratio: st.public_ip_ratio,
+    }
+}
+
+/// Runs a v1 call off the async workers (it may write the state file); a handler that panicked
+/// answers UNEXPECTED_ERROR, logged under `api` (`backup`, `network`).
+async fn run_v1(st: &Arc<AppState>, call: Call, api: &str) -> Result<Reply, ApiError> {
+    let st2 = Arc::clone(st);
+    tokio::task::spawn_blocking(move || st2.execute(&call))
+        .await
+        .unwrap_or_else(|join| {
+            tracing::error!(error = %join, "{api} handler failed");
+            Err(ApiError::new(Code::UnexpectedError, "internal error"))
+        })
 }
 
 fn forbidden(org: &str, now_ms: u64, format: Format) -> Response {

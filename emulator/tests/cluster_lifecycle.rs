@@ -105,19 +105,7 @@ async fn twelve_node_cluster_up_and_down_leaves_nothing() {
         .await;
     wait_gone(&emu, &format!("network/networkDomain/{nd}")).await;
 
-    let inv: Value = emu
-        .client
-        .get(format!(
-            "{}/_emulator/inventory/{}",
-            emu.running.base_url, emu.org
-        ))
-        .basic_auth("demo", Some("demo"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inv = emu.inventory().await;
     assert_eq!(inv["totalAssets"], 0, "orphans: {inv}");
 }
 

@@ -66,16 +66,7 @@ async fn request_log_and_inventory() {
     let _ = emu
         .get("network/networkDomain/11111111-2222-4333-8444-555555555555")
         .await;
-    let log: Value = emu
-        .client
-        .get(format!("{}/_emulator/requests", emu.running.base_url))
-        .basic_auth("demo", Some("demo"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log = emu.admin("requests").await;
     let entries = log["request"].as_array().unwrap();
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0]["method"], "POST");
@@ -89,31 +80,13 @@ async fn request_log_and_inventory() {
         .ends_with("/network/deployNetworkDomain"));
 
     let inv_url = format!("{}/_emulator/inventory/{}", emu.running.base_url, emu.org);
-    let inv: Value = emu
-        .client
-        .get(&inv_url)
-        .basic_auth("demo", Some("demo"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inv = emu.inventory().await;
     assert_eq!(inv["totalAssets"], 1);
     assert_eq!(inv["networkDomain"][0]["id"], nd.as_str());
     assert_eq!(inv["defaultFirewallRuleCount"], 5);
     emu.ok("network/deleteNetworkDomain", json!({"id": nd}))
         .await;
-    let inv: Value = emu
-        .client
-        .get(&inv_url)
-        .basic_auth("demo", Some("demo"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inv = emu.inventory().await;
     assert_eq!(inv["totalAssets"], 0, "nothing orphaned: {inv}");
     assert_eq!(inv["defaultFirewallRuleCount"], 0);
     let r = emu.client.get(&inv_url).send().await.unwrap();
@@ -122,16 +95,7 @@ async fn request_log_and_inventory() {
 
 /// The request log of `emu`, oldest first.
 async fn request_log(emu: &common::Emu) -> Vec<Value> {
-    let log: Value = emu
-        .client
-        .get(format!("{}/_emulator/requests", emu.running.base_url))
-        .basic_auth("demo", Some("demo"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log = emu.admin("requests").await;
     log["request"].as_array().cloned().unwrap_or_default()
 }
 

@@ -42,25 +42,6 @@ async fn image_count(emu: &Emu) -> u64 {
     v["totalCount"].as_u64().unwrap()
 }
 
-async fn xml_call(emu: &Emu, minor: u32, path: &str, body: Option<String>) -> (u16, String) {
-    let url = emu.url(minor, path);
-    let req = match body {
-        Some(b) => emu
-            .client
-            .post(url)
-            .header("Content-Type", "application/xml")
-            .body(b),
-        None => emu.client.get(url).header("Accept", "application/xml"),
-    };
-    let r = req
-        .basic_auth(&emu.user, Some(&emu.password))
-        .send()
-        .await
-        .expect("request sent");
-    let status = r.status().as_u16();
-    (status, r.text().await.expect("body"))
-}
-
 /// The text of the first element named `name`.
 fn text_of(xml: &str, name: &str) -> String {
     let doc = roxmltree::Document::parse(xml).expect("XML answer");
@@ -474,7 +455,7 @@ async fn import_and_move_speak_xml() {
         .await;
     emu.upload_package("NA9", &ovf_package("xmlpkg", &[10]))
         .await;
-    let (status, list) = xml_call(&emu, 4, "image/ovfPackage", None).await;
+    let (status, list) = emu.xml(4, "image/ovfPackage", None).await;
     assert_eq!(status, 200, "{list}");
     let doc = roxmltree::Document::parse(&list).unwrap();
     assert_eq!(doc.root_element().tag_name().name(), "ovfPackages");
@@ -490,7 +471,7 @@ async fn import_and_move_speak_xml() {
     let body = format!(
         "<urn:importImage xmlns:urn=\"{NS}\"><urn:ovfPackage>xmlpkg.mf</urn:ovfPackage><urn:name>Libcloud image</urn:name><urn:description>test</urn:description><urn:clusterId>NA9-01</urn:clusterId><urn:guestOsCustomization>false</urn:guestOsCustomization><urn:tag><urn:tagKeyName>tagkey1_name</urn:tagKeyName><urn:value>dev test</urn:value></urn:tag></urn:importImage>"
     );
-    let (status, e) = xml_call(&emu, 4, "image/importImage", Some(body)).await;
+    let (status, e) = emu.xml(4, "image/importImage", Some(body)).await;
     assert_eq!(status, 200, "{e}");
     assert_eq!(text_of(&e, "operation"), "IMPORT_IMAGE");
     assert_eq!(text_of(&e, "responseCode"), "IN_PROGRESS");
@@ -502,7 +483,7 @@ async fn import_and_move_speak_xml() {
     assert_eq!(info.attribute("name"), Some("imageId"));
     let id = info.attribute("value").unwrap().to_string();
     wait_state(&emu, &id, "NORMAL").await;
-    let (_, image) = xml_call(&emu, 4, &format!("image/customerImage/{id}"), None).await;
+    let (_, image) = emu.xml(4, &format!("image/customerImage/{id}"), None).await;
     let doc = roxmltree::Document::parse(&image).unwrap();
     let source = doc
         .descendants()
@@ -519,16 +500,16 @@ async fn import_and_move_speak_xml() {
 
     // A refused import answers in XML too.
     let bad = format!("<importImage xmlns=\"{NS}\"><ovfPackage>nothere.mf</ovfPackage><name>n</name><datacenterId>NA9</datacenterId></importImage>");
-    let (status, e) = xml_call(&emu, 4, "image/importImage", Some(bad)).await;
+    let (status, e) = emu.xml(4, "image/importImage", Some(bad)).await;
     assert_eq!(status, 400, "{e}");
     assert_eq!(text_of(&e, "responseCode"), "RESOURCE_NOT_FOUND");
 
     // The .NET client's moveCustomerImage: `id` attribute, `targetClusterId` element.
     let body = format!("<moveCustomerImage xmlns=\"{NS}\" id=\"{id}\"><targetClusterId>NA9-02</targetClusterId></moveCustomerImage>");
-    let (status, e) = xml_call(&emu, 4, "image/moveCustomerImage", Some(body)).await;
+    let (status, e) = emu.xml(4, "image/moveCustomerImage", Some(body)).await;
     assert_eq!(status, 200, "{e}");
     assert_eq!(text_of(&e, "operation"), "MOVE_CUSTOMER_IMAGE");
-    let (_, moving) = xml_call(&emu, 4, &format!("image/customerImage/{id}"), None).await;
+    let (_, moving) = emu.xml(4, &format!("image/customerImage/{id}"), None).await;
     assert_eq!(text_of(&moving, "state"), "PENDING_CHANGE", "{moving}");
     assert_eq!(text_of(&moving, "action"), "MOVE_CUSTOMER_IMAGE");
     assert_eq!(text_of(&moving, "numberOfSteps"), "4");

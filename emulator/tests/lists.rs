@@ -3,23 +3,8 @@
 
 mod common;
 
-use common::{assert_error, emulator, Emu};
+use common::{assert_error, emulator};
 use serde_json::{json, Value};
-
-async fn inventory(emu: &Emu) -> Value {
-    emu.client
-        .get(format!(
-            "{}/_emulator/inventory/{}",
-            emu.running.base_url, emu.org
-        ))
-        .basic_auth(&emu.user, Some(&emu.password))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 fn rule(nd: &str, name: &str, source: Value, destination: Value) -> Value {
     json!({"networkDomainId": nd, "name": name, "action": "ACCEPT_DECISIVELY", "enabled": true,
@@ -158,7 +143,7 @@ async fn lists_nest_edit_serve_firewall_rules_and_refuse_what_the_api_refuses() 
     assert_eq!(doc["childIpAddressList"], json!([]));
     assert_eq!(doc["description"], "who may reach the masters");
 
-    let before = inventory(&emu).await;
+    let before = emu.inventory().await;
     let refusals = [
         // A port list that includes itself, directly or through another list.
         (
@@ -293,7 +278,7 @@ async fn lists_nest_edit_serve_firewall_rules_and_refuse_what_the_api_refuses() 
         assert!(message.starts_with(field), "{path} {body}: {message}");
     }
     assert_eq!(
-        inventory(&emu).await,
+        emu.inventory().await,
         before,
         "a refused request changed something"
     );
@@ -308,7 +293,7 @@ async fn lists_nest_edit_serve_firewall_rules_and_refuse_what_the_api_refuses() 
     emu.ok("network/deletePortList", json!({"id": masters}))
         .await;
     emu.ok("network/deletePortList", json!({"id": web})).await;
-    let after = inventory(&emu).await;
+    let after = emu.inventory().await;
     assert_eq!(after["ipAddressList"], json!([]));
     assert_eq!(after["portList"], json!([]));
     emu.ok("network/deleteNetworkDomain", json!({"id": nd}))

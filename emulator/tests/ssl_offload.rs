@@ -161,19 +161,7 @@ async fn certificates_chains_profiles_and_a_listener_in_json() {
     );
 
     // The admin inventory lists them too.
-    let inv: Value = emu
-        .client
-        .get(format!(
-            "{}/_emulator/inventory/{}",
-            emu.running.base_url, emu.org
-        ))
-        .basic_auth(&emu.user, Some(&emu.password))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inv = emu.inventory().await;
     for kind in [
         "sslDomainCertificate",
         "sslCertificateChain",
@@ -253,27 +241,6 @@ async fn certificates_chains_profiles_and_a_listener_in_json() {
         .await;
 }
 
-/// An XML request (libcloud's way: XML body, no Accept) returning (status, XML text).
-async fn xml(emu: &Emu, path: &str, body: Option<String>) -> (u16, String) {
-    let req = match body {
-        Some(b) => emu
-            .client
-            .post(emu.url(6, path))
-            .header("Content-Type", "application/xml")
-            .body(b),
-        None => emu
-            .client
-            .get(emu.url(6, path))
-            .header("Accept", "application/xml"),
-    };
-    let r = req
-        .basic_auth(&emu.user, Some(&emu.password))
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
 fn info(doc: &str, name: &str) -> String {
     let d = roxmltree::Document::parse(doc).unwrap();
     d.descendants()
@@ -296,9 +263,7 @@ async fn the_same_life_in_xml() {
     let emu = emulator(&[]).await;
     let nd = advanced(&emu, "web").await;
     let pair = ssl::rsa_2048();
-    let (status, r) = xml(
-        &emu,
-        &format!("{VIP}/importSslDomainCertificate"),
+    let (status, r) = emu.xml(6, &format!("{VIP}/importSslDomainCertificate"),
         Some(format!(
             "<importSslDomainCertificate xmlns=\"{NS}\"><networkDomainId>{nd}</networkDomainId><name>alice</name><description>test cert</description><key>{}</key><certificate>{}</certificate></importSslDomainCertificate>",
             escape(&pair.key),
@@ -312,9 +277,7 @@ async fn the_same_life_in_xml() {
         "{r}"
     );
     let cert = info(&r, "sslDomainCertificateId");
-    let (status, r) = xml(
-        &emu,
-        &format!("{VIP}/importSslCertificateChain"),
+    let (status, r) = emu.xml(6, &format!("{VIP}/importSslCertificateChain"),
         Some(format!(
             "<importSslCertificateChain xmlns=\"{NS}\"><networkDomainId>{nd}</networkDomainId><name>ted_carol</name><certificateChain>{}</certificateChain></importSslCertificateChain>",
             escape(&ssl::chain())
@@ -323,9 +286,7 @@ async fn the_same_life_in_xml() {
     .await;
     assert_eq!(status, 200, "{r}");
     let chain = info(&r, "sslCertificateChainId");
-    let (status, r) = xml(
-        &emu,
-        &format!("{VIP}/createSslOffloadProfile"),
+    let (status, r) = emu.xml(6, &format!("{VIP}/createSslOffloadProfile"),
         Some(format!(
             "<createSslOffloadProfile xmlns=\"{NS}\"><networkDomainId>{nd}</networkDomainId><name>ssl_offload</name><ciphers>!ECDHE+AES-GCM:</ciphers><sslDomainCertificateId>{cert}</sslDomainCertificateId><sslCertificateChainId>{chain}</sslCertificateChainId></createSslOffloadProfile>"
         )),
@@ -334,7 +295,9 @@ async fn the_same_life_in_xml() {
     assert_eq!(status, 200, "{r}");
     let profile = info(&r, "sslOffloadProfileId");
 
-    let (status, doc) = xml(&emu, &format!("{VIP}/sslOffloadProfile/{profile}"), None).await;
+    let (status, doc) = emu
+        .xml(6, &format!("{VIP}/sslOffloadProfile/{profile}"), None)
+        .await;
     assert_eq!(status, 200, "{doc}");
     let d = roxmltree::Document::parse(&doc).unwrap();
     let root = d.root_element();
@@ -353,44 +316,45 @@ async fn the_same_life_in_xml() {
             .and_then(|n| n.text()),
         Some("alice")
     );
-    let (_, list) = xml(
-        &emu,
-        &format!("{VIP}/sslDomainCertificate?networkDomainId={nd}"),
-        None,
-    )
-    .await;
+    let (_, list) = emu
+        .xml(
+            6,
+            &format!("{VIP}/sslDomainCertificate?networkDomainId={nd}"),
+            None,
+        )
+        .await;
     assert!(list.contains("<sslDomainCertificates "), "{list}");
     assert!(
         list.contains("<expiryTime>2031-05-17T00:00:00.000Z</expiryTime>"),
         "{list}"
     );
 
-    let (status, r) = xml(
-        &emu,
-        &format!("{VIP}/editSslOffloadProfile"),
+    let (status, r) = emu.xml(6, &format!("{VIP}/editSslOffloadProfile"),
         Some(format!(
             "<editSslOffloadProfile xmlns=\"{NS}\" id=\"{profile}\"><name>renamed</name><sslDomainCertificateId>{cert}</sslDomainCertificateId></editSslOffloadProfile>"
         )),
     )
     .await;
     assert_eq!(status, 200, "{r}");
-    let (_, doc) = xml(&emu, &format!("{VIP}/sslOffloadProfile/{profile}"), None).await;
+    let (_, doc) = emu
+        .xml(6, &format!("{VIP}/sslOffloadProfile/{profile}"), None)
+        .await;
     assert!(doc.contains("<name>renamed</name>"), "{doc}");
     assert!(
         doc.contains("<sslCertificateChain "),
         "the chain stays: {doc}"
     );
     // An xsi:nil element clears the chain and resets the ciphers.
-    let (status, r) = xml(
-        &emu,
-        &format!("{VIP}/editSslOffloadProfile"),
+    let (status, r) = emu.xml(6, &format!("{VIP}/editSslOffloadProfile"),
         Some(format!(
             "<editSslOffloadProfile xmlns=\"{NS}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" id=\"{profile}\"><name>renamed</name><ciphers xsi:nil=\"true\"/><sslDomainCertificateId>{cert}</sslDomainCertificateId><sslCertificateChainId xsi:nil=\"true\"/></editSslOffloadProfile>"
         )),
     )
     .await;
     assert_eq!(status, 200, "{r}");
-    let (_, doc) = xml(&emu, &format!("{VIP}/sslOffloadProfile/{profile}"), None).await;
+    let (_, doc) = emu
+        .xml(6, &format!("{VIP}/sslOffloadProfile/{profile}"), None)
+        .await;
     assert!(!doc.contains("<sslCertificateChain "), "{doc}");
     assert!(doc.contains("<ciphers>MEDIUM:HIGH:"), "{doc}");
 
@@ -399,12 +363,13 @@ async fn the_same_life_in_xml() {
         ("deleteSslCertificateChain", &chain),
         ("deleteSslDomainCertificate", &cert),
     ] {
-        let (status, r) = xml(
-            &emu,
-            &format!("{VIP}/{op}"),
-            Some(format!("<{op} xmlns=\"{NS}\" id=\"{id}\"/>")),
-        )
-        .await;
+        let (status, r) = emu
+            .xml(
+                6,
+                &format!("{VIP}/{op}"),
+                Some(format!("<{op} xmlns=\"{NS}\" id=\"{id}\"/>")),
+            )
+            .await;
         assert_eq!(status, 200, "{r}");
         assert!(r.contains("<responseCode>OK</responseCode>"), "{r}");
     }

@@ -10,21 +10,6 @@ use serde_json::{json, Value};
 
 const VIP: &str = "networkDomainVip";
 
-async fn inventory(emu: &Emu) -> Value {
-    emu.client
-        .get(format!(
-            "{}/_emulator/inventory/{}",
-            emu.running.base_url, emu.org
-        ))
-        .basic_auth(&emu.user, Some(&emu.password))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 async fn advanced(emu: &Emu, name: &str) -> String {
     emu.ok(
         "network/deployNetworkDomain",
@@ -267,7 +252,7 @@ async fn node_pool_member_and_listener_live_and_die_in_order() {
         .await;
     assert_error(&r, 400, "HAS_DEPENDENCY");
 
-    let inv = inventory(&emu).await;
+    let inv = emu.inventory().await;
     assert_eq!(inv["vipNode"].as_array().unwrap().len(), 1);
     assert_eq!(inv["virtualListener"].as_array().unwrap().len(), 2);
     let r = emu
@@ -295,7 +280,7 @@ async fn node_pool_member_and_listener_live_and_die_in_order() {
         .await;
     emu.ok("network/deleteNetworkDomain", json!({"id": nd}))
         .await;
-    let inv = inventory(&emu).await;
+    let inv = emu.inventory().await;
     assert_eq!(inv["totalAssets"], 0, "{inv}");
 }
 
@@ -324,7 +309,7 @@ async fn refusals_carry_the_apis_codes_and_change_nothing() {
             node(&other, "far", "10.0.9.9"),
         )
         .await;
-    let before = inventory(&emu).await;
+    let before = emu.inventory().await;
 
     let post = |op: &str, body: Value| {
         let path = format!("{VIP}/{op}");
@@ -425,7 +410,7 @@ async fn refusals_carry_the_apis_codes_and_change_nothing() {
         assert_eq!(r.1["responseCode"], code, "{op} {body}: {}", r.1);
         assert_error(&r, 400, code);
         assert_eq!(
-            inventory(&emu).await,
+            emu.inventory().await,
             before,
             "{op} {body} changed something"
         );
@@ -459,7 +444,7 @@ async fn refusals_carry_the_apis_codes_and_change_nothing() {
         json!({"poolId": pool_id, "nodeId": node_id, "port": 80, "status": "ENABLED"}),
     )
     .await;
-    let before = inventory(&emu).await;
+    let before = emu.inventory().await;
     let dup = emu
         .post(
             &format!("{VIP}/addPoolMember"),
@@ -489,7 +474,7 @@ async fn refusals_carry_the_apis_codes_and_change_nothing() {
         )
         .await;
     assert_error(&r, 400, "INVALID_INPUT_DATA");
-    assert_eq!(inventory(&emu).await, before);
+    assert_eq!(emu.inventory().await, before);
 
     // Catalogs need a domain of the caller's.
     let r = emu.get(&format!("{VIP}/defaultHealthMonitor")).await;

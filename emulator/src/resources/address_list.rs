@@ -2,7 +2,7 @@
 //! domain, nestable, which firewall rules use as source or destination. Create, edit (the whole
 //! content is replaced), delete: all synchronous.
 
-use super::{check_id, list_nesting, network_domain, new_id, Ctx};
+use super::{check_id, list_nesting, network_domain, new_id, Ctx, IdBody};
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::State;
@@ -146,12 +146,6 @@ struct EditBody {
     ip_address: Option<Vec<EntryBody>>,
     #[serde(default)]
     child_ip_address_list_id: Option<Vec<list_nesting::ChildId>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 fn find<'a>(org: &'a Org, field: &str, id: &str) -> Result<&'a AddressList, ApiError> {

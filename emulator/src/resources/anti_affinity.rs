@@ -6,7 +6,7 @@
 //! network domain, which must be ADVANCED (or ENTERPRISE); a server belongs to one rule at a
 //! time (`CONFIGURATION_NOT_SUPPORTED`, as libcloud's recorded failure shows).
 
-use super::{check_id, new_id, Ctx};
+use super::{check_id, new_id, Ctx, IdBody};
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::{schedule, OpKind, Outcome, Pending, State};
@@ -115,12 +115,6 @@ const FILTERS: &[FilterSpec] = &[
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct CreateBody {
     server_id: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 /// `GET server/antiAffinityRule?…`.

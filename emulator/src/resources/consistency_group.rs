@@ -15,7 +15,7 @@
 //! [`set_drs_eligible`] (`editServerMetadata`), [`check_server_delete`] and
 //! [`check_server_change`] (power, reconfigure, disk and NIC operations).
 
-use super::{check_id, check_name, new_id, Ctx};
+use super::{check_id, check_name, new_id, Ctx, IdBody};
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::{schedule, OpKind, Outcome, Pending, State};
@@ -422,12 +422,6 @@ struct CreateBody {
 struct PairBody {
     source_server_id: String,
     target_server_id: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 #[derive(Deserialize)]

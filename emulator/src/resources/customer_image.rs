@@ -17,7 +17,7 @@
 //! not emulated.
 
 use super::server::{find, find_mut, Progress};
-use super::{check_id, check_name, new_id, ovf_package, tag, Ctx};
+use super::{check_id, check_name, new_id, ovf_package, tag, Ctx, IdBody};
 use crate::catalog;
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
@@ -223,6 +223,12 @@ fn not_found(id: &str) -> ApiError {
     )
 }
 
+/// The image `id` to change (delete, move), or RESOURCE_NOT_FOUND.
+fn image_mut<'a>(org: &'a mut Org, id: &str) -> Result<&'a mut CustomerImage, ApiError> {
+    check_id("id", id)?;
+    org.customer_images.get_mut(id).ok_or_else(|| not_found(id))
+}
+
 /// `GET image/customerImage/{id}`.
 pub fn get(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let id = ctx.call.id.as_deref().unwrap_or_default();
@@ -357,22 +363,10 @@ pub fn clone_server(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     ))
 }
 
-/// Body of `image/deleteCustomerImage`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
-}
-
 /// `POST image/deleteCustomerImage`.
 pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
-    check_id("id", &body.id)?;
-    let image = ctx
-        .org
-        .customer_images
-        .get_mut(&body.id)
-        .ok_or_else(|| not_found(&body.id))?;
+    let image = image_mut(ctx.org, &body.id)?;
     if image.state.is_pending() {
         return Err(ApiError::busy(
             "Customer Image",
@@ -578,12 +572,7 @@ struct MoveBody {
 /// `POST image/moveCustomerImage`: moves a NORMAL image to another cluster of its datacenter.
 pub fn move_image(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: MoveBody = ctx.body()?;
-    check_id("id", &body.id)?;
-    let image = ctx
-        .org
-        .customer_images
-        .get_mut(&body.id)
-        .ok_or_else(|| not_found(&body.id))?;
+    let image = image_mut(ctx.org, &body.id)?;
     if image.state != State::Normal {
         return Err(ApiError::busy(
             "Customer Image",

@@ -1,7 +1,7 @@
 //! Firewall rules: create with placement, get, list, edit (`enabled`), delete (all synchronous), and
 //! the five CCDEFAULT rules every network domain starts with.
 
-use super::{check_id, network_domain, new_id, Ctx};
+use super::{check_id, network_domain, new_id, Ctx, IdBody};
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::State;
 use crate::paging::{self, FilterSpec};
@@ -292,12 +292,6 @@ fn default_true() -> bool {
 struct EditBody {
     id: String,
     enabled: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<String, ApiError> {

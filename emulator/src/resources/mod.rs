@@ -39,6 +39,15 @@ use crate::paging::Query;
 use crate::store::{Counters, Org};
 use crate::xml::Format;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// The body of the many operations that name one asset and nothing else (`{"id": …}`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdBody {
+    /// The asset's id.
+    pub id: String,
+}
 
 /// One API call after routing and authentication.
 #[derive(Debug, Clone)]

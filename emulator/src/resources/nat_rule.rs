@@ -1,6 +1,6 @@
 //! NAT rules (1:1): create with optional auto-picked public address, get, list, delete (synchronous).
 
-use super::{check_id, network_domain, new_id, Ctx};
+use super::{check_id, network_domain, new_id, Ctx, IdBody};
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::State;
@@ -59,12 +59,6 @@ struct CreateBody {
     internal_ip: String,
     #[serde(default)]
     external_ip: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 fn find<'a>(org: &'a Org, field: &str, id: &str) -> Result<&'a NatRule, ApiError> {

@@ -1,6 +1,6 @@
 //! Network domains: deploy (async), get, list, edit (sync), delete (async).
 
-use super::{check_id, check_name, new_id, Ctx};
+use super::{check_id, check_name, new_id, Ctx, IdBody};
 use crate::catalog;
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
@@ -86,12 +86,6 @@ struct EditBody {
     description: Option<String>,
     #[serde(default, rename = "type")]
     plan: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 /// Finds a network domain of the organisation, naming `field` when the id is malformed.

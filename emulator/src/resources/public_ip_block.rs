@@ -1,7 +1,7 @@
 //! Public IPv4 blocks (2 consecutive addresses): add, get, list, remove (all synchronous), and the
 //! reserved (in-use) public addresses.
 
-use super::{check_id, network_domain, new_id, Ctx};
+use super::{check_id, network_domain, new_id, Ctx, IdBody};
 use crate::catalog;
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
@@ -65,12 +65,6 @@ const RESERVED_FILTERS: &[FilterSpec] = &[
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct AddBody {
     network_domain_id: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 /// Finds a block of the organisation.

@@ -2,7 +2,7 @@
 //! metadata, monitoring, delete and clean. Disks and NICs live in `server_disk` / `server_nic`.
 
 use super::server_nic::{self, Nic, NicBody};
-use super::{check_id, check_name, network_domain, new_id, tag, Ctx};
+use super::{check_id, check_name, network_domain, new_id, tag, Ctx, IdBody};
 use crate::catalog;
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
@@ -577,12 +577,6 @@ struct DeployBody {
     scsi_controller: Option<Vec<ControllerBody>>,
     #[serde(default)]
     tag: Option<Vec<tag::TagBody>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 #[derive(Deserialize)]

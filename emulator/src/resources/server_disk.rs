@@ -2,7 +2,7 @@
 //! Adding, expanding and removing need a stopped server (SERVER_STARTED otherwise, as since CaaS 2.7).
 
 use super::server::{check_speed, find as find_server, find_mut as find_server_mut, Disk, Server};
-use super::{check_id, new_id, Ctx};
+use super::{check_id, new_id, Ctx, IdBody};
 use crate::catalog::{self, LIMITS};
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::{OpKind, State};
@@ -62,12 +62,6 @@ struct SpeedBody {
 struct IopsBody {
     id: String,
     iops: u32,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 fn check_size(field: &str, gb: u32) -> Result<(), ApiError> {

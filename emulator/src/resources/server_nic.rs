@@ -1,7 +1,7 @@
 //! Server NICs: addNic, removeNic, notifyNicIpChange, changeNetworkAdapter (all async on the server).
 
 use super::server::{find as find_server, find_mut as find_server_mut};
-use super::{check_id, new_id, vlan, Ctx};
+use super::{check_id, new_id, vlan, Ctx, IdBody};
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::{OpKind, State};
 use crate::net;
@@ -206,12 +206,6 @@ fn nic_mut<'a>(s: &'a mut super::server::Server, nic_id: &str) -> Option<&'a mut
 struct AddBody {
     server_id: String,
     nic: NicBody,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 #[derive(Deserialize)]

@@ -1,69 +1,29 @@
 //! SSL certificate chains (`networkDomainVip/…SslCertificateChain`, API 2.6 on): the
 //! intermediate certificates between a domain certificate and a trusted authority, imported as
 //! one PEM text into a network domain for SSL offload profiles. Import and delete are
-//! synchronous (`OK`); there is no edit.
+//! synchronous (`OK`); there is no edit. What chains share with domain certificates lives in
+//! [`ssl_common`](super::ssl_common); this file keeps what is a chain's own.
 
-use super::ssl_common as ssl;
-use super::vip_common as common;
-use super::{check_id, new_id, Ctx};
-use crate::clock;
-use crate::envelope::{Action, ApiError, Code, Reply};
-use crate::lifecycle::State;
-use crate::paging::{self, FilterSpec};
+use super::ssl_common::{self as ssl, ImportHead, ImportKind, Imported};
+use super::Ctx;
+use crate::envelope::{ApiError, Reply};
 use crate::store::Org;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Deserialize;
 
 /// A stored certificate chain (what the API reports of it; the certificate text is not kept).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SslCertificateChain {
-    /// Id.
-    pub id: String,
-    /// Network domain id.
-    pub network_domain_id: String,
-    /// Datacenter id.
-    pub datacenter_id: String,
-    /// Name, unique among the domain's chains.
-    pub name: String,
-    /// Description (empty when none was given).
-    pub description: String,
-    /// Import time (ms).
-    pub create_time_ms: u64,
-    /// The earliest end of validity of the chain's certificates (ms).
-    pub expiry_time_ms: u64,
-    /// State (always NORMAL: the writes are synchronous).
-    pub state: State,
-}
+pub type SslCertificateChain = Imported;
 
-impl SslCertificateChain {
-    /// The API's JSON shape.
-    pub fn to_json(&self) -> Value {
-        let mut v = json!({
-            "id": self.id,
-            "datacenterId": self.datacenter_id,
-            "networkDomainId": self.network_domain_id,
-            "name": self.name,
-            "state": self.state.as_str(),
-            "createTime": clock::iso8601(self.create_time_ms),
-            "expiryTime": clock::iso8601(self.expiry_time_ms),
-        });
-        if !self.description.is_empty() {
-            v["description"] = json!(self.description);
-        }
-        v
-    }
-}
-
-/// List filters (the .NET client's and libcloud's).
-const FILTERS: &[FilterSpec] = &[
-    ("id", &["/id"]),
-    ("networkDomainId", &["/networkDomainId"]),
-    ("datacenterId", &["/datacenterId"]),
-    ("name", &["/name"]),
-    ("state", &["/state"]),
-    ("createTime", &["/createTime"]),
-    ("expiryTime", &["/expiryTime"]),
-];
+/// Certificate chains as one [`ImportKind`].
+pub const KIND: ImportKind = ImportKind {
+    what: "SSL Certificate Chain",
+    collection: "sslCertificateChain",
+    import_op: "IMPORT_SSL_CERTIFICATE_CHAIN",
+    delete_op: "DELETE_SSL_CERTIFICATE_CHAIN",
+    id_info: "sslCertificateChainId",
+    records: |org| &org.ssl_certificate_chains,
+    records_mut: |org| &mut org.ssl_certificate_chains,
+    used_by: |profile, id| profile.chain_id.as_deref() == Some(id),
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -75,103 +35,41 @@ struct ImportBody {
     certificate_chain: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
-}
-
 /// The chain `id`, or RESOURCE_NOT_FOUND naming `field`.
 pub fn find<'a>(org: &'a Org, field: &str, id: &str) -> Result<&'a SslCertificateChain, ApiError> {
-    check_id(field, id)?;
-    org.ssl_certificate_chains
-        .get(id)
-        .ok_or_else(|| ApiError::not_found("SSL Certificate Chain", id))
+    KIND.find(org, field, id)
 }
 
 /// `GET networkDomainVip/sslCertificateChain/{id}`.
 pub fn get(ctx: &mut Ctx) -> Result<Reply, ApiError> {
-    let id = ctx.call.id.as_deref().unwrap_or_default();
-    Ok(Reply::Document(find(ctx.org, "id", id)?.to_json()))
+    KIND.get(ctx)
 }
 
 /// `GET networkDomainVip/sslCertificateChain?networkDomainId=…&name=…`.
 pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
-    let items = ctx
-        .org
-        .ssl_certificate_chains
-        .values()
-        .map(SslCertificateChain::to_json)
-        .collect();
-    paging::page(items, "sslCertificateChain", &ctx.call.query, FILTERS).map(Reply::Document)
+    KIND.list(ctx)
 }
 
 /// `POST networkDomainVip/importSslCertificateChain` (synchronous; info
-/// `sslCertificateChainId`).
+/// `sslCertificateChainId`). A chain expires with its first certificate to expire.
 pub fn import(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: ImportBody = ctx.body()?;
-    let (nd_id, dc) = common::domain(ctx, &body.network_domain_id)?;
-    common::check_texts(&body.name, body.description.as_deref())?;
+    let head = ImportHead {
+        network_domain_id: &body.network_domain_id,
+        name: body.name,
+        description: body.description,
+    };
+    let domain = KIND.open(ctx, &head)?;
     let expiry = ssl::certificates("certificateChain", &body.certificate_chain)?
         .iter()
         .map(|c| c.not_after_ms)
         .min()
         .unwrap_or_default();
-    common::unique_name(
-        ctx.org
-            .ssl_certificate_chains
-            .values()
-            .any(|c| c.network_domain_id == nd_id && c.name == body.name),
-        "SSL Certificate Chain",
-        &body.name,
-        &nd_id,
-    )?;
-    let id = new_id();
-    let chain = SslCertificateChain {
-        id: id.clone(),
-        network_domain_id: nd_id,
-        datacenter_id: dc,
-        name: body.name,
-        description: body.description.unwrap_or_default(),
-        create_time_ms: ctx.call.now_ms,
-        expiry_time_ms: expiry,
-        state: State::Normal,
-    };
-    ctx.org.ssl_certificate_chains.insert(id.clone(), chain);
-    Ok(Reply::Action(
-        Action::ok(
-            "IMPORT_SSL_CERTIFICATE_CHAIN",
-            "SSL Certificate Chain has been imported.",
-        )
-        .info("sslCertificateChainId", id),
-    ))
+    KIND.store(ctx, head, domain, expiry)
 }
 
 /// `POST networkDomainVip/deleteSslCertificateChain` (synchronous): refused while an SSL offload
 /// profile uses the chain.
 pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
-    let body: IdBody = ctx.body()?;
-    let chain = find(ctx.org, "id", &body.id)?;
-    let users: Vec<String> = ctx
-        .org
-        .ssl_offload_profiles
-        .values()
-        .filter(|p| p.chain_id.as_deref() == Some(chain.id.as_str()))
-        .map(|p| format!("'{}'", p.name))
-        .collect();
-    if !users.is_empty() {
-        return Err(ApiError::new(
-            Code::HasDependency,
-            format!(
-                "id: SSL Certificate Chain '{}' is used by SSL Offload Profile(s) {}; delete or edit them first.",
-                chain.name,
-                users.join(", ")
-            ),
-        ));
-    }
-    ctx.org.ssl_certificate_chains.remove(&body.id);
-    Ok(Reply::Action(Action::ok(
-        "DELETE_SSL_CERTIFICATE_CHAIN",
-        "SSL Certificate Chain has been deleted.",
-    )))
+    KIND.delete(ctx)
 }

@@ -6,9 +6,18 @@
 //! text and the private key are checked and then dropped, so no key material reaches the state
 //! file.
 
-use super::{ssl_certificate_chain, ssl_domain_certificate, ssl_offload_profile, Ctx};
-use crate::envelope::{ApiError, Code, Reply};
+use super::vip_common as common;
+use super::{check_id, new_id, ssl_certificate_chain, ssl_domain_certificate, ssl_offload_profile};
+use super::{Ctx, IdBody};
+use crate::clock;
+use crate::envelope::{Action, ApiError, Code, Reply};
+use crate::lifecycle::State;
+use crate::paging::{self, FilterSpec};
+use crate::resources::ssl_offload_profile::SslOffloadProfile;
 use crate::store::Org;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use x509_parser::der_parser::{self, ber::BerObject};
 use x509_parser::pem::Pem;
 use x509_parser::public_key::PublicKey;
@@ -86,6 +95,207 @@ pub fn objects_in(org: &Org, domain: &str) -> usize {
             .values()
             .filter(|p| p.network_domain_id == domain)
             .count()
+}
+
+/// What is kept of an imported domain certificate or certificate chain. The API reports the
+/// same fields for both kinds, so one record serves both; what differs is checked on import.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Imported {
+    /// Id.
+    pub id: String,
+    /// Network domain id.
+    pub network_domain_id: String,
+    /// Datacenter id.
+    pub datacenter_id: String,
+    /// Name, unique among the domain's imports of the same kind.
+    pub name: String,
+    /// Description (empty when none was given).
+    pub description: String,
+    /// Import time (ms).
+    pub create_time_ms: u64,
+    /// End of validity (ms): the certificate's, or the earliest of a chain's certificates.
+    pub expiry_time_ms: u64,
+    /// State (always NORMAL: the writes are synchronous).
+    pub state: State,
+}
+
+impl Imported {
+    /// The API's JSON shape.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "id": self.id,
+            "datacenterId": self.datacenter_id,
+            "networkDomainId": self.network_domain_id,
+            "name": self.name,
+            "state": self.state.as_str(),
+            "createTime": clock::iso8601(self.create_time_ms),
+            "expiryTime": clock::iso8601(self.expiry_time_ms),
+        });
+        if !self.description.is_empty() {
+            v["description"] = json!(self.description);
+        }
+        v
+    }
+}
+
+/// List filters of both import kinds (the .NET client's and libcloud's).
+const IMPORT_FILTERS: &[FilterSpec] = &[
+    ("id", &["/id"]),
+    ("networkDomainId", &["/networkDomainId"]),
+    ("datacenterId", &["/datacenterId"]),
+    ("name", &["/name"]),
+    ("state", &["/state"]),
+    ("createTime", &["/createTime"]),
+    ("expiryTime", &["/expiryTime"]),
+];
+
+/// One kind of import (domain certificate or certificate chain): how the API names it and
+/// where the organisation keeps it. Get, list, the end of an import and delete are the same
+/// for both kinds; each kind's module checks its own certificate text and says which profiles
+/// use a record.
+pub struct ImportKind {
+    /// The kind as messages name it, e.g. `SSL Domain Certificate`.
+    pub what: &'static str,
+    /// Its list collection, e.g. `sslDomainCertificate`.
+    pub collection: &'static str,
+    /// The import operation, e.g. `IMPORT_SSL_DOMAIN_CERTIFICATE`.
+    pub import_op: &'static str,
+    /// The delete operation, e.g. `DELETE_SSL_DOMAIN_CERTIFICATE`.
+    pub delete_op: &'static str,
+    /// The `info` name under which an import returns the new id.
+    pub id_info: &'static str,
+    /// The organisation's records of this kind.
+    pub records: fn(&Org) -> &BTreeMap<String, Imported>,
+    /// The same records, to change.
+    pub records_mut: fn(&mut Org) -> &mut BTreeMap<String, Imported>,
+    /// Whether a profile uses the record with the given id.
+    pub used_by: fn(&SslOffloadProfile, &str) -> bool,
+}
+
+/// The name, description and domain every import body carries.
+pub struct ImportHead<'a> {
+    /// Network domain id as given.
+    pub network_domain_id: &'a str,
+    /// Name.
+    pub name: String,
+    /// Description, if given.
+    pub description: Option<String>,
+}
+
+impl ImportKind {
+    /// The record `id`, or RESOURCE_NOT_FOUND naming `field`.
+    pub fn find<'a>(&self, org: &'a Org, field: &str, id: &str) -> Result<&'a Imported, ApiError> {
+        check_id(field, id)?;
+        (self.records)(org)
+            .get(id)
+            .ok_or_else(|| ApiError::not_found(self.what, id))
+    }
+
+    /// `GET networkDomainVip/{collection}/{id}`.
+    pub fn get(&self, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+        let id = ctx.call.id.as_deref().unwrap_or_default();
+        Ok(Reply::Document(self.find(ctx.org, "id", id)?.to_json()))
+    }
+
+    /// `GET networkDomainVip/{collection}?…`.
+    pub fn list(&self, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+        let items = (self.records)(ctx.org)
+            .values()
+            .map(Imported::to_json)
+            .collect();
+        paging::page(items, self.collection, &ctx.call.query, IMPORT_FILTERS).map(Reply::Document)
+    }
+
+    /// The first checks of an import: the domain (returned with its datacenter), then name and
+    /// description. The kind's own certificate checks come after these.
+    pub fn open(&self, ctx: &Ctx, head: &ImportHead) -> Result<(String, String), ApiError> {
+        let found = common::domain(ctx, head.network_domain_id)?;
+        common::check_texts(&head.name, head.description.as_deref())?;
+        Ok(found)
+    }
+
+    /// The end of an import whose certificate text passed: the name must be free in the domain,
+    /// then the record is kept and its id returned (synchronous `OK`).
+    pub fn store(
+        &self,
+        ctx: &mut Ctx,
+        head: ImportHead,
+        (nd_id, dc): (String, String),
+        expiry_time_ms: u64,
+    ) -> Result<Reply, ApiError> {
+        common::unique_name(
+            (self.records)(ctx.org)
+                .values()
+                .any(|c| c.network_domain_id == nd_id && c.name == head.name),
+            self.what,
+            &head.name,
+            &nd_id,
+        )?;
+        let id = new_id();
+        let record = Imported {
+            id: id.clone(),
+            network_domain_id: nd_id,
+            datacenter_id: dc,
+            name: head.name,
+            description: head.description.unwrap_or_default(),
+            create_time_ms: ctx.call.now_ms,
+            expiry_time_ms,
+            state: State::Normal,
+        };
+        (self.records_mut)(ctx.org).insert(id.clone(), record);
+        Ok(Reply::Action(
+            Action::ok(self.import_op, format!("{} has been imported.", self.what))
+                .info(self.id_info, id),
+        ))
+    }
+
+    /// `POST networkDomainVip/delete…` (synchronous): refused while an SSL offload profile uses
+    /// the record.
+    pub fn delete(&self, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+        let body: IdBody = ctx.body()?;
+        let record = self.find(ctx.org, "id", &body.id)?;
+        let users = ctx
+            .org
+            .ssl_offload_profiles
+            .values()
+            .filter(|p| (self.used_by)(p, &record.id))
+            .map(|p| p.name.as_str());
+        in_use(
+            self.what,
+            &record.name,
+            "SSL Offload Profile(s)",
+            users,
+            "delete or edit them first",
+        )?;
+        (self.records_mut)(ctx.org).remove(&body.id);
+        Ok(Reply::Action(Action::ok(
+            self.delete_op,
+            format!("{} has been deleted.", self.what),
+        )))
+    }
+}
+
+/// The HAS_DEPENDENCY refusal of deleting the `what` named `name` while `users` (names of
+/// `users_kind`) still refer to it; `Ok` when there are none. Certificates, chains and profiles
+/// all refuse with this one message shape.
+pub fn in_use<'a>(
+    what: &str,
+    name: &str,
+    users_kind: &str,
+    users: impl Iterator<Item = &'a str>,
+    advice: &str,
+) -> Result<(), ApiError> {
+    let users: Vec<String> = users.map(|u| format!("'{u}'")).collect();
+    if users.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        Code::HasDependency,
+        format!(
+            "id: {what} '{name}' is used by {users_kind} {}; {advice}.",
+            users.join(", ")
+        ),
+    ))
 }
 
 /// An RSA public key: modulus and public exponent, big-endian without leading zeros.

@@ -3,68 +3,27 @@
 //! profiles. Import and delete are synchronous (`OK`); there is no edit (clients delete and
 //! import again).
 
-use super::ssl_common::{self as ssl, KeyProblem};
-use super::vip_common as common;
-use super::{check_id, new_id, Ctx};
-use crate::clock;
-use crate::envelope::{Action, ApiError, Code, Reply};
-use crate::lifecycle::State;
-use crate::paging::{self, FilterSpec};
+use super::ssl_common::{self as ssl, ImportHead, ImportKind, Imported, KeyProblem};
+use super::Ctx;
+use crate::envelope::{ApiError, Code, Reply};
 use crate::store::Org;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Deserialize;
 
 /// A stored domain certificate (what the API reports of it; the certificate and key text are
 /// not kept).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SslDomainCertificate {
-    /// Id.
-    pub id: String,
-    /// Network domain id.
-    pub network_domain_id: String,
-    /// Datacenter id.
-    pub datacenter_id: String,
-    /// Name, unique among the domain's certificates.
-    pub name: String,
-    /// Description (empty when none was given).
-    pub description: String,
-    /// Import time (ms).
-    pub create_time_ms: u64,
-    /// The certificate's end of validity (ms).
-    pub expiry_time_ms: u64,
-    /// State (always NORMAL: the writes are synchronous).
-    pub state: State,
-}
+pub type SslDomainCertificate = Imported;
 
-impl SslDomainCertificate {
-    /// The API's JSON shape.
-    pub fn to_json(&self) -> Value {
-        let mut v = json!({
-            "id": self.id,
-            "datacenterId": self.datacenter_id,
-            "networkDomainId": self.network_domain_id,
-            "name": self.name,
-            "state": self.state.as_str(),
-            "createTime": clock::iso8601(self.create_time_ms),
-            "expiryTime": clock::iso8601(self.expiry_time_ms),
-        });
-        if !self.description.is_empty() {
-            v["description"] = json!(self.description);
-        }
-        v
-    }
-}
-
-/// List filters (the .NET client's and libcloud's).
-const FILTERS: &[FilterSpec] = &[
-    ("id", &["/id"]),
-    ("networkDomainId", &["/networkDomainId"]),
-    ("datacenterId", &["/datacenterId"]),
-    ("name", &["/name"]),
-    ("state", &["/state"]),
-    ("createTime", &["/createTime"]),
-    ("expiryTime", &["/expiryTime"]),
-];
+/// Domain certificates as one [`ImportKind`].
+pub const KIND: ImportKind = ImportKind {
+    what: "SSL Domain Certificate",
+    collection: "sslDomainCertificate",
+    import_op: "IMPORT_SSL_DOMAIN_CERTIFICATE",
+    delete_op: "DELETE_SSL_DOMAIN_CERTIFICATE",
+    id_info: "sslDomainCertificateId",
+    records: |org| &org.ssl_domain_certificates,
+    records_mut: |org| &mut org.ssl_domain_certificates,
+    used_by: |profile, id| profile.certificate_id == id,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -77,35 +36,19 @@ struct ImportBody {
     certificate: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
-}
-
 /// The certificate `id`, or RESOURCE_NOT_FOUND naming `field`.
 pub fn find<'a>(org: &'a Org, field: &str, id: &str) -> Result<&'a SslDomainCertificate, ApiError> {
-    check_id(field, id)?;
-    org.ssl_domain_certificates
-        .get(id)
-        .ok_or_else(|| ApiError::not_found("SSL Domain Certificate", id))
+    KIND.find(org, field, id)
 }
 
 /// `GET networkDomainVip/sslDomainCertificate/{id}`.
 pub fn get(ctx: &mut Ctx) -> Result<Reply, ApiError> {
-    let id = ctx.call.id.as_deref().unwrap_or_default();
-    Ok(Reply::Document(find(ctx.org, "id", id)?.to_json()))
+    KIND.get(ctx)
 }
 
 /// `GET networkDomainVip/sslDomainCertificate?networkDomainId=…&name=…`.
 pub fn list(ctx: &mut Ctx) -> Result<Reply, ApiError> {
-    let items = ctx
-        .org
-        .ssl_domain_certificates
-        .values()
-        .map(SslDomainCertificate::to_json)
-        .collect();
-    paging::page(items, "sslDomainCertificate", &ctx.call.query, FILTERS).map(Reply::Document)
+    KIND.list(ctx)
 }
 
 /// Checks a certificate and its key as the load balancers would: one X.509 certificate, an
@@ -148,64 +91,18 @@ pub fn check_pair(datacenter: &str, certificate: &str, key: &str) -> Result<u64,
 /// `sslDomainCertificateId`).
 pub fn import(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: ImportBody = ctx.body()?;
-    let (nd_id, dc) = common::domain(ctx, &body.network_domain_id)?;
-    common::check_texts(&body.name, body.description.as_deref())?;
-    let expiry = check_pair(&dc, &body.certificate, &body.key)?;
-    common::unique_name(
-        ctx.org
-            .ssl_domain_certificates
-            .values()
-            .any(|c| c.network_domain_id == nd_id && c.name == body.name),
-        "SSL Domain Certificate",
-        &body.name,
-        &nd_id,
-    )?;
-    let id = new_id();
-    let cert = SslDomainCertificate {
-        id: id.clone(),
-        network_domain_id: nd_id,
-        datacenter_id: dc,
+    let head = ImportHead {
+        network_domain_id: &body.network_domain_id,
         name: body.name,
-        description: body.description.unwrap_or_default(),
-        create_time_ms: ctx.call.now_ms,
-        expiry_time_ms: expiry,
-        state: State::Normal,
+        description: body.description,
     };
-    ctx.org.ssl_domain_certificates.insert(id.clone(), cert);
-    Ok(Reply::Action(
-        Action::ok(
-            "IMPORT_SSL_DOMAIN_CERTIFICATE",
-            "SSL Domain Certificate has been imported.",
-        )
-        .info("sslDomainCertificateId", id),
-    ))
+    let domain = KIND.open(ctx, &head)?;
+    let expiry = check_pair(&domain.1, &body.certificate, &body.key)?;
+    KIND.store(ctx, head, domain, expiry)
 }
 
 /// `POST networkDomainVip/deleteSslDomainCertificate` (synchronous): refused while an SSL offload
 /// profile uses the certificate.
 pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
-    let body: IdBody = ctx.body()?;
-    let cert = find(ctx.org, "id", &body.id)?;
-    let users: Vec<String> = ctx
-        .org
-        .ssl_offload_profiles
-        .values()
-        .filter(|p| p.certificate_id == cert.id)
-        .map(|p| format!("'{}'", p.name))
-        .collect();
-    if !users.is_empty() {
-        return Err(ApiError::new(
-            Code::HasDependency,
-            format!(
-                "id: SSL Domain Certificate '{}' is used by SSL Offload Profile(s) {}; delete or edit them first.",
-                cert.name,
-                users.join(", ")
-            ),
-        ));
-    }
-    ctx.org.ssl_domain_certificates.remove(&body.id);
-    Ok(Reply::Action(Action::ok(
-        "DELETE_SSL_DOMAIN_CERTIFICATE",
-        "SSL Domain Certificate has been deleted.",
-    )))
+    KIND.delete(ctx)
 }

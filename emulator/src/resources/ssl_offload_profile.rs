@@ -4,9 +4,9 @@
 
 use super::ssl_common as ssl;
 use super::vip_common::{self as common, Nullable};
-use super::{check_id, new_id, ssl_certificate_chain, ssl_domain_certificate, Ctx};
+use super::{check_id, new_id, ssl_certificate_chain, ssl_domain_certificate, Ctx, IdBody};
 use crate::clock;
-use crate::envelope::{Action, ApiError, Code, Reply};
+use crate::envelope::{Action, ApiError, Reply};
 use crate::lifecycle::State;
 use crate::paging::{self, FilterSpec};
 use crate::store::Org;
@@ -116,12 +116,6 @@ struct EditBody {
     /// go-dd-cloud-compute sends the profile's domain along; it cannot change.
     #[serde(default)]
     network_domain_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 /// The profile `id`, or RESOURCE_NOT_FOUND naming `field`.
@@ -329,23 +323,19 @@ pub fn edit(ctx: &mut Ctx) -> Result<Reply, ApiError> {
 pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body: IdBody = ctx.body()?;
     let profile = find(ctx.org, "id", &body.id)?;
-    let users: Vec<String> = ctx
+    let users = ctx
         .org
         .virtual_listeners
         .values()
         .filter(|l| l.ssl_offload_profile_id.as_deref() == Some(profile.id.as_str()))
-        .map(|l| format!("'{}'", l.name))
-        .collect();
-    if !users.is_empty() {
-        return Err(ApiError::new(
-            Code::HasDependency,
-            format!(
-                "id: SSL Offload Profile '{}' is used by Virtual Listener(s) {}; edit or delete them first.",
-                profile.name,
-                users.join(", ")
-            ),
-        ));
-    }
+        .map(|l| l.name.as_str());
+    ssl::in_use(
+        "SSL Offload Profile",
+        &profile.name,
+        "Virtual Listener(s)",
+        users,
+        "edit or delete them first",
+    )?;
     ctx.org.ssl_offload_profiles.remove(&body.id);
     Ok(Reply::Action(Action::ok(
         "DELETE_SSL_OFFLOAD_PROFILE",
@@ -356,6 +346,7 @@ pub fn delete(ctx: &mut Ctx) -> Result<Reply, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::envelope::Code;
 
     #[test]
     fn ciphers_are_one_non_blank_word() {

@@ -1,6 +1,6 @@
 //! Tags: tag keys (create, get, list, delete) and tags on assets (apply, remove, list). All synchronous.
 
-use super::{check_id, check_name, new_id, Ctx};
+use super::{check_id, check_name, new_id, Ctx, IdBody};
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::paging::{self, FilterSpec};
 use crate::store::Org;
@@ -191,12 +191,6 @@ struct CreateKeyBody {
     value_required: Option<bool>,
     #[serde(default)]
     display_on_report: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 #[derive(Deserialize)]

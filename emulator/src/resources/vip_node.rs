@@ -2,7 +2,7 @@
 //! network domain that pools balance over. Create, edit, delete: all synchronous (`OK`).
 
 use super::vip_common::{self as common, Nullable};
-use super::{check_id, new_id, vip_default, Ctx};
+use super::{check_id, new_id, vip_default, Ctx, IdBody};
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::State;
@@ -112,12 +112,6 @@ struct EditBody {
     connection_limit: Option<i64>,
     #[serde(default)]
     connection_rate_limit: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 /// The node `id`, or RESOURCE_NOT_FOUND naming `field`.

@@ -3,7 +3,7 @@
 //! synchronous (`OK`).
 
 use super::vip_common::{self as common, Nullable};
-use super::{check_id, new_id, vip_default, Ctx};
+use super::{check_id, new_id, vip_default, Ctx, IdBody};
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::State;
@@ -125,12 +125,6 @@ struct EditBody {
     service_down_action: Option<String>,
     #[serde(default)]
     slow_ramp_time: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 /// The pool `id`, or RESOURCE_NOT_FOUND naming `field`.

@@ -2,7 +2,7 @@
 //! the same network domain. Add, edit (status only), remove: all synchronous (`OK`).
 
 use super::vip_common as common;
-use super::{check_id, new_id, vip_node, vip_pool, Ctx};
+use super::{check_id, new_id, vip_node, vip_pool, Ctx, IdBody};
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::State;
@@ -87,12 +87,6 @@ struct AddBody {
 struct EditBody {
     id: String,
     status: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 fn find<'a>(org: &'a Org, field: &str, id: &str) -> Result<&'a VipPoolMember, ApiError> {

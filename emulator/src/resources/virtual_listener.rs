@@ -4,7 +4,7 @@
 //! address of the domain's public IP blocks.
 
 use super::vip_common::{self as common, Nullable};
-use super::{check_id, new_id, ssl_offload_profile, vip_default, vip_pool, Ctx};
+use super::{check_id, new_id, ssl_offload_profile, vip_default, vip_pool, Ctx, IdBody};
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
 use crate::lifecycle::State;
@@ -237,12 +237,6 @@ struct EditBody {
     ssl_offload_profile_id: Option<Nullable<String>>,
     #[serde(default)]
     irule_id: Option<Nullable<Vec<String>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 fn find<'a>(org: &'a Org, field: &str, id: &str) -> Result<&'a VirtualListener, ApiError> {

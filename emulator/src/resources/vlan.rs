@@ -1,7 +1,7 @@
 //! VLANs: deploy (async, both body styles), get, list, edit (sync), expand (async), delete (async).
 
 use super::network_domain::{check_deploy_lock, find as find_domain};
-use super::{check_id, check_name, new_id, Ctx};
+use super::{check_id, check_name, new_id, Ctx, IdBody};
 use crate::catalog;
 use crate::clock;
 use crate::envelope::{Action, ApiError, Code, Reply};
@@ -269,12 +269,6 @@ struct EditBody {
 struct ExpandBody {
     id: String,
     private_ipv4_prefix_size: u8,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdBody {
-    id: String,
 }
 
 const MIN_PREFIX: u8 = 16;

@@ -122,6 +122,17 @@ impl Emu {
         (status, r.json().await.expect("JSON body"))
     }
 
+    /// Sends `req` as this account; returns (status, body text). The XML helpers end here.
+    async fn send_for_text(&self, req: reqwest::RequestBuilder) -> (u16, String) {
+        let r = req
+            .basic_auth(&self.user, Some(&self.password))
+            .send()
+            .await
+            .expect("request sent");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
     /// A v1 Cloud Backup call on a server: `/oec/0.9/<org>/server/<id>/backup<suffix>`, POSTing
     /// `body` (XML) when given, else a GET. Returns (status, XML text).
     pub async fn backup_v1(&self, server: &str, suffix: &str, body: Option<&str>) -> (u16, String) {
@@ -137,13 +148,40 @@ impl Emu {
                 .body(b.to_string()),
             None => self.client.get(url),
         };
-        let r = req
+        self.send_for_text(req).await
+    }
+
+    /// An XML call on `/caas/2.<minor>/`: POSTs `body` as XML when given, else GETs asking for
+    /// XML. Returns (status, XML text).
+    pub async fn xml(&self, minor: u32, path: &str, body: Option<String>) -> (u16, String) {
+        let url = self.url(minor, path);
+        let req = match body {
+            Some(b) => self
+                .client
+                .post(url)
+                .header("Content-Type", "application/xml")
+                .body(b),
+            None => self.client.get(url).header("Accept", "application/xml"),
+        };
+        self.send_for_text(req).await
+    }
+
+    /// GET of an emulator admin document, `/_emulator/<path>`, as this account.
+    pub async fn admin(&self, path: &str) -> Value {
+        self.client
+            .get(format!("{}/_emulator/{path}", self.running.base_url))
             .basic_auth(&self.user, Some(&self.password))
             .send()
             .await
-            .expect("request sent");
-        let status = r.status().as_u16();
-        (status, r.text().await.expect("body"))
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON body")
+    }
+
+    /// The organisation's inventory (`/_emulator/inventory/<org>`).
+    pub async fn inventory(&self) -> Value {
+        self.admin(&format!("inventory/{}", self.org)).await
     }
 
     /// POST that must succeed; returns the first info value (the new id), if any.
