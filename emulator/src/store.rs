@@ -28,7 +28,7 @@ use crate::resources::virtual_listener::VirtualListener;
 use crate::resources::vlan::Vlan;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -79,8 +79,6 @@ pub struct Org {
     pub ssl_offload_profiles: BTreeMap<String, SslOffloadProfile>,
     /// DRS consistency groups by id.
     pub consistency_groups: BTreeMap<String, ConsistencyGroup>,
-    /// Servers whose `drsEligible` flag is set (`editServerMetadata`).
-    pub drs_eligible: BTreeSet<String>,
     /// Files on the organisation's FTPS account, by datacenter (OVF packages to import).
     pub ovf_uploads: BTreeMap<String, UploadArea>,
     /// MCP 1.0 networks by id.

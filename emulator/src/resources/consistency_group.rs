@@ -12,7 +12,7 @@
 //!
 //! Everything here that touches a server document or the server operations is reached through
 //! small hooks: [`decorate_server`] (the server's `drsEligible` / `consistencyGroup`),
-//! [`set_drs_eligible`] (`editServerMetadata`), [`check_server_delete`] and
+//! [`check_drs_eligible`] (`editServerMetadata`), [`check_server_delete`] and
 //! [`check_server_change`] (power, reconfigure, disk and NIC operations).
 
 use super::{check_id, check_name, new_id, Ctx, IdBody};
@@ -256,22 +256,22 @@ pub fn group_of<'a>(org: &'a Org, server_id: &str) -> Option<(&'a ConsistencyGro
 /// Adds the DRS part of a server document: `consistencyGroup {id, name, status, serverRole}` for
 /// a member, otherwise `drsEligible` (an empty element) when the flag is set (libcloud's server
 /// template: "drsEligible or consistencyGroup or neither").
-pub fn decorate_server(org: &Org, server_id: &str, doc: &mut Value) {
-    if let Some((g, role)) = group_of(org, server_id) {
+pub fn decorate_server(org: &Org, server: &super::server::Server, doc: &mut Value) {
+    if let Some((g, role)) = group_of(org, &server.id) {
         doc["consistencyGroup"] = json!({
             "id": g.id,
             "name": g.name,
             "status": g.operation_status.as_str(),
             "serverRole": role,
         });
-    } else if org.drs_eligible.contains(server_id) {
+    } else if server.drs_eligible {
         doc["drsEligible"] = json!({});
     }
 }
 
-/// `editServerMetadata`'s `drsEligible`: sets or clears the flag. A member of a group keeps it
-/// (clearing it is refused, our reading).
-pub fn set_drs_eligible(org: &mut Org, server_id: &str, eligible: bool) -> Result<(), ApiError> {
+/// `editServerMetadata`'s `drsEligible`: whether the flag may take this value. A member of a
+/// group keeps it (clearing it is refused, our reading).
+pub fn check_drs_eligible(org: &Org, server_id: &str, eligible: bool) -> Result<(), ApiError> {
     if !eligible {
         if let Some((g, _)) = group_of(org, server_id) {
             return Err(ApiError::new(
@@ -279,9 +279,6 @@ pub fn set_drs_eligible(org: &mut Org, server_id: &str, eligible: bool) -> Resul
                 format!("drsEligible: Server {server_id} is in Consistency Group {}; the flag cannot be cleared while it is.", g.id),
             ));
         }
-        org.drs_eligible.remove(server_id);
-    } else {
-        org.drs_eligible.insert(server_id.to_string());
     }
     Ok(())
 }
@@ -389,8 +386,6 @@ pub fn advance(org: &mut Org, now_ms: u64) {
         }
         org.consistency_groups.insert(id, g);
     }
-    let servers = &org.servers;
-    org.drs_eligible.retain(|id| servers.contains_key(id));
 }
 
 const FILTERS: &[FilterSpec] = &[
@@ -541,7 +536,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Reply, ApiError> {
             if s.state != State::Normal {
                 return Err(ApiError::busy("Server", &s.id, s.state.as_str()));
             }
-            if !org.drs_eligible.contains(&s.id) {
+            if !s.drs_eligible {
                 // The recorded message.
                 return Err(ApiError::new(
                     Code::IncompatibleOperation,

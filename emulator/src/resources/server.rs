@@ -102,6 +102,9 @@ pub struct Server {
     /// network id (see [`super::mcp1_network`]).
     #[serde(default)]
     pub mcp1: bool,
+    /// The DRS flag `editServerMetadata` sets: the server may join a consistency group.
+    #[serde(default)]
+    pub drs_eligible: bool,
 }
 
 /// A server's CPU and memory: what `reconfigureServer` changes.
@@ -387,7 +390,7 @@ impl Server {
         if let Some(b) = &self.backup {
             v["backup"] = b.to_json();
         }
-        super::consistency_group::decorate_server(org, &self.id, &mut v);
+        super::consistency_group::decorate_server(org, self, &mut v);
         if let Some(plan) = &self.monitoring {
             v["monitoring"] =
                 json!({"monitoringId": self.id, "servicePlan": plan, "state": "NORMAL"});
@@ -885,6 +888,7 @@ pub fn deploy(ctx: &mut Ctx, customized: bool) -> Result<Reply, ApiError> {
         failure_reason: None,
         backup: None,
         mcp1: mcp1_place.is_some(),
+        drs_eligible: false,
     };
     ctx.org.servers.insert(id.clone(), server);
     if let Some(tags) = &body.tag {
@@ -1099,9 +1103,12 @@ pub fn edit_metadata(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         check_name("name", n, 75)?;
     }
     if let Some(eligible) = body.drs_eligible {
-        super::consistency_group::set_drs_eligible(ctx.org, &body.id, eligible)?;
+        super::consistency_group::check_drs_eligible(ctx.org, &body.id, eligible)?;
     }
     let s = find_mut(ctx.org, &body.id)?;
+    if let Some(eligible) = body.drs_eligible {
+        s.drs_eligible = eligible;
+    }
     if let Some(n) = body.name {
         s.name = n;
     }
