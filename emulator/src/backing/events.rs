@@ -258,7 +258,7 @@ impl View {
             );
         }
         // MCP 1.0 servers (no network domain) are not backed by machines.
-        for s in org.servers.values().filter(|s| !s.mcp1) {
+        for s in org.servers.values().filter(|s| !s.is_mcp1()) {
             view.servers.insert(
                 s.id.clone(),
                 ServerView {

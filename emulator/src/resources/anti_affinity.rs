@@ -163,7 +163,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Reply, ApiError> {
         servers.push(server);
     }
     let (a, b) = (servers[0], servers[1]);
-    if let Some(s) = [a, b].into_iter().find(|s| s.mcp1) {
+    if let Some(s) = [a, b].into_iter().find(|s| s.is_mcp1()) {
         // MCP 1.0 servers have no network domain; their rules belong to the v1 API (our reading).
         return Err(ApiError::new(
             Code::ConfigurationNotSupported,

@@ -373,7 +373,7 @@ fn modify(ctx: &mut Ctx) -> Result<Reply, ApiError> {
 pub fn servers_in<'a>(org: &'a Org, id: &'a str) -> impl Iterator<Item = &'a Server> {
     org.servers
         .values()
-        .filter(move |s| s.mcp1 && s.primary_nic.vlan_id == id)
+        .filter(move |s| s.is_mcp1() && s.primary_nic.vlan_id == id)
 }
 
 /// The v1 XML answer to a network call: `NetworkWithLocations`, or a `Status`.
@@ -630,7 +630,7 @@ pub fn server_view(s: &Server, org: &Org, doc: &mut Value) {
 /// Refuses a NIC operation on an MCP 1.0 server (one NIC, managed with its network; our reading:
 /// OPERATION_NOT_SUPPORTED, the code for operations a server cannot take).
 pub fn refuse_nic_change(s: &Server, field: &str) -> Result<(), ApiError> {
-    if s.mcp1 {
+    if s.is_mcp1() {
         return Err(ApiError::new(
             Code::OperationNotSupported,
             format!(

@@ -98,10 +98,6 @@ pub struct Server {
     /// Cloud Backup, when enabled through the v1 backup API.
     #[serde(default)]
     pub backup: Option<super::backup::Backup>,
-    /// A server in an MCP 1.0 network: no network domain, and `primary_nic.vlan_id` holds the
-    /// network id (see [`super::mcp1_network`]).
-    #[serde(default)]
-    pub mcp1: bool,
     /// The DRS flag `editServerMetadata` sets: the server may join a consistency group.
     #[serde(default)]
     pub drs_eligible: bool,
@@ -190,6 +186,13 @@ const FILTERS: &[FilterSpec] = &[
 const MONITORING_PLANS: &[&str] = &["ESSENTIALS", "ADVANCED"];
 
 impl Server {
+    /// Whether the server is in an MCP 1.0 location, so in an MCP 1.0 network: no network
+    /// domain, and `primary_nic.vlan_id` holds the network id (see [`super::mcp1_network`]).
+    /// Deploys enforce that the datacenter's kind and the server's network model agree.
+    pub fn is_mcp1(&self) -> bool {
+        catalog::datacenter(&self.datacenter_id).is_some_and(|d| d.mcp1)
+    }
+
     /// All NICs, primary first.
     pub fn nics(&self) -> impl Iterator<Item = &Nic> {
         std::iter::once(&self.primary_nic).chain(self.additional_nics.iter())
@@ -384,7 +387,7 @@ impl Server {
             // The image's licensed software; dropped at 2.10 (see `versions::server`).
             "softwareLabel": t.map(|t| t.software_labels).unwrap_or_default(),
         });
-        if self.mcp1 {
+        if self.is_mcp1() {
             super::mcp1_network::server_view(self, org, &mut v);
         }
         if let Some(b) = &self.backup {
@@ -887,7 +890,6 @@ pub fn deploy(ctx: &mut Ctx, customized: bool) -> Result<Reply, ApiError> {
         create_time_ms: ctx.call.now_ms,
         failure_reason: None,
         backup: None,
-        mcp1: mcp1_place.is_some(),
         drs_eligible: false,
     };
     ctx.org.servers.insert(id.clone(), server);
