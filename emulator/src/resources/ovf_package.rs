@@ -73,12 +73,17 @@ enum Algorithm {
 
 impl Algorithm {
     fn hex(self, bytes: &[u8]) -> String {
-        use sha2::Digest;
-        let digest: Vec<u8> = match self {
-            Algorithm::Sha1 => sha1::Sha1::digest(bytes).to_vec(),
-            Algorithm::Sha256 => sha2::Sha256::digest(bytes).to_vec(),
+        use aws_lc_rs::digest;
+        // SHA-1 is what older OVF manifests use; it only checks an upload, it secures nothing.
+        let algorithm = match self {
+            Algorithm::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
+            Algorithm::Sha256 => &digest::SHA256,
         };
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        digest::digest(algorithm, bytes)
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 

@@ -293,11 +293,12 @@ pub fn ovf_package(prefix: &str, disks_gb: &[u32]) -> Vec<(String, Vec<u8>)> {
 
 /// A manifest (`SHA1(<file>)= <hex>` lines) of `files`.
 pub fn manifest(files: &[(String, Vec<u8>)]) -> Vec<u8> {
-    use sha1::Digest;
+    use aws_lc_rs::digest;
     files
         .iter()
         .map(|(name, content)| {
-            let hex: String = sha1::Sha1::digest(content)
+            let hex: String = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, content)
+                .as_ref()
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect();
